@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NetweaveConfig(AppConfig):
+    name = "netweave"
+    verbose_name = "netweave"

@@ -1,0 +1,16 @@
+"""URL map: the O2 API families under their standard prefixes, netweave's extensions under their own
+prefix, the OpenAPI document with Swagger UI, health, and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
+    path("", include("inventory.api.urls")),
+]
+
+handler404 = "netweave.views.not_found"
+handler500 = "netweave.views.server_error"

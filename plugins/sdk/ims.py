@@ -1,0 +1,195 @@
+"""The IMS plugin contract (the seed's `IMSPlugin`) and its O2 data classes.
+
+Identifiers here are *native* ids: what the backend calls the object (a MachineSet name, an aggregate id).
+netweave turns them into stable O2 UUIDs (uuid5 of plugin instance + kind + native id) when it reconciles,
+so a plugin never invents UUIDs and references between objects stay native too (a Resource names its pool
+and type by their native ids).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from plugins.sdk.base import Capability, Plugin, PluginCategory
+from plugins.sdk.errors import NotSupported
+
+
+class ResourceKind(StrEnum):
+    UNDEFINED = "UNDEFINED"
+    PHYSICAL = "PHYSICAL"
+    LOGICAL = "LOGICAL"
+
+
+class ResourceClass(StrEnum):
+    UNDEFINED = "UNDEFINED"
+    COMPUTE = "COMPUTE"
+    NETWORKING = "NETWORKING"
+    STORAGE = "STORAGE"
+
+
+@dataclass(frozen=True)
+class DeploymentManager:
+    native_id: str
+    name: str
+    description: str = ""
+    service_uri: str = ""
+    supported_locations: tuple[str, ...] = ()
+    capabilities: Mapping[str, Any] = field(default_factory=dict)
+    capacity: Mapping[str, Any] = field(default_factory=dict)
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResourcePool:
+    native_id: str
+    name: str
+    description: str = ""
+    global_location_id: str = ""
+    location: str = ""
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    native_id: str
+    name: str
+    description: str = ""
+    vendor: str = ""
+    model: str = ""
+    version: str = ""
+    resource_kind: ResourceKind = ResourceKind.UNDEFINED
+    resource_class: ResourceClass = ResourceClass.UNDEFINED
+    alarm_dictionary: Mapping[str, Any] | None = None
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Resource:
+    native_id: str
+    resource_type_id: str
+    resource_pool_id: str
+    description: str = ""
+    global_asset_id: str = ""
+    parent_id: str | None = None
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """Narrowing hints for list calls. Plugins may ignore them; netweave filters again in the database."""
+
+    resource_pool_id: str | None = None
+    resource_type_id: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A native backend subscription (only for plugins whose backend supports them)."""
+
+    subscription_id: str
+    callback: str
+    filter: str = ""
+
+
+@dataclass(frozen=True)
+class InventoryEvent:
+    """One object change observed natively (a watch event). `obj` is None on deletion."""
+
+    kind: str  # "deploymentManager", "resourcePool", "resourceType", "resource"
+    native_id: str
+    obj: DeploymentManager | ResourcePool | ResourceType | Resource | None
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Everything one plugin instance reports, as `sync` consumes it. A kind set to None was not listed
+    (the plugin does not provide it) and is left untouched, as opposed to an empty list meaning "none"."""
+
+    deployment_managers: Sequence[DeploymentManager] | None
+    resource_pools: Sequence[ResourcePool] | None
+    resource_types: Sequence[ResourceType] | None
+    resources: Sequence[Resource] | None
+
+
+class IMSPlugin(Plugin):
+    """Infrastructure management. Reads are mandatory; writes default to NotSupported."""
+
+    category = PluginCategory.IMS
+
+    # -- deployment managers
+    def list_deployment_managers(self, filter: ListFilter | None = None) -> list[DeploymentManager]:
+        raise NotSupported(f"{self.name} does not list deployment managers")
+
+    def get_deployment_manager(self, native_id: str) -> DeploymentManager:
+        raise NotSupported(f"{self.name} does not read deployment managers")
+
+    # -- resource pools
+    def list_resource_pools(self, filter: ListFilter | None = None) -> list[ResourcePool]:
+        raise NotSupported(f"{self.name} does not list resource pools")
+
+    def get_resource_pool(self, native_id: str) -> ResourcePool:
+        raise NotSupported(f"{self.name} does not read resource pools")
+
+    def create_resource_pool(self, pool: ResourcePool) -> ResourcePool:
+        raise NotSupported(f"{self.name} cannot create resource pools")
+
+    def update_resource_pool(self, native_id: str, pool: ResourcePool) -> ResourcePool:
+        raise NotSupported(f"{self.name} cannot update resource pools")
+
+    def delete_resource_pool(self, native_id: str) -> None:
+        raise NotSupported(f"{self.name} cannot delete resource pools")
+
+    # -- resources
+    def list_resources(self, filter: ListFilter | None = None) -> list[Resource]:
+        raise NotSupported(f"{self.name} does not list resources")
+
+    def get_resource(self, native_id: str) -> Resource:
+        raise NotSupported(f"{self.name} does not read resources")
+
+    def create_resource(self, resource: Resource) -> Resource:
+        raise NotSupported(f"{self.name} cannot create resources")
+
+    def delete_resource(self, native_id: str) -> None:
+        raise NotSupported(f"{self.name} cannot delete resources")
+
+    # -- resource types
+    def list_resource_types(self, filter: ListFilter | None = None) -> list[ResourceType]:
+        raise NotSupported(f"{self.name} does not discover resource types")
+
+    def get_resource_type(self, native_id: str) -> ResourceType:
+        raise NotSupported(f"{self.name} does not discover resource types")
+
+    # -- native subscriptions and events
+    def supports_native_subscriptions(self) -> bool:
+        return Capability.REALTIME_EVENTS in self.capabilities()
+
+    def subscribe(self, subscription: Subscription) -> None:
+        raise NotSupported(f"{self.name} has no native subscriptions")
+
+    def unsubscribe(self, subscription_id: str) -> None:
+        raise NotSupported(f"{self.name} has no native subscriptions")
+
+    def watch(self, on_event: Callable[[InventoryEvent], None], stop: Callable[[], bool]) -> None:
+        """Block, calling `on_event` for each native change, until `stop()` is true."""
+        raise NotSupported(f"{self.name} has no realtime events")
+
+    # -- the whole inventory, as sync consumes it
+    def collect_inventory(self) -> Inventory:
+        """List every kind the plugin provides. A kind whose list raises NotSupported is reported as None."""
+
+        def attempt(lister: Callable[[], list[Any]]) -> list[Any] | None:
+            try:
+                return lister()
+            except NotSupported:
+                return None
+
+        return Inventory(
+            deployment_managers=attempt(self.list_deployment_managers),
+            resource_pools=attempt(self.list_resource_pools),
+            resource_types=attempt(self.list_resource_types),
+            resources=attempt(self.list_resources),
+        )
