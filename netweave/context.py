@@ -23,7 +23,8 @@ class ChangeContext:
 
 
 _current: contextvars.ContextVar[ChangeContext] = contextvars.ContextVar(
-    "netweave_change_context", default=ChangeContext()
+    "netweave_change_context",
+    default=ChangeContext(),  # noqa: B039 - frozen, immutable
 )
 
 

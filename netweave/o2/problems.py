@@ -142,8 +142,8 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         headers["WWW-Authenticate"] = 'Bearer realm="netweave"'
     elif isinstance(exc, exceptions.APIException):
         status, detail = exc.status_code, str(exc.detail)
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait) + 1)
+        if isinstance(exc, exceptions.Throttled) and getattr(exc, "wait", None) is not None:
+            headers["Retry-After"] = str(int(getattr(exc, "wait", 0)) + 1)
     elif isinstance(exc, Http404):
         status, detail = 404, str(exc) or "Not found."
     else:

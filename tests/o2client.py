@@ -1,0 +1,82 @@
+"""A test client that checks every response against netweave's published OpenAPI document.
+
+Conformance is the contract with SMOs, so no test may see a response the schema does not describe: status,
+headers and body are validated with openapi-core. Responses on paths or methods the schema does not list
+(404 for unknown paths, 405) must still be ProblemDetails, validated against that component.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jsonschema
+import orjson
+from django.http import HttpResponse
+from drf_spectacular.generators import SchemaGenerator
+from openapi_core import OpenAPI
+from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+
+from netweave.o2.schema import PROBLEM_DETAILS
+
+
+@functools.cache
+def published_schema() -> dict[str, Any]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    # Round-trip through JSON, as a client downloading /api/schema/ would see it.
+    return orjson.loads(orjson.dumps(schema))
+
+
+@functools.cache
+def openapi() -> OpenAPI:
+    return OpenAPI.from_dict(published_schema())
+
+
+def check_problem(response: HttpResponse) -> dict[str, Any]:
+    assert response["Content-Type"] == "application/problem+json", response["Content-Type"]
+    body = orjson.loads(response.content)
+    jsonschema.validate(body, PROBLEM_DETAILS)
+    assert body["status"] == response.status_code
+    return body
+
+
+class O2Client:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def _validated(self, response: HttpResponse) -> HttpResponse:
+        request = DjangoOpenAPIRequest(response.wsgi_request)  # type: ignore[attr-defined]
+        try:
+            openapi().validate_response(request, DjangoOpenAPIResponse(response))
+        except (PathNotFound, OperationNotFound):
+            assert response.status_code in (404, 405), f"{response.status_code} on an undocumented operation"
+            check_problem(response)
+        if response.status_code >= 400:
+            check_problem(response)
+        return response
+
+    def get(self, path: str, **extra: Any) -> HttpResponse:
+        return self._validated(self.client.get(path, **extra))
+
+    def post(self, path: str, data: Any = None, **extra: Any) -> HttpResponse:
+        body = data if isinstance(data, (bytes, str)) else orjson.dumps(data)
+        extra.setdefault("content_type", "application/json")
+        return self._validated(self.client.post(path, body, **extra))
+
+    def patch(self, path: str, data: Any = None, **extra: Any) -> HttpResponse:
+        body = data if isinstance(data, (bytes, str)) else orjson.dumps(data)
+        extra.setdefault("content_type", "application/json")
+        return self._validated(self.client.patch(path, body, **extra))
+
+    def put(self, path: str, data: Any = None, **extra: Any) -> HttpResponse:
+        body = data if isinstance(data, (bytes, str)) else orjson.dumps(data)
+        extra.setdefault("content_type", "application/json")
+        return self._validated(self.client.put(path, body, **extra))
+
+    def delete(self, path: str, **extra: Any) -> HttpResponse:
+        return self._validated(self.client.delete(path, **extra))
+
+
+def json_of(response: HttpResponse) -> Any:
+    return orjson.loads(response.content)
