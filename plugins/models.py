@@ -10,8 +10,9 @@ from django.db import models
 
 from plugins.sdk.base import PluginCategory
 
-CATEGORY_CHOICES = [(c.value, c.value.upper() if c != PluginCategory.OBSERVABILITY else "Observability")
-                    for c in PluginCategory]
+CATEGORY_CHOICES = [
+    (c.value, c.value.upper() if c != PluginCategory.OBSERVABILITY else "Observability") for c in PluginCategory
+]
 
 slug_validator = RegexValidator(
     r"^[a-z0-9]([a-z0-9\-_.]{0,61}[a-z0-9])?$",
