@@ -1,0 +1,410 @@
+"""Sync and reconcile: bring the rows a plugin instance owns in line with what its backend reports.
+
+`sync_instance` asks the plugin for its whole inventory (outside any transaction: backends are slow), then
+`reconcile` compares it with the stored rows in one transaction:
+
+- upsert by (plugin instance, native id), with deterministic UUIDs (inventory.identity);
+- skip unchanged objects by a hash of their O2 representation, so a no-change re-sync writes nothing;
+- delete what disappeared (only for kinds the plugin reported; a kind it does not provide is left alone);
+- write one change-log row per create, modify and delete, with the O2 state before and after.
+
+Bulk operations keep this fast at 100k objects. `apply_changes` is the partial form used by API writes and
+watchers: it upserts and deletes only the objects it is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from inventory import changelog, identity, specs
+from inventory.changelog import Change
+from inventory.models import DeploymentManager, Resource, ResourcePool, ResourceType
+from netweave import context
+from netweave.o2.spec import ObjectSpec
+from plugins.models import PluginInstance
+from plugins.sdk import ims as sdk
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000
+
+
+class ReconcileError(Exception):
+    """The plugin reported an inconsistent inventory (for example a resource in an unknown pool)."""
+
+
+def content_hash(o2: Mapping[str, Any]) -> str:
+    return hashlib.blake2b(orjson.dumps(o2, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
+
+
+@dataclass
+class KindCounts:
+    created: int = 0
+    modified: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class SyncResult:
+    counts: dict[str, KindCounts] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> int:
+        return sum(c.created + c.modified + c.deleted for c in self.counts.values())
+
+    def summary(self) -> str:
+        parts = [
+            f"{kind}: +{c.created} ~{c.modified} -{c.deleted} ={c.unchanged}"
+            for kind, c in self.counts.items()
+            if c.created or c.modified or c.deleted or c.unchanged
+        ]
+        return f"{'; '.join(parts) or 'nothing reported'} in {self.seconds:.2f}s"
+
+
+RowBuilder = Callable[[Any, uuid.UUID, "_Refs"], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one SDK object kind becomes rows of one model."""
+
+    name: str
+    model: type[models.Model]
+    spec: ObjectSpec
+    build_row: RowBuilder
+
+
+class _Refs:
+    """Resolves native references to O2 UUIDs and checks that the referenced objects exist."""
+
+    def __init__(self, instance_id: uuid.UUID) -> None:
+        self.instance_id = instance_id
+        self.known: dict[str, set[uuid.UUID]] = {}
+
+    def ref(self, kind: str, native_id: str, *, owner: str, field_name: str) -> uuid.UUID:
+        target = identity.object_uuid(self.instance_id, kind, native_id)
+        known = self.known.get(kind)
+        if known is not None and target not in known:
+            raise ReconcileError(f"{owner} refers to unknown {kind} {native_id!r} in {field_name}")
+        return target
+
+
+def _ocloud_id() -> uuid.UUID:
+    return uuid.UUID(settings.NETWEAVE_OCLOUD["oCloudId"])
+
+
+def _dm_row(obj: sdk.DeploymentManager, oid: uuid.UUID, refs: _Refs) -> dict[str, Any]:
+    return {
+        "id": oid,
+        "name": obj.name,
+        "description": obj.description,
+        "o_cloud_id": _ocloud_id(),
+        "service_uri": obj.service_uri,
+        "supported_locations": list(obj.supported_locations),
+        "capabilities": dict(obj.capabilities),
+        "capacity": dict(obj.capacity),
+        "extensions": dict(obj.extensions),
+    }
+
+
+def _pool_row(obj: sdk.ResourcePool, oid: uuid.UUID, refs: _Refs) -> dict[str, Any]:
+    return {
+        "id": oid,
+        "global_location_id": obj.global_location_id,
+        "name": obj.name,
+        "description": obj.description,
+        "o_cloud_id": _ocloud_id(),
+        "location": obj.location,
+        "extensions": dict(obj.extensions),
+    }
+
+
+def _type_row(obj: sdk.ResourceType, oid: uuid.UUID, refs: _Refs) -> dict[str, Any]:
+    return {
+        "id": oid,
+        "name": obj.name,
+        "description": obj.description,
+        "vendor": obj.vendor,
+        "model": obj.model,
+        "version": obj.version,
+        "alarm_dictionary": dict(obj.alarm_dictionary) if obj.alarm_dictionary is not None else None,
+        "resource_kind": str(obj.resource_kind),
+        "resource_class": str(obj.resource_class),
+        "extensions": dict(obj.extensions),
+    }
+
+
+def _resource_row(obj: sdk.Resource, oid: uuid.UUID, refs: _Refs) -> dict[str, Any]:
+    owner = f"resource {obj.native_id!r}"
+    return {
+        "id": oid,
+        "resource_type_id": refs.ref(identity.RESOURCE_TYPE, obj.resource_type_id, owner=owner, field_name="type"),
+        "resource_pool_id": refs.ref(identity.RESOURCE_POOL, obj.resource_pool_id, owner=owner, field_name="pool"),
+        "global_asset_id": obj.global_asset_id,
+        "parent_id": (
+            refs.ref(identity.RESOURCE, obj.parent_id, owner=owner, field_name="parent") if obj.parent_id else None
+        ),
+        "description": obj.description,
+        "extensions": dict(obj.extensions),
+    }
+
+
+# Upsert order: referenced kinds first. Deletion runs in the reverse order.
+KINDS: tuple[Kind, ...] = (
+    Kind(identity.RESOURCE_TYPE, ResourceType, specs.RESOURCE_TYPE, _type_row),
+    Kind(identity.RESOURCE_POOL, ResourcePool, specs.RESOURCE_POOL, _pool_row),
+    Kind(identity.DEPLOYMENT_MANAGER, DeploymentManager, specs.DEPLOYMENT_MANAGER, _dm_row),
+    Kind(identity.RESOURCE, Resource, specs.RESOURCE, _resource_row),
+)
+KIND_BY_NAME = {k.name: k for k in KINDS}
+
+
+def _inventory_lists(inventory: sdk.Inventory) -> dict[str, Sequence[Any] | None]:
+    return {
+        identity.RESOURCE_TYPE: inventory.resource_types,
+        identity.RESOURCE_POOL: inventory.resource_pools,
+        identity.DEPLOYMENT_MANAGER: inventory.deployment_managers,
+        identity.RESOURCE: inventory.resources,
+    }
+
+
+def _fetch_states(kind: Kind, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """The stored O2 representation of the given rows, for the change log's prior state."""
+    states: dict[uuid.UUID, dict[str, Any]] = {}
+    id_list = list(ids)
+    for start in range(0, len(id_list), BATCH_SIZE):
+        chunk = id_list[start : start + BATCH_SIZE]
+        for row in kind.model.objects.filter(id__in=chunk).values(*kind.spec.columns):  # type: ignore[attr-defined]
+            states[row["id"]] = kind.spec.render(row)
+    return states
+
+
+@dataclass
+class _Plan:
+    kind: Kind
+    creates: list[models.Model] = field(default_factory=list)
+    updates: list[models.Model] = field(default_factory=list)
+    deletes: list[uuid.UUID] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    modified_posts: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    counts: KindCounts = field(default_factory=KindCounts)
+
+
+def _plan_kind(
+    instance: PluginInstance,
+    kind: Kind,
+    objects: Sequence[Any],
+    refs: _Refs,
+    *,
+    complete: bool,
+    explicit_deletes: Iterable[str] = (),
+) -> _Plan:
+    plan = _Plan(kind)
+    manager = kind.model.objects  # type: ignore[attr-defined]
+    scope = manager.filter(plugin_instance=instance)
+    if not complete:
+        wanted = [identity.object_uuid(instance.pk, kind.name, o.native_id) for o in objects]
+        wanted += [identity.object_uuid(instance.pk, kind.name, n) for n in explicit_deletes]
+        scope = scope.filter(id__in=wanted)
+    existing: dict[uuid.UUID, str] = dict(scope.values_list("id", "content_hash"))
+
+    now = timezone.now()
+    seen: set[uuid.UUID] = set()
+    for obj in objects:
+        oid = identity.object_uuid(instance.pk, kind.name, obj.native_id)
+        if oid in seen:
+            raise ReconcileError(f"{kind.name} {obj.native_id!r} is reported twice")
+        seen.add(oid)
+        row = kind.build_row(obj, oid, refs)
+        o2 = kind.spec.render(row)
+        digest = content_hash(o2)
+        previous = existing.get(oid)
+        if previous == digest:
+            plan.counts.unchanged += 1
+            continue
+        model_obj = kind.model(
+            **row, plugin_instance_id=instance.pk, native_id=obj.native_id, content_hash=digest, updated=now
+        )
+        if previous is None:
+            model_obj.created = now  # type: ignore[attr-defined]
+            plan.creates.append(model_obj)
+            plan.changes.append(Change(kind.spec.object_type, oid, changelog.CREATE, None, o2))
+            plan.counts.created += 1
+        else:
+            plan.updates.append(model_obj)
+            plan.modified_posts[oid] = o2
+            plan.counts.modified += 1
+
+    if complete:
+        gone = [oid for oid in existing if oid not in seen]
+    else:
+        gone = [
+            oid
+            for oid in (identity.object_uuid(instance.pk, kind.name, n) for n in explicit_deletes)
+            if oid in existing
+        ]
+    plan.deletes = gone
+    plan.counts.deleted = len(gone)
+    return plan
+
+
+def _apply_plan(plan: _Plan) -> list[Change]:
+    """Write one kind's creates and updates; return its changes (deletions are applied separately)."""
+    kind = plan.kind
+    manager = kind.model.objects  # type: ignore[attr-defined]
+    if plan.creates:
+        manager.bulk_create(plan.creates, batch_size=BATCH_SIZE)
+    if plan.updates:
+        priors = _fetch_states(kind, plan.modified_posts)
+        update_fields = [c for c in kind.spec.columns if c != "id"] + ["content_hash", "updated"]
+        update_fields = [kind.model._meta.get_field(c).name for c in update_fields]
+        manager.bulk_update(plan.updates, update_fields, batch_size=500)
+        plan.changes.extend(
+            Change(kind.spec.object_type, oid, changelog.MODIFY, priors.get(oid), post)
+            for oid, post in plan.modified_posts.items()
+        )
+    return plan.changes
+
+
+def _apply_deletes(plan: _Plan) -> list[Change]:
+    if not plan.deletes:
+        return []
+    kind = plan.kind
+    priors = _fetch_states(kind, plan.deletes)
+    manager = kind.model.objects  # type: ignore[attr-defined]
+    if kind.model is Resource:
+        # Children first, so a parent and its elements can disappear in one sync.
+        remaining = list(plan.deletes)
+        while remaining:
+            parents_of_remaining = set(
+                manager.filter(parent_id__in=remaining, id__in=remaining).values_list("parent_id", flat=True)
+            )
+            leaves = [oid for oid in remaining if oid not in parents_of_remaining]
+            for start in range(0, len(leaves), BATCH_SIZE):
+                manager.filter(id__in=leaves[start : start + BATCH_SIZE]).delete()
+            remaining = [oid for oid in remaining if oid in parents_of_remaining]
+    else:
+        for start in range(0, len(plan.deletes), BATCH_SIZE):
+            manager.filter(id__in=plan.deletes[start : start + BATCH_SIZE]).delete()
+    return [Change(kind.spec.object_type, oid, changelog.DELETE, priors.get(oid), None) for oid in plan.deletes]
+
+
+def _known_ids(instance: PluginInstance, kind: Kind, objects: Sequence[Any] | None, complete: bool) -> set[uuid.UUID]:
+    """Ids a reference may point at after this reconcile: what is reported, plus (for partial reconciles or
+    kinds the plugin does not report) what is already stored."""
+    known: set[uuid.UUID] = set()
+    if objects is not None:
+        known.update(identity.object_uuid(instance.pk, kind.name, o.native_id) for o in objects)
+    if objects is None or not complete:
+        known.update(kind.model.objects.filter(plugin_instance=instance).values_list("id", flat=True))  # type: ignore[attr-defined]
+    return known
+
+
+def _reconcile(
+    instance: PluginInstance,
+    lists: Mapping[str, Sequence[Any] | None],
+    *,
+    complete: bool,
+    deletes: Mapping[str, Iterable[str]] | None = None,
+) -> SyncResult:
+    started = time.monotonic()
+    result = SyncResult()
+    deletes = deletes or {}
+    refs = _Refs(instance.pk)
+    for name in (identity.RESOURCE_TYPE, identity.RESOURCE_POOL):
+        refs.known[name] = _known_ids(instance, KIND_BY_NAME[name], lists.get(name), complete)
+    if lists.get(identity.RESOURCE) is not None:
+        refs.known[identity.RESOURCE] = _known_ids(
+            instance, KIND_BY_NAME[identity.RESOURCE], lists.get(identity.RESOURCE), complete
+        )
+
+    with transaction.atomic():
+        plans: list[_Plan] = []
+        changes: list[Change] = []
+        for kind in KINDS:
+            objects = lists.get(kind.name)
+            if objects is None and not deletes.get(kind.name):
+                continue
+            plan = _plan_kind(
+                instance, kind, objects or (), refs, complete=complete, explicit_deletes=deletes.get(kind.name, ())
+            )
+            plans.append(plan)
+            result.counts[kind.name] = plan.counts
+            changes.extend(_apply_plan(plan))
+        for plan in reversed(plans):
+            changes.extend(_apply_deletes(plan))
+        changelog.record(changes, plugin_instance=instance)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def reconcile(instance: PluginInstance, inventory: sdk.Inventory) -> SyncResult:
+    """Make the stored inventory of `instance` equal to `inventory` (kinds reported as None are left alone)."""
+    return _reconcile(instance, _inventory_lists(inventory), complete=True)
+
+
+def apply_changes(
+    instance: PluginInstance,
+    *,
+    upserts: Mapping[str, Sequence[Any]] | None = None,
+    deletes: Mapping[str, Iterable[str]] | None = None,
+) -> SyncResult:
+    """Reconcile only the given objects (by kind name): used after API writes and for watch events."""
+    return _reconcile(instance, dict(upserts or {}), complete=False, deletes=deletes)
+
+
+def retire_instance(instance: PluginInstance) -> SyncResult:
+    """Remove everything an instance owns, logging each deletion, so the instance row can be deleted."""
+    with context.bind(plugin_instance_id=instance.pk):
+        return reconcile(instance, sdk.Inventory([], [], [], []))
+
+
+class SyncFailed(Exception):
+    """A sync could not complete; the message is safe to show (it never carries a credential)."""
+
+
+def sync_instance(instance: PluginInstance) -> SyncResult:
+    """Pull the whole inventory of one IMS plugin instance and reconcile it, recording the outcome on the row."""
+    from plugins.registry import get_plugin
+    from plugins.sdk.errors import PluginError
+
+    started_at = timezone.now()
+    PluginInstance.objects.filter(pk=instance.pk).update(last_sync_started=started_at)
+    try:
+        # A sync started from the admin or the API keeps that source (and its user) in the change log.
+        source = context.current().source
+        with context.bind(source="sync" if source == "system" else source, plugin_instance_id=instance.pk):
+            plugin = get_plugin(instance)
+            if not isinstance(plugin, sdk.IMSPlugin):
+                raise SyncFailed(f"{instance.name} is not an IMS plugin instance")
+            inventory = plugin.collect_inventory()
+            result = reconcile(instance, inventory)
+    except (PluginError, ReconcileError, SyncFailed) as exc:
+        message = getattr(exc, "detail", None) or str(exc)
+        _record_outcome(instance, ok=False, summary=f"sync failed: {message}"[:500])
+        logger.warning("sync of %s failed: %s", instance.name, message)
+        raise SyncFailed(message) from exc
+    _record_outcome(instance, ok=True, summary=result.summary()[:500])
+    logger.info("sync of %s: %s", instance.name, result.summary())
+    return result
+
+
+def _record_outcome(instance: PluginInstance, *, ok: bool, summary: str) -> None:
+    now = timezone.now()
+    fields: dict[str, Any] = {"last_sync_finished": now, "last_sync_ok": ok, "last_sync_summary": summary}
+    if not ok:
+        fields.update(health_ok=False, health_message=summary, health_checked=now)
+    PluginInstance.objects.filter(pk=instance.pk).update(**fields)
