@@ -61,6 +61,8 @@ RESOURCE = ObjectSpec(
         O2Field("globalAssetId", "global_asset_id"),
         uuid_field("parentId", "parent_id", nullable=True),
         O2Field("description", "description"),
+        # Child resources: rendered on the single-object GET only (no column, so not filterable).
+        O2Field("elements", None, FieldType.ARRAY),
         O2Field("extensions", "extensions", FieldType.OBJECT, default_excluded=True),
     ),
 )

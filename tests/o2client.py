@@ -14,7 +14,7 @@ import jsonschema
 import orjson
 from django.http import HttpResponse
 from drf_spectacular.generators import SchemaGenerator
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 
@@ -30,7 +30,8 @@ def published_schema() -> dict[str, Any]:
 
 @functools.cache
 def openapi() -> OpenAPI:
-    return OpenAPI.from_dict(published_schema())
+    config = Config(extra_media_type_deserializers={"application/problem+json": orjson.loads})
+    return OpenAPI.from_dict(published_schema(), config=config)
 
 
 def check_problem(response: HttpResponse) -> dict[str, Any]:
@@ -41,12 +42,24 @@ def check_problem(response: HttpResponse) -> dict[str, Any]:
     return body
 
 
+class _SentRequest(DjangoOpenAPIRequest):
+    """The request as sent: the view has consumed the body stream, so take the bytes the test sent."""
+
+    def __init__(self, request: Any, sent_body: bytes) -> None:
+        super().__init__(request)
+        self._sent_body = sent_body
+
+    @property
+    def body(self) -> bytes:
+        return self._sent_body
+
+
 class O2Client:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def _validated(self, response: HttpResponse) -> HttpResponse:
-        request = DjangoOpenAPIRequest(response.wsgi_request)  # type: ignore[attr-defined]
+    def _validated(self, response: HttpResponse, sent_body: bytes = b"") -> HttpResponse:
+        request = _SentRequest(response.wsgi_request, sent_body)  # type: ignore[attr-defined]
         try:
             openapi().validate_response(request, DjangoOpenAPIResponse(response))
         except (PathNotFound, OperationNotFound):
@@ -62,20 +75,27 @@ class O2Client:
     def post(self, path: str, data: Any = None, **extra: Any) -> HttpResponse:
         body = data if isinstance(data, (bytes, str)) else orjson.dumps(data)
         extra.setdefault("content_type", "application/json")
-        return self._validated(self.client.post(path, body, **extra))
+        return self._validated(self.client.post(path, body, **extra), _as_bytes(body))
 
     def patch(self, path: str, data: Any = None, **extra: Any) -> HttpResponse:
         body = data if isinstance(data, (bytes, str)) else orjson.dumps(data)
         extra.setdefault("content_type", "application/json")
-        return self._validated(self.client.patch(path, body, **extra))
+        return self._validated(self.client.patch(path, body, **extra), _as_bytes(body))
 
     def put(self, path: str, data: Any = None, **extra: Any) -> HttpResponse:
         body = data if isinstance(data, (bytes, str)) else orjson.dumps(data)
         extra.setdefault("content_type", "application/json")
-        return self._validated(self.client.put(path, body, **extra))
+        return self._validated(self.client.put(path, body, **extra), _as_bytes(body))
 
-    def delete(self, path: str, **extra: Any) -> HttpResponse:
-        return self._validated(self.client.delete(path, **extra))
+    def delete(self, path: str, data: Any = None, **extra: Any) -> HttpResponse:
+        body = b"" if data is None else orjson.dumps(data)
+        if data is not None:
+            extra.setdefault("content_type", "application/json")
+        return self._validated(self.client.delete(path, body, **extra), body)
+
+
+def _as_bytes(body: bytes | str) -> bytes:
+    return body.encode() if isinstance(body, str) else body
 
 
 def json_of(response: HttpResponse) -> Any:

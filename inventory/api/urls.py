@@ -1,3 +1,28 @@
 from django.urls import path
 
-urlpatterns: list = []
+from inventory.api import views, write_views
+
+P = "o2ims-infrastructureInventory"
+
+urlpatterns = [
+    path(f"{P}/api_versions", views.ApiVersionsView.as_view()),
+    path(f"{P}/v1/api_versions", views.VersionedApiVersionsView.as_view()),
+    path(f"{P}/v1", views.OCloudView.as_view()),
+    path(f"{P}/v1/", views.OCloudSlashView.as_view()),
+    path(f"{P}/v1/resourceTypes", views.ResourceTypeList.as_view()),
+    path(f"{P}/v1/resourceTypes/<str:resourceTypeId>", views.ResourceTypeDetail.as_view()),
+    path(f"{P}/v1/resourcePools", views.ResourcePoolList.as_view()),
+    path(f"{P}/v1/resourcePools/<str:resourcePoolId>", views.ResourcePoolDetail.as_view()),
+    path(f"{P}/v1/resourcePools/<str:resourcePoolId>/resources", views.ResourceList.as_view()),
+    path(f"{P}/v1/resourcePools/<str:resourcePoolId>/resources/<str:resourceId>", views.ResourceDetail.as_view()),
+    path(f"{P}/v1/deploymentManagers", views.DeploymentManagerList.as_view()),
+    path(f"{P}/v1/deploymentManagers/<str:deploymentManagerId>", views.DeploymentManagerDetail.as_view()),
+    # netweave's IMS write extension (seed IMS plugin interface), under its own prefix.
+    path("netweave-ims-ext/v1/resourcePools", write_views.PoolCreate.as_view()),
+    path("netweave-ims-ext/v1/resourcePools/<str:resourcePoolId>", write_views.PoolItem.as_view()),
+    path("netweave-ims-ext/v1/resourcePools/<str:resourcePoolId>/resources", write_views.ResourceCreate.as_view()),
+    path(
+        "netweave-ims-ext/v1/resourcePools/<str:resourcePoolId>/resources/<str:resourceId>",
+        write_views.ResourceItem.as_view(),
+    ),
+]

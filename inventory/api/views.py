@@ -1,0 +1,201 @@
+"""O2ims infrastructure inventory API v1 (O2-REFERENCE.md §1-2): read-only views over the synced database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from inventory import specs
+from inventory.api import serializers as docs
+from inventory.models import DeploymentManager, Resource, ResourcePool, ResourceType
+from inventory.ocloud import ensure_ocloud
+from netweave.o2.problems import O2Problem
+from netweave.o2.selectors import parse_selection
+from netweave.o2.views import (
+    SELECTOR_PARAMETERS,
+    O2CollectionView,
+    O2ItemView,
+    first_row,
+    json_response,
+    path_uuid,
+    reject_unknown_parameters,
+)
+
+PREFIX = "/o2ims-infrastructureInventory"
+API_VERSIONS = {"uriPrefix": f"{PREFIX}/v1", "apiVersions": [{"version": "1.0.0"}]}
+TAG = ["O2ims inventory"]
+
+COLLECTION_QUERY = [
+    OpenApiParameter("filter", str, description="SOL013 filter, e.g. (eq,name,edge-1);(neq,location,lab)"),
+    OpenApiParameter("fields", str, description="Attributes to include in addition to the default set"),
+    OpenApiParameter("exclude_fields", str, description="Attributes to leave out of the full set"),
+    OpenApiParameter("all_fields", str, description="Flag: return every attribute", allow_blank=True),
+    OpenApiParameter("exclude_default", str, description="Flag: leave out the default-excluded attributes"),
+    OpenApiParameter("nextpage_opaque_marker", str, description="From the previous page's Link rel=next"),
+]
+ITEM_QUERY = [p for p in COLLECTION_QUERY if p.name in SELECTOR_PARAMETERS]
+
+
+class ApiVersionsView(APIView):
+    @extend_schema(tags=TAG, responses=docs.APIVersionsSerializer, operation_id="inventory_api_versions")
+    def get(self, request: Request) -> HttpResponse:
+        reject_unknown_parameters(request.query_params.keys(), ())
+        return json_response(API_VERSIONS)
+
+
+class VersionedApiVersionsView(ApiVersionsView):
+    @extend_schema(tags=TAG, responses=docs.APIVersionsSerializer, operation_id="inventory_v1_api_versions")
+    def get(self, request: Request) -> HttpResponse:
+        return super().get(request)
+
+
+class OCloudView(APIView):
+    @extend_schema(tags=TAG, responses=docs.OCloudSerializer, parameters=ITEM_QUERY, operation_id="get_ocloud")
+    def get(self, request: Request) -> HttpResponse:
+        reject_unknown_parameters(request.query_params.keys(), SELECTOR_PARAMETERS)
+        selection = parse_selection(request.query_params, specs.OCLOUD)
+        return json_response(selection.apply(specs.OCLOUD.render(ensure_ocloud())))
+
+
+class OCloudSlashView(OCloudView):
+    @extend_schema(
+        tags=TAG, responses=docs.OCloudSerializer, parameters=ITEM_QUERY, operation_id="get_ocloud_trailing_slash"
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return super().get(request)
+
+
+class ResourceTypeList(O2CollectionView):
+    spec = specs.RESOURCE_TYPE
+
+    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
+        return ResourceType.objects.all()
+
+    @extend_schema(tags=TAG, responses=docs.ResourceTypeSerializer(many=True), parameters=COLLECTION_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+class ResourceTypeDetail(O2ItemView):
+    spec = specs.RESOURCE_TYPE
+    what = "resource type"
+
+    def get_row(self, **kwargs: Any) -> dict[str, Any]:
+        ident = kwargs["resourceTypeId"]
+        qs = ResourceType.objects.filter(id=path_uuid(ident, self.what))
+        return first_row(qs, self.spec, self.what, ident)
+
+    @extend_schema(tags=TAG, responses=docs.ResourceTypeSerializer, parameters=ITEM_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+class ResourcePoolList(O2CollectionView):
+    spec = specs.RESOURCE_POOL
+
+    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
+        return ResourcePool.objects.all()
+
+    @extend_schema(tags=TAG, responses=docs.ResourcePoolSerializer(many=True), parameters=COLLECTION_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+class ResourcePoolDetail(O2ItemView):
+    spec = specs.RESOURCE_POOL
+    what = "resource pool"
+
+    def get_row(self, **kwargs: Any) -> dict[str, Any]:
+        ident = kwargs["resourcePoolId"]
+        qs = ResourcePool.objects.filter(id=path_uuid(ident, self.what))
+        return first_row(qs, self.spec, self.what, ident)
+
+    @extend_schema(tags=TAG, responses=docs.ResourcePoolSerializer, parameters=ITEM_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+def _existing_pool(ident: str) -> Any:
+    pool_id = path_uuid(ident, "resource pool")
+    if not ResourcePool.objects.filter(id=pool_id).exists():
+        raise O2Problem(404, f"No resource pool with id '{ident}'.")
+    return pool_id
+
+
+class ResourceList(O2CollectionView):
+    spec = specs.RESOURCE
+
+    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
+        return Resource.objects.filter(resource_pool_id=_existing_pool(kwargs["resourcePoolId"]))
+
+    @extend_schema(tags=TAG, responses=docs.ResourceSerializer(many=True), parameters=COLLECTION_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+class ResourceDetail(O2ItemView):
+    spec = specs.RESOURCE
+    what = "resource"
+
+    def get_row(self, **kwargs: Any) -> dict[str, Any]:
+        pool_id = _existing_pool(kwargs["resourcePoolId"])
+        ident = kwargs["resourceId"]
+        qs = Resource.objects.filter(id=path_uuid(ident, self.what), resource_pool_id=pool_id)
+        return first_row(qs, self.spec, self.what, ident)
+
+    def decorate(self, o2: dict[str, Any], row: dict[str, Any], request: Request) -> dict[str, Any]:
+        children = Resource.objects.filter(parent_id=row["id"]).order_by("id").values(*self.spec.columns)
+        default = parse_selection({}, self.spec)
+        o2["elements"] = [default.apply(self.spec.render(child)) for child in children]
+        return o2
+
+    @extend_schema(tags=TAG, responses=docs.ResourceSerializer, parameters=ITEM_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+class DeploymentManagerList(O2CollectionView):
+    spec = specs.DEPLOYMENT_MANAGER
+
+    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
+        return DeploymentManager.objects.all()
+
+    @extend_schema(tags=TAG, responses=docs.DeploymentManagerSerializer(many=True), parameters=COLLECTION_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+class DeploymentManagerDetail(O2ItemView):
+    spec = specs.DEPLOYMENT_MANAGER
+    what = "deployment manager"
+    extra_parameters = frozenset({"profile"})
+
+    def get_row(self, **kwargs: Any) -> dict[str, Any]:
+        ident = kwargs["deploymentManagerId"]
+        qs = DeploymentManager.objects.filter(id=path_uuid(ident, self.what))
+        return first_row(qs, self.spec, self.what, ident)
+
+    def decorate(self, o2: dict[str, Any], row: dict[str, Any], request: Request) -> dict[str, Any]:
+        profile = request.query_params.get("profile")
+        if profile is not None:
+            # Access profiles (native_k8sapi, sol018) come with the Kubernetes plugin; until a deployment
+            # manager's plugin offers one, every profile is unsupported for it (O2-REFERENCE.md §2: 404).
+            raise O2Problem(
+                404,
+                f"Profile '{profile}' is not supported by deployment manager '{row['id']}'.",
+                attributes={"parameter": "profile"},
+            )
+        return o2
+
+    @extend_schema(
+        tags=TAG,
+        responses=docs.DeploymentManagerSerializer,
+        parameters=[*ITEM_QUERY, OpenApiParameter("profile", str, description="native_k8sapi, sol018, ...")],
+    )
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
