@@ -1,0 +1,360 @@
+"""Read-only admin for the O2ims inventory and its change log: what auditors browse.
+
+Inventory rows are written only by reconcile (sync, watch, API writes), with a change-log row for each change;
+an edit here would bypass both, so every admin in this module refuses add, change and delete. Lists must stay
+fast at 100k resources: related rows are joined (list_select_related), full counts are skipped
+(show_full_result_count=False), filters only list the small plugin-instance table, and searches that look like
+a UUID become exact id lookups instead of table scans.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from inventory import specs
+from inventory.models import (
+    ChangeLogEntry,
+    DeploymentManager,
+    OCloud,
+    Resource,
+    ResourcePool,
+    ResourceType,
+)
+
+EMPTY = "—"
+PATH_SEPARATOR = "/"
+
+# The change log's object types (the O2 notification objectType) and the models that hold those objects.
+MODEL_BY_OBJECT_TYPE: dict[str, type[Model]] = {
+    specs.OCLOUD.object_type: OCloud,
+    specs.DEPLOYMENT_MANAGER.object_type: DeploymentManager,
+    specs.RESOURCE_TYPE.object_type: ResourceType,
+    specs.RESOURCE_POOL.object_type: ResourcePool,
+    specs.RESOURCE.object_type: Resource,
+}
+
+
+# -- links
+
+
+def _admin_url(model: type[Model], name: str, *args: Any) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{name}", args=args)
+
+
+def history_url(object_id: Any) -> str:
+    """The change log filtered to one object: its whole history, newest first."""
+    return f"{_admin_url(ChangeLogEntry, 'changelist')}?object_id={object_id}"
+
+
+def object_url(object_type: str, object_id: Any) -> str | None:
+    model = MODEL_BY_OBJECT_TYPE.get(object_type)
+    if model is None:
+        return None
+    try:
+        return _admin_url(model, "change", object_id)
+    except NoReverseMatch:
+        return None
+
+
+def _link(url: str, text: Any) -> SafeString:
+    return format_html('<a href="{}">{}</a>', url, text)
+
+
+def _object_link(obj: Model | None) -> SafeString | str:
+    if obj is None:
+        return EMPTY
+    return _link(_admin_url(type(obj), "change", obj.pk), obj)
+
+
+def _as_uuid(term: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(term.strip())
+    except ValueError:
+        return None
+
+
+# -- base classes
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A browser, not an editor: the rows have one writer (reconcile / the change log), and it is not the admin."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class InventoryObjectAdmin(ReadOnlyAdmin):
+    """Shared by the synced kinds: filter by owning instance, search by name / native id / UUID, history link."""
+
+    list_filter = ["plugin_instance"]
+    search_fields = ["name", "native_id"]  # each searched with icontains, see get_search_results
+    search_help_text = "Name or native id (contains), or an exact O2 UUID."
+    readonly_fields = ["change_history", "created", "updated"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        as_uuid = _as_uuid(term)
+        if as_uuid is not None:
+            return queryset.filter(pk=as_uuid), False
+        query = Q()
+        for field in self.search_fields:
+            query |= Q(**{f"{field}__icontains": term})
+        return queryset.filter(query), False
+
+    @admin.display(description="Change log")
+    def change_history(self, obj: Model) -> SafeString:
+        return _link(history_url(obj.pk), "History")
+
+
+# -- inventory
+
+
+@admin.register(OCloud)
+class OCloudAdmin(ReadOnlyAdmin):
+    list_display = ["name", "id", "global_cloud_id", "service_uri", "updated"]
+    readonly_fields = ["updated"]
+
+
+@admin.register(DeploymentManager)
+class DeploymentManagerAdmin(InventoryObjectAdmin):
+    list_display = ["name", "native_id", "service_uri", "plugin_instance", "updated", "change_history"]
+    list_select_related = ["plugin_instance"]
+
+
+@admin.register(ResourceType)
+class ResourceTypeAdmin(InventoryObjectAdmin):
+    list_display = [
+        "name",
+        "vendor",
+        "model",
+        "version",
+        "resource_kind",
+        "resource_class",
+        "plugin_instance",
+        "resources_link",
+        "change_history",
+    ]
+    list_select_related = ["plugin_instance"]
+    readonly_fields = ["resources_link", *InventoryObjectAdmin.readonly_fields]
+
+    @admin.display(description="Resources")
+    def resources_link(self, obj: ResourceType) -> SafeString:
+        return _link(f"{_admin_url(Resource, 'changelist')}?resource_type__exact={obj.pk}", "Resources of this type")
+
+
+@admin.register(ResourcePool)
+class ResourcePoolAdmin(InventoryObjectAdmin):
+    list_display = ["name", "location", "global_location_id", "plugin_instance", "resources_link", "change_history"]
+    list_select_related = ["plugin_instance"]
+    readonly_fields = ["resources_link", *InventoryObjectAdmin.readonly_fields]
+
+    @admin.display(description="Resources")
+    def resources_link(self, obj: ResourcePool) -> SafeString:
+        return _link(f"{_admin_url(Resource, 'changelist')}?resource_pool__exact={obj.pk}", "Resources in this pool")
+
+
+@admin.register(Resource)
+class ResourceAdmin(InventoryObjectAdmin):
+    """The big table (100k rows and more): one joined query per page, no full count, no per-row queries."""
+
+    list_display = [
+        "label",
+        "native_id",
+        "type_link",
+        "pool_link",
+        "parent_link",
+        "plugin_instance",
+        "change_history",
+    ]
+    list_select_related = ["resource_type", "resource_pool", "parent", "plugin_instance"]
+    search_fields = ["description", "native_id", "global_asset_id"]
+    search_help_text = "Description, native id or global asset id (contains), or an exact O2 UUID."
+    sortable_by = ["label", "native_id"]
+    list_per_page = 100
+    readonly_fields = ["elements_link", *InventoryObjectAdmin.readonly_fields]
+
+    @admin.display(description="Resource", ordering="description")
+    def label(self, obj: Resource) -> str:
+        return str(obj)
+
+    @admin.display(description="Type")
+    def type_link(self, obj: Resource) -> SafeString | str:
+        return _object_link(obj.resource_type)
+
+    @admin.display(description="Pool")
+    def pool_link(self, obj: Resource) -> SafeString | str:
+        return _object_link(obj.resource_pool)
+
+    @admin.display(description="Parent")
+    def parent_link(self, obj: Resource) -> SafeString | str:
+        return _object_link(obj.parent)
+
+    @admin.display(description="Elements")
+    def elements_link(self, obj: Resource) -> SafeString:
+        return _link(f"{_admin_url(Resource, 'changelist')}?parent__exact={obj.pk}", "Child resources")
+
+
+# -- the change log
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    path: str
+    status: str  # added, removed, changed
+    before: str
+    after: str
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested objects and arrays as {"a/b/0/c": leaf}; empty containers stay leaves so they still show."""
+    if isinstance(value, Mapping) and value:
+        items: Iterator[tuple[str, Any]] = ((str(k), v) for k, v in value.items())
+    elif isinstance(value, list) and value:
+        items = ((str(i), v) for i, v in enumerate(value))
+    else:
+        return {prefix: value} if prefix else {}
+    flat: dict[str, Any] = {}
+    for key, child in items:
+        flat.update(flatten(child, f"{prefix}{PATH_SEPARATOR}{key}" if prefix else key))
+    return flat
+
+
+def _show(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+
+
+def state_diff(prior: Any, post: Any) -> tuple[list[DiffRow], int]:
+    """The changed keys between two O2 states (flattened), in document order, and how many were unchanged."""
+    before, after = flatten(prior or {}), flatten(post or {})
+    rows: list[DiffRow] = []
+    unchanged = 0
+    for path in [*before, *(p for p in after if p not in before)]:
+        if path not in after:
+            rows.append(DiffRow(path, "removed", _show(before[path]), ""))
+        elif path not in before:
+            rows.append(DiffRow(path, "added", "", _show(after[path])))
+        elif before[path] != after[path]:
+            rows.append(DiffRow(path, "changed", _show(before[path]), _show(after[path])))
+        else:
+            unchanged += 1
+    return rows, unchanged
+
+
+def _pretty_json(value: Any) -> SafeString | str:
+    if value is None:
+        return EMPTY
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+@admin.register(ChangeLogEntry)
+class ChangeLogEntryAdmin(ReadOnlyAdmin):
+    """Who or what changed which object, when, and how: for auditors, never editable."""
+
+    list_display = [
+        "time",
+        "action",
+        "object_type",
+        "object_history",
+        "source",
+        "plugin_instance_name",
+        "user",
+        "request_id",
+    ]
+    list_filter = ["action", "object_type", "source", "plugin_instance"]
+    list_select_related = ["user"]
+    date_hierarchy = "time"
+    search_fields = ["object_id", "request_id"]  # shows the box; get_search_results does exact lookups
+    search_help_text = "An object id (UUID) or a request id (exact)."
+    list_per_page = 100
+    change_form_template = "admin/inventory/changelogentry/change_form.html"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "time",
+                    "action",
+                    "object_type",
+                    "object_id",
+                    "source",
+                    "plugin_instance",
+                    "plugin_instance_name",
+                    "user",
+                    "request_id",
+                ]
+            },
+        ),
+        ("Changes", {"fields": ["diff"]}),
+        ("Full states", {"fields": ["prior_state_json", "post_state_json"], "classes": ["collapse"]}),
+    ]
+    readonly_fields = ["diff", "prior_state_json", "post_state_json"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ChangeLogEntry], search_term: str
+    ) -> tuple[QuerySet[ChangeLogEntry], bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        as_uuid = _as_uuid(term)
+        if as_uuid is not None:
+            return queryset.filter(Q(object_id=as_uuid) | Q(request_id=term)), False
+        return queryset.filter(request_id=term), False
+
+    @admin.display(description="Object id")
+    def object_history(self, obj: ChangeLogEntry) -> SafeString:
+        return format_html(
+            '<a href="{}" title="History of this object">{}</a>', history_url(obj.object_id), obj.object_id
+        )
+
+    @admin.display(description="Changes")
+    def diff(self, obj: ChangeLogEntry) -> SafeString:
+        rows, unchanged = state_diff(obj.prior_state, obj.post_state)
+        html = render_to_string(
+            "admin/inventory/includes/state_diff.html",
+            {"rows": rows, "unchanged": unchanged, "entry": obj},
+        )
+        return SafeString(html)
+
+    @admin.display(description="Before")
+    def prior_state_json(self, obj: ChangeLogEntry) -> SafeString | str:
+        return _pretty_json(obj.prior_state)
+
+    @admin.display(description="After")
+    def post_state_json(self, obj: ChangeLogEntry) -> SafeString | str:
+        return _pretty_json(obj.post_state)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Add links to the object's whole history and to the object itself (when its kind has an admin)."""
+        entry = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if entry is not None:
+            extra["object_history_url"] = history_url(entry.object_id)
+            if entry.action != ChangeLogEntry.Action.DELETE:
+                extra["object_admin_url"] = object_url(entry.object_type, entry.object_id)
+        return super().change_view(request, object_id, form_url, extra)
