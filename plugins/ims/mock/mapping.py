@@ -1,0 +1,108 @@
+"""Pure mapping between the state file's rows and the SDK's O2 data classes.
+
+A row is anything indexable by column name (sqlite3.Row or a dict). JSON columns hold compact JSON text
+(demo.dumps); `alarm_dictionary` and `parent_id` may be NULL. Nothing here opens the state file.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from plugins.ims.mock.demo import dumps
+from plugins.sdk.ims import (
+    DeploymentManager,
+    Resource,
+    ResourceClass,
+    ResourceKind,
+    ResourcePool,
+    ResourceType,
+)
+
+
+class Row(Protocol):
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def _json(text: str | None, default: Any) -> Any:
+    return default if text is None else json.loads(text)
+
+
+def deployment_manager_from_row(row: Row, *, ocloud_id: str = "") -> DeploymentManager:
+    extensions = dict(_json(row["extensions"], {}))
+    if ocloud_id:
+        extensions["mock.ocloudId"] = ocloud_id
+    return DeploymentManager(
+        native_id=row["native_id"],
+        name=row["name"],
+        description=row["description"],
+        service_uri=row["service_uri"],
+        supported_locations=tuple(_json(row["supported_locations"], [])),
+        capabilities=_json(row["capabilities"], {}),
+        capacity=_json(row["capacity"], {}),
+        extensions=extensions,
+    )
+
+
+def resource_pool_from_row(row: Row) -> ResourcePool:
+    return ResourcePool(
+        native_id=row["native_id"],
+        name=row["name"],
+        description=row["description"],
+        global_location_id=row["global_location_id"],
+        location=row["location"],
+        extensions=_json(row["extensions"], {}),
+    )
+
+
+def resource_type_from_row(row: Row) -> ResourceType:
+    return ResourceType(
+        native_id=row["native_id"],
+        name=row["name"],
+        description=row["description"],
+        vendor=row["vendor"],
+        model=row["model"],
+        version=row["version"],
+        resource_kind=ResourceKind(row["resource_kind"]),
+        resource_class=ResourceClass(row["resource_class"]),
+        alarm_dictionary=_json(row["alarm_dictionary"], None),
+        extensions=_json(row["extensions"], {}),
+    )
+
+
+def resource_from_row(row: Row) -> Resource:
+    return Resource(
+        native_id=row["native_id"],
+        resource_type_id=row["resource_type_id"],
+        resource_pool_id=row["resource_pool_id"],
+        description=row["description"],
+        global_asset_id=row["global_asset_id"],
+        parent_id=row["parent_id"],
+        extensions=_json(row["extensions"], {}),
+    )
+
+
+def resource_pool_to_row(pool: ResourcePool) -> dict[str, Any]:
+    """The stored columns of a pool. Raises TypeError/ValueError if extensions are not JSON."""
+    return {
+        "native_id": pool.native_id,
+        "name": pool.name,
+        "description": pool.description,
+        "global_location_id": pool.global_location_id,
+        "location": pool.location,
+        "extensions": dumps(dict(pool.extensions)),
+    }
+
+
+def resource_to_row(resource: Resource, *, origin: str = "api") -> dict[str, Any]:
+    """The stored columns of a resource. Raises TypeError/ValueError if extensions are not JSON."""
+    return {
+        "native_id": resource.native_id,
+        "resource_type_id": resource.resource_type_id,
+        "resource_pool_id": resource.resource_pool_id,
+        "parent_id": resource.parent_id or None,
+        "description": resource.description,
+        "global_asset_id": resource.global_asset_id,
+        "extensions": dumps(dict(resource.extensions)),
+        "origin": origin,
+    }
