@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make run`: the embedded default. SQLite and the filesystem Celery broker under ./data, the demo O-Cloud
+# from config/demo.yaml, an admin user, then the web server and a worker with the beat scheduler.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+$BIN/python manage.py migrate --noinput -v 0
+$BIN/python manage.py collectstatic --noinput -v 0
+$BIN/python manage.py netweave_config import config/demo.yaml
+$BIN/python manage.py netweave_bootstrap_admin
+$BIN/python manage.py netweave_sync --all
+cat <<MSG
+
+netweave is starting on http://${NETWEAVE_BIND:-127.0.0.1:8000}
+  O2ims inventory  /o2ims-infrastructureInventory/v1
+  API docs         /api/docs/
+  admin            /admin/
+Stop with Ctrl-C.
+
+MSG
+exec $BIN/honcho -f Procfile start
