@@ -173,8 +173,17 @@ class IMSPlugin(Plugin):
     def unsubscribe(self, subscription_id: str) -> None:
         raise NotSupported(f"{self.name} has no native subscriptions")
 
-    def watch(self, on_event: Callable[[InventoryEvent], None], stop: Callable[[], bool]) -> None:
-        """Block, calling `on_event` for each native change, until `stop()` is true."""
+    def watch(
+        self,
+        on_event: Callable[[InventoryEvent], None],
+        stop: Callable[[], bool],
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:
+        """Block, calling `on_event` for each native change, until `stop()` is true.
+
+        Once the watch is established (its starting point taken), call `on_ready()` once, before delivering
+        events: every change made after that point must reach `on_event`. netweave relists inside `on_ready`,
+        so nothing that happens between the relist and the first event is lost."""
         raise NotSupported(f"{self.name} has no realtime events")
 
     # -- the whole inventory, as sync consumes it

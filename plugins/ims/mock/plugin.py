@@ -279,12 +279,19 @@ class MockIMSPlugin(IMSPlugin):
             return None
         raise BackendUnavailable(f"mock change journal names an unknown kind {kind!r}")
 
-    def watch(self, on_event: Callable[[InventoryEvent], None], stop: Callable[[], bool]) -> None:
+    def watch(
+        self,
+        on_event: Callable[[InventoryEvent], None],
+        stop: Callable[[], bool],
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:
         """Poll the state file's change journal (every pollIntervalSeconds) until `stop()` is true.
 
         Each event carries the object's current state, or None once it is gone: a consumer that reconciles
         events one by one converges on the backend's state even when it sees an event late."""
         cursor = self.store.journal_head()
+        if on_ready is not None:
+            on_ready()
         while not stop():
             entries = self.store.journal_since(cursor)
             for entry in entries:

@@ -1,0 +1,49 @@
+"""Realtime events reach the inventory through the watcher, with source "watch" in the change log."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from inventory.models import ChangeLogEntry, ResourcePool
+from inventory.watch import InstanceWatcher, watchable_instances
+from plugins.registry import forget, get_plugin
+from plugins.sdk import ims as sdk
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_backend_changes_stream_into_the_inventory(make_mock_instance) -> None:
+    instance = make_mock_instance(pollIntervalSeconds=0.1)
+    assert [i.name for i in watchable_instances()] == [instance.name]
+    stop = threading.Event()
+    watcher = InstanceWatcher(instance, stop)
+    watcher.start()
+    try:
+        assert _wait_for(lambda: ResourcePool.objects.exists())  # the initial relist
+        backend = get_plugin(instance)
+        created = backend.create_resource_pool(sdk.ResourcePool(native_id="", name="watched-pool"))
+        assert _wait_for(
+            lambda: ChangeLogEntry.objects.filter(
+                source="watch", action="create", post_state__name="watched-pool"
+            ).exists()
+        )
+        backend.delete_resource_pool(created.native_id)
+        assert _wait_for(lambda: not ResourcePool.objects.filter(native_id=created.native_id).exists())
+        assert ChangeLogEntry.objects.filter(source="watch", action="delete").count() == 1
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+        forget(instance.pk)
+    assert not watcher.is_alive()
