@@ -6,4 +6,7 @@ class InventoryConfig(AppConfig):
     verbose_name = "O2ims inventory"
 
     def ready(self) -> None:
-        from inventory import schedules  # noqa: F401 - connects the schedule signals
+        from inventory import changelog, schedules  # noqa: F401 - connects the schedule signals
+        from inventory.notifications import outbox, tasks  # noqa: F401 - registers the notification tasks
+
+        changelog.add_listener(outbox.record_notifications)

@@ -7,6 +7,7 @@ re-syncs, restarts and re-imports of the configuration.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -150,3 +151,143 @@ class ChangeLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id}"
+
+
+# --------------------------------------------------------------------------------------- subscriptions
+
+
+class SmoEndpoint(models.Model):
+    """How netweave authenticates towards one SMO when it delivers notifications.
+
+    Applies to every subscription whose callback starts with `base_url`, unless a subscription names its own
+    endpoint in the admin. Credentials are Secret references (plugins.secrets.resolve reads them at delivery
+    time); nothing here holds a secret value.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    base_url = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Callbacks starting with this URL use this endpoint's authentication (blank: only subscriptions "
+        "that name this endpoint).",
+    )
+    oauth2_token_url = models.CharField("OAuth2 token URL", max_length=500, blank=True)
+    oauth2_client_id = models.CharField("OAuth2 client id", max_length=255, blank=True)
+    oauth2_client_secret = models.ForeignKey(
+        "plugins.Secret", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    oauth2_scope = models.CharField("OAuth2 scope", max_length=500, blank=True)
+    client_certificate = models.ForeignKey(
+        "plugins.Secret",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="mTLS: the client certificate chain (PEM).",
+    )
+    client_key = models.ForeignKey(
+        "plugins.Secret",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="mTLS: the client private key (PEM, unencrypted).",
+    )
+    ca_certificate = models.TextField(
+        "CA certificate", blank=True, help_text="PEM bundle that signs the SMO's server certificate (blank: system)."
+    )
+    hmac_key = models.ForeignKey(
+        "plugins.Secret",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="When set, every notification carries an HMAC-SHA256 signature of its body.",
+    )
+    hmac_header = models.CharField(max_length=100, default="X-Netweave-Signature")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "SMO endpoint"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscription(models.Model):
+    """An O2ims inventory subscription (O2-REFERENCE.md §5), plus netweave's delivery bookkeeping."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Absent and "" are different consumerSubscriptionIds, so absence is NULL.
+    consumer_subscription_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    filter = models.TextField(blank=True)
+    callback = models.CharField(max_length=2000)
+    # sha256 of (callback, filter, consumerSubscriptionId): the duplicate rule, indexable whatever their length.
+    fingerprint = models.CharField(max_length=64, unique=True, editable=False)
+    endpoint = models.ForeignKey(
+        SmoEndpoint,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+        help_text="Authentication towards the SMO (blank: the endpoint whose base URL the callback starts with).",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    # Counters for the metrics, updated in the transaction that records each attempt.
+    delivered_count = models.BigIntegerField(default=0, editable=False)
+    failure_count = models.BigIntegerField(default=0, editable=False)
+    latency_sum = models.FloatField(default=0.0, editable=False)
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.id} → {self.callback}"
+
+
+class Notification(models.Model):
+    """One InventoryChangeNotification for one subscription: the outbox row, written in the transaction of
+    the change and kept until it is delivered or expires."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        EXPIRED = "expired"
+
+    id = models.BigAutoField(primary_key=True)
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="notifications")
+    change = models.ForeignKey(ChangeLogEntry, on_delete=models.SET_NULL, null=True, related_name="+")
+    payload: models.JSONField[Any, Any] = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created = models.DateTimeField()
+    # The maximum age counts from here; a re-drive from the admin starts it again.
+    enqueued = models.DateTimeField()
+    next_attempt = models.DateTimeField()
+    attempts = models.IntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_attempt = models.DateTimeField(null=True, blank=True)
+    delivered = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["subscription", "status", "id"], name="outbox_head")]
+
+    def __str__(self) -> str:
+        return f"{self.payload.get('notificationId')} ({self.status})"
+
+
+class SmoRegistration(models.Model):
+    """The O-Cloud's registration with an SMO (NETWEAVE_SMO_REGISTRATION_URL): the last attempt and its result."""
+
+    url = models.CharField(max_length=500, unique=True)
+    attempts = models.IntegerField(default=0)
+    last_attempt = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    registered = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "SMO registration"
+
+    def __str__(self) -> str:
+        return self.url

@@ -166,6 +166,21 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Notifications (docs/notifications.md) ---------------------------------------------------------------------
+# Callbacks are https-only and must resolve to public addresses, unless allow-listed here (e.g. for a local
+# receiver: NETWEAVE_CALLBACK_ALLOWED_HOSTS=127.0.0.1,localhost).
+NETWEAVE_CALLBACK_ALLOWED_HOSTS = env.list("NETWEAVE_CALLBACK_ALLOWED_HOSTS", default=[])
+NETWEAVE_CALLBACK_ALLOWED_SCHEMES = env.list("NETWEAVE_CALLBACK_ALLOWED_SCHEMES", default=[])
+NETWEAVE_NOTIFICATION_TIMEOUT = env.float("NETWEAVE_NOTIFICATION_TIMEOUT", default=10.0)
+NETWEAVE_NOTIFICATION_RETRY_BASE = env.float("NETWEAVE_NOTIFICATION_RETRY_BASE", default=1.0)
+NETWEAVE_NOTIFICATION_RETRY_CAP = env.float("NETWEAVE_NOTIFICATION_RETRY_CAP", default=300.0)
+NETWEAVE_NOTIFICATION_MAX_AGE = env.float("NETWEAVE_NOTIFICATION_MAX_AGE", default=86400.0)
+NETWEAVE_OUTBOX_SWEEP_INTERVAL = env.float("NETWEAVE_OUTBOX_SWEEP_INTERVAL", default=10.0)
+NETWEAVE_SMO_REGISTRATION_URL = env.str("NETWEAVE_SMO_REGISTRATION_URL", default="")
+CELERY_BEAT_SCHEDULE = {
+    "netweave: outbox sweeper": {"task": "inventory.sweep_outbox", "schedule": NETWEAVE_OUTBOX_SWEEP_INTERVAL},
+}
 CELERY_TIMEZONE = "UTC"
 
 # --- Logging --------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory.api import views, write_views
+from inventory.api import subscription_views, views, write_views
 
 P = "o2ims-infrastructureInventory"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path(f"{P}/v1/resourcePools/<str:resourcePoolId>/resources/<str:resourceId>", views.ResourceDetail.as_view()),
     path(f"{P}/v1/deploymentManagers", views.DeploymentManagerList.as_view()),
     path(f"{P}/v1/deploymentManagers/<str:deploymentManagerId>", views.DeploymentManagerDetail.as_view()),
+    path(f"{P}/v1/subscriptions", subscription_views.SubscriptionList.as_view()),
+    path(f"{P}/v1/subscriptions/<str:subscriptionId>", subscription_views.SubscriptionDetail.as_view()),
     # netweave's IMS write extension (seed IMS plugin interface), under its own prefix.
     path("netweave-ims-ext/v1/resourcePools", write_views.PoolCreate.as_view()),
     path("netweave-ims-ext/v1/resourcePools/<str:resourcePoolId>", write_views.PoolItem.as_view()),

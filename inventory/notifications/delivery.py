@@ -1,0 +1,203 @@
+"""Delivering outbox rows: per subscription strictly in order, one request in flight, retried with exponential
+backoff and jitter until delivered or older than the maximum age (then expired, and re-drivable in the admin).
+
+One in flight: each attempt runs in a transaction that holds the subscription row with
+SELECT ... FOR UPDATE SKIP LOCKED (PostgreSQL), so another worker skips that subscription instead of sending its
+next row; the lock dies with the worker's connection, so a killed worker blocks nothing. On SQLite the
+IMMEDIATE transactions serialize the same way. A delivery that succeeded at the SMO but whose commit was lost
+(crash, database restart) is sent again: delivery is at least once, and `notificationId` lets an SMO de-duplicate.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import orjson
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from inventory.models import Notification, Subscription
+from inventory.notifications import auth
+from inventory.notifications.callbacks import CallbackRefused, check_callback
+from plugins.secrets import SecretError
+
+logger = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 3
+ERROR_LIMIT = 2000
+
+
+class Step(enum.Enum):
+    DELIVERED = "delivered"
+    EXPIRED = "expired"
+    FAILED = "failed"  # retry later
+    WAITING = "waiting"  # the head row is not due yet
+    EMPTY = "empty"
+    BUSY = "busy"  # another worker holds the subscription
+    GONE = "gone"
+
+
+@dataclass
+class Outcome:
+    step: Step
+    retry_in: float | None = None
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before attempt `attempts + 1`: exponential, capped, with equal jitter (half fixed, half random)."""
+    base = float(getattr(settings, "NETWEAVE_NOTIFICATION_RETRY_BASE", 1.0))
+    cap = float(getattr(settings, "NETWEAVE_NOTIFICATION_RETRY_CAP", 300.0))
+    delay = min(cap, base * 2 ** max(attempts - 1, 0))
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def max_age() -> timedelta:
+    return timedelta(seconds=float(getattr(settings, "NETWEAVE_NOTIFICATION_MAX_AGE", 86400)))
+
+
+class DeliveryFailed(Exception):
+    pass
+
+
+def _same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
+
+
+def send(subscription: Subscription, body: bytes) -> int:
+    """POST one notification body to the callback; returns the 2xx status or raises DeliveryFailed.
+
+    Redirects are followed only within the callback's origin (307/308, which keep the POST) and only to a URL
+    that passes the callback check; anything else is a failure.
+    """
+    url = subscription.callback
+    try:
+        endpoint = auth.endpoint_for(subscription)
+        client = auth.client_for(endpoint)
+        headers = auth.request_headers(endpoint, body)
+    except (auth.AuthError, SecretError) as exc:
+        raise DeliveryFailed(f"authentication: {exc}") from None
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            check_callback(url)
+        except CallbackRefused as exc:
+            raise DeliveryFailed(f"callback refused: {exc}") from None
+        try:
+            response = client.post(url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
+        status = response.status_code
+        if 200 <= status < 300:
+            return status
+        if status in (307, 308) and "location" in response.headers:
+            target = urljoin(url, response.headers["location"])
+            if not _same_origin(target, subscription.callback):
+                raise DeliveryFailed(f"HTTP {status}: redirect to another host not followed ({target})")
+            url = target
+            continue
+        if status == 401 and endpoint is not None and endpoint.oauth2_token_url:
+            auth.forget_token(endpoint)
+        raise DeliveryFailed(f"HTTP {status}: {response.text[:200]}")
+    raise DeliveryFailed(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _expire(row: Notification) -> None:
+    row.status = Notification.Status.EXPIRED
+    row.last_error = (row.last_error + "\n" if row.last_error else "") + f"expired after {max_age()} without delivery"
+    row.save(update_fields=["status", "last_error"])
+    logger.warning("Notification %s to subscription %s expired", row.pk, row.subscription_id)
+
+
+def deliver_head(subscription_id: str) -> Outcome:
+    """Attempt the oldest pending row of one subscription, holding the subscription for the attempt."""
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update(skip_locked=True).filter(pk=subscription_id).first()
+        if subscription is None:
+            exists = Subscription.objects.filter(pk=subscription_id).exists()
+            return Outcome(Step.BUSY if exists else Step.GONE)
+        row = (
+            Notification.objects.filter(subscription=subscription, status=Notification.Status.PENDING)
+            .order_by("id")
+            .first()
+        )
+        if row is None:
+            return Outcome(Step.EMPTY)
+        now = timezone.now()
+        if row.next_attempt > now:
+            return Outcome(Step.WAITING, (row.next_attempt - now).total_seconds())
+        if now - row.enqueued > max_age():
+            _expire(row)
+            return Outcome(Step.EXPIRED)
+        body = orjson.dumps(row.payload)
+        row.attempts += 1
+        row.last_attempt = now
+        try:
+            send(subscription, body)
+        except DeliveryFailed as exc:
+            delay = backoff(row.attempts)
+            row.last_error = str(exc)[:ERROR_LIMIT]
+            row.next_attempt = timezone.now() + timedelta(seconds=delay)
+            row.save(update_fields=["attempts", "last_attempt", "last_error", "next_attempt"])
+            Subscription.objects.filter(pk=subscription.pk).update(failure_count=F("failure_count") + 1)
+            logger.info("Notification %s to %s failed (attempt %d): %s", row.pk, subscription.pk, row.attempts, exc)
+            return Outcome(Step.FAILED, delay)
+        done = timezone.now()
+        row.status = Notification.Status.DELIVERED
+        row.delivered = done
+        row.save(update_fields=["attempts", "last_attempt", "status", "delivered"])
+        Subscription.objects.filter(pk=subscription.pk).update(
+            delivered_count=F("delivered_count") + 1,
+            latency_sum=F("latency_sum") + (done - row.created).total_seconds(),
+        )
+        return Outcome(Step.DELIVERED)
+
+
+def _has_due(subscription_id: str) -> bool:
+    return Notification.objects.filter(
+        subscription_id=subscription_id, status=Notification.Status.PENDING, next_attempt__lte=timezone.now()
+    ).exists()
+
+
+def deliver_pending(subscription_id: str, *, limit: int = 500) -> Outcome:
+    """Deliver one subscription's due rows in order, until it is empty, waiting, failing, or held elsewhere.
+
+    After finding nothing under the lock it looks once more without it: a row committed while this worker held
+    the subscription (whose own task saw it busy and left) is then picked up here rather than by the sweeper.
+    """
+    outcome = Outcome(Step.EMPTY)
+    for _ in range(limit):
+        outcome = deliver_head(subscription_id)
+        if outcome.step in (Step.DELIVERED, Step.EXPIRED):
+            continue
+        if outcome.step is Step.EMPTY and _has_due(subscription_id):
+            continue
+        return outcome
+    return Outcome(Step.WAITING, 0.0)
+
+
+def due_subscriptions() -> list[str]:
+    """Subscriptions with a pending row that is due: what the sweeper queues."""
+    ids = (
+        Notification.objects.filter(status=Notification.Status.PENDING, next_attempt__lte=timezone.now())
+        .values_list("subscription_id", flat=True)
+        .distinct()
+    )
+    return sorted(str(i) for i in ids)
+
+
+def redrive(queryset: QuerySet[Notification]) -> list[str]:
+    """Make the expired rows among `queryset` pending again, due now and with a fresh maximum age; returns the
+    subscriptions to queue. A re-driven row is delivered before the subscription's later pending rows."""
+    now = timezone.now()
+    rows = queryset.filter(status=Notification.Status.EXPIRED)
+    subscription_ids = sorted({str(i) for i in rows.values_list("subscription_id", flat=True)})
+    rows.update(status=Notification.Status.PENDING, enqueued=now, next_attempt=now, attempts=0)
+    return subscription_ids

@@ -1,0 +1,121 @@
+"""The outbox: every change a subscription lets through becomes a notification row in the change's transaction.
+
+`record_notifications` is a change-log listener (inventory.changelog.add_listener), so the change, its log row
+and its notifications commit or roll back together: a crash can lose neither. After the commit, one delivery
+task per affected subscription is queued; if the broker is down at that moment the sweeper queues it later.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.models import ChangeLogEntry, Notification, Subscription
+from inventory.notifications.filters import change_passes, parse_subscription_filter
+from netweave.o2.problems import BadRequest
+from netweave.o2.query import FilterTerm
+
+logger = logging.getLogger(__name__)
+
+INVENTORY = "/o2ims-infrastructureInventory/v1"
+EVENT_TYPES = {ChangeLogEntry.Action.CREATE: 0, ChangeLogEntry.Action.MODIFY: 1, ChangeLogEntry.Action.DELETE: 2}
+BATCH_SIZE = 2000
+
+
+def object_path(object_type: str, state: Mapping[str, Any]) -> str | None:
+    """The O2ims path of an object, from its O2 state."""
+    if object_type == "CloudInfo":
+        return INVENTORY
+    if object_type == "ResourceTypeInfo":
+        return f"{INVENTORY}/resourceTypes/{state['resourceTypeId']}"
+    if object_type == "ResourcePoolInfo":
+        return f"{INVENTORY}/resourcePools/{state['resourcePoolId']}"
+    if object_type == "DeploymentManagerInfo":
+        return f"{INVENTORY}/deploymentManagers/{state['deploymentManagerId']}"
+    if object_type == "ResourceInfo":
+        return f"{INVENTORY}/resourcePools/{state['resourcePoolId']}/resources/{state['resourceId']}"
+    return None
+
+
+def object_ref(object_type: str, state: Mapping[str, Any]) -> str | None:
+    """The object's URI: the O-Cloud's service URI plus the O2ims path."""
+    path = object_path(object_type, state)
+    if path is None:
+        return None
+    return str(settings.NETWEAVE_OCLOUD["serviceUri"]).rstrip("/") + path
+
+
+def build_payload(entry: ChangeLogEntry, subscription: Subscription) -> dict[str, Any]:
+    """The InventoryChangeNotification for one change and one subscription (O2-REFERENCE.md §5)."""
+    payload: dict[str, Any] = {"notificationId": str(uuid.uuid4())}
+    if subscription.consumer_subscription_id is not None:
+        payload["consumerSubscriptionId"] = subscription.consumer_subscription_id
+    payload["notificationEventType"] = EVENT_TYPES[ChangeLogEntry.Action(entry.action)]
+    if entry.action != ChangeLogEntry.Action.DELETE and entry.post_state is not None:
+        ref = object_ref(entry.object_type, entry.post_state)
+        if ref is not None:
+            payload["objectRef"] = ref
+    if entry.action != ChangeLogEntry.Action.CREATE:
+        payload["priorObjectState"] = entry.prior_state
+    if entry.action != ChangeLogEntry.Action.DELETE:
+        payload["postObjectState"] = entry.post_state
+    return payload
+
+
+def _compiled(subscription: Subscription) -> list[FilterTerm] | None:
+    """The subscription's filter terms; None (with a log line) if a stored filter no longer parses."""
+    if not subscription.filter:
+        return []
+    try:
+        return parse_subscription_filter(subscription.filter)
+    except BadRequest as exc:
+        logger.error("Subscription %s has an invalid filter and receives nothing: %s", subscription.pk, exc.detail)
+        return None
+
+
+def record_notifications(entries: Sequence[ChangeLogEntry]) -> None:
+    """Change-log listener: write the outbox rows for `entries`, then queue delivery after the commit."""
+    subscriptions = [(s, _compiled(s)) for s in Subscription.objects.all()]
+    if not subscriptions:
+        return
+    now = timezone.now()
+    rows: list[Notification] = []
+    touched: set[uuid.UUID] = set()
+    for entry in entries:
+        for subscription, terms in subscriptions:
+            if terms is None or not change_passes(terms, entry.object_type, entry.prior_state, entry.post_state):
+                continue
+            rows.append(
+                Notification(
+                    subscription=subscription,
+                    change=entry,
+                    payload=build_payload(entry, subscription),
+                    created=now,
+                    enqueued=now,
+                    next_attempt=now,
+                )
+            )
+            touched.add(subscription.pk)
+    if not rows:
+        return
+    Notification.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    ids = sorted(str(pk) for pk in touched)
+    transaction.on_commit(lambda: queue_deliveries(ids), robust=True)
+
+
+def queue_deliveries(subscription_ids: Sequence[str]) -> None:
+    """Ask the workers to deliver for these subscriptions. A broker outage only delays: the sweeper retries."""
+    from inventory.notifications.tasks import deliver_subscription
+
+    for subscription_id in subscription_ids:
+        try:
+            deliver_subscription.delay(subscription_id)
+        except Exception as exc:  # kombu raises several types when the broker is away; the sweeper covers it
+            logger.warning("Could not queue delivery for subscription %s (%s); the sweeper will", subscription_id, exc)
+            return
