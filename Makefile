@@ -26,7 +26,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy plugins netweave inventory
+	$(BIN)/mypy plugins netweave inventory deployments
 
 format: $(STAMP)
 	$(BIN)/ruff format .

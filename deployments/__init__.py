@@ -1,3 +1,2 @@
-"""O2dms: deployment packages, deployments and lifecycle operations, driven through DMS plugins.
-
-The models and API arrive with the O2dms issue; the DMS plugin contract is already in plugins.sdk.dms."""
+"""O2dms: deployment packages (NfDeploymentDescriptor), deployments (NfDeployment) and the lifecycle operations
+that change them, driven through DMS plugins. See docs/o2-api.md and docs/decisions/0005-dms-routing.md."""

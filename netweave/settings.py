@@ -123,6 +123,11 @@ NETWEAVE_PAGE_MARKER_MAX_AGE = env.int("NETWEAVE_PAGE_MARKER_MAX_AGE", default=3
 NETWEAVE_DEFAULT_SYNC_INTERVAL = env.int("NETWEAVE_DEFAULT_SYNC_INTERVAL", default=60)
 NETWEAVE_SECRETS_KEYS = env.list("NETWEAVE_SECRETS_KEYS", default=[])
 
+# --- O2dms (deployments app) ----------------------------------------------------------------------------------
+NETWEAVE_DMS_MAX_PACKAGE_BYTES = env.int("NETWEAVE_DMS_MAX_PACKAGE_BYTES", default=10 * 1024 * 1024)
+NETWEAVE_DMS_OPERATION_TIMEOUT = env.int("NETWEAVE_DMS_OPERATION_TIMEOUT", default=900)  # seconds
+NETWEAVE_DMS_POLL_SECONDS = env.float("NETWEAVE_DMS_POLL_SECONDS", default=1.0)
+
 REST_FRAMEWORK = {
     # The O2 APIs are open until the security issue lands authentication; see docs/security.md.
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
     path("", include("inventory.api.urls")),
+    path("", include("deployments.api.urls")),
 ]
 
 handler404 = "netweave.views.not_found"

@@ -9,7 +9,7 @@ echo "== ruff"
 $BIN/ruff check .
 $BIN/ruff format --check .
 echo "== mypy"
-$BIN/mypy plugins netweave inventory
+$BIN/mypy plugins netweave inventory deployments
 
 echo "== pytest (SQLite)"
 $BIN/python -m pytest -q "$@"

@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from plugins.sdk.base import Capability, Plugin, PluginCategory
 from plugins.sdk.errors import NotSupported
+
+
+class DeploymentPhase(StrEnum):
+    """The phases a DMS backend reports for a deployment (Helm's release statuses, which the other engines map
+    onto). netweave turns them into O2dms NfDeployment states (deployments/states.py)."""
+
+    PENDING_INSTALL = "pending-install"
+    DEPLOYED = "deployed"
+    PENDING_UPGRADE = "pending-upgrade"
+    PENDING_ROLLBACK = "pending-rollback"
+    UNINSTALLING = "uninstalling"
+    SUPERSEDED = "superseded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+TRANSITIONAL_PHASES = frozenset(
+    {
+        DeploymentPhase.PENDING_INSTALL,
+        DeploymentPhase.PENDING_UPGRADE,
+        DeploymentPhase.PENDING_ROLLBACK,
+        DeploymentPhase.UNINSTALLING,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +95,18 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class DeploymentRevision:
+    """One entry of a deployment's history: what revision `revision` deployed, and how it went."""
+
+    revision: int
+    status: str
+    updated: dt.datetime | None = None
+    package_id: str = ""
+    app_version: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class LogOptions:
     tail_lines: int = 100
     container: str = ""
@@ -105,6 +143,17 @@ class DMSPlugin(Plugin):
 
     def delete_deployment(self, native_id: str) -> None:
         raise NotSupported(f"{self.name} cannot delete deployments")
+
+    def check_deployment(self, request: DeploymentRequest) -> None:
+        """Reject, before anything is changed, a deployment the backend would refuse (a values key the package
+        does not accept, a template that does not render, a name already taken). Raises InvalidRequest or
+        Conflict. netweave calls it synchronously so the caller gets a 4xx instead of a failed operation."""
+
+    def check_update(self, native_id: str, update: DeploymentUpdate) -> None:
+        """As check_deployment, for an upgrade of an existing deployment."""
+
+    def get_deployment_history(self, native_id: str) -> list[DeploymentRevision]:
+        raise NotSupported(f"{self.name} does not keep deployment history")
 
     def scale_deployment(self, native_id: str, replicas: int) -> None:
         raise NotSupported(f"{self.name} cannot scale deployments")

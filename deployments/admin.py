@@ -1,0 +1,33 @@
+"""Admin pages for O2dms: packages, deployments and their lifecycle operations, read-only.
+
+Every change goes through the O2dms API (or its Celery tasks) so that it reaches the DMS backend and the
+change log together; an edit here would do neither. Each row links to its change-log history.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from deployments.models import Deployment, DeploymentPackage, LifecycleOperation
+from inventory.admin import InventoryObjectAdmin, ReadOnlyAdmin
+
+
+@admin.register(DeploymentPackage)
+class DeploymentPackageAdmin(InventoryObjectAdmin):
+    list_display = ["name", "version", "package_type", "plugin_instance", "deployment_manager_id", "created"]
+    list_select_related = ["plugin_instance"]
+
+
+@admin.register(Deployment)
+class DeploymentAdmin(InventoryObjectAdmin):
+    list_display = ["name", "namespace", "status", "phase", "revision", "package", "plugin_instance", "updated"]
+    list_select_related = ["plugin_instance", "package"]
+    list_filter = ["plugin_instance", "status"]
+
+
+@admin.register(LifecycleOperation)
+class LifecycleOperationAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "deployment_name", "state", "created", "started", "finished", "error_status"]
+    list_filter = ["kind", "state"]
+    search_fields = ["deployment_name", "error"]
+    ordering = ["-created"]

@@ -1,0 +1,1 @@
+"""The mock DMS plugin: a simulated Helm-like deployment engine with its state in a SQLite file."""
