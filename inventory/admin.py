@@ -358,3 +358,6 @@ class ChangeLogEntryAdmin(ReadOnlyAdmin):
             if entry.action != ChangeLogEntry.Action.DELETE:
                 extra["object_admin_url"] = object_url(entry.object_type, entry.object_id)
         return super().change_view(request, object_id, form_url, extra)
+
+
+from inventory import admin_notifications  # noqa: E402, F401 - registers the notification admin pages

@@ -5,12 +5,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from netweave.metrics import metrics
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
+    path("metrics", metrics, name="metrics"),
     path("", include("inventory.api.urls")),
-    path("", include("deployments.api.urls")),
 ]
 
 handler404 = "netweave.views.not_found"

@@ -1,0 +1,223 @@
+"""Delivery behaviour against a real receiver: retries with backoff, expiry and re-drive, ordering, the callback
+check at delivery time (DNS rebinding), redirects, and authentication towards the SMO (HMAC, OAuth2)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from inventory.models import Notification, SmoEndpoint, Subscription
+from inventory.notifications import callbacks, delivery
+from inventory.notifications.receiver import Receiver
+from inventory.sync import reconcile
+from plugins.models import Secret
+from plugins.sdk import ims as sdk
+from plugins.secrets import set_secret_value
+from tests.notifications.conftest import subscribe
+from tests.o2client import O2Client
+
+pytestmark = pytest.mark.django_db
+
+
+def pools(*names: str) -> sdk.Inventory:
+    return sdk.Inventory(None, [sdk.ResourcePool(n, n) for n in names], None, None)
+
+
+def make_due() -> None:
+    Notification.objects.filter(status="pending").update(next_attempt=timezone.now())
+
+
+def test_failures_back_off_then_deliver_in_order(o2: O2Client, receiver: Receiver, ims_instance: Any) -> None:
+    sub = subscribe(o2, receiver.url)
+    reconcile(ims_instance, pools("a", "b", "c"))
+    receiver.fail_with = 500
+    outcome = delivery.deliver_pending(sub["subscriptionId"])
+    assert outcome.step is delivery.Step.FAILED
+    assert outcome.retry_in is not None
+    assert 0.5 <= outcome.retry_in <= 1.0  # first retry: between half and all of the base delay
+    head = Notification.objects.order_by("id").first()
+    assert head is not None
+    assert head.attempts == 1
+    assert head.last_error.startswith("HTTP 500")
+    # Not due yet: nothing is sent, the rows behind it wait (in order, one in flight).
+    assert delivery.deliver_pending(sub["subscriptionId"]).step is delivery.Step.WAITING
+    make_due()
+    delivery.deliver_pending(sub["subscriptionId"])
+    assert Notification.objects.get(pk=head.pk).attempts == 2
+    receiver.fail_with = None
+    make_due()
+    assert delivery.deliver_pending(sub["subscriptionId"]).step is delivery.Step.EMPTY
+    names = [b["postObjectState"]["name"] for b in receiver.bodies()]
+    assert sorted(names) == ["a", "b", "c"]
+    ids = list(Notification.objects.order_by("id").values_list("payload__postObjectState__name", flat=True))
+    assert names == ids
+    subscription = Subscription.objects.get(pk=sub["subscriptionId"])
+    assert (subscription.delivered_count, subscription.failure_count) == (3, 2)
+
+
+def test_backoff_grows_exponentially_up_to_the_cap(settings: Any) -> None:
+    settings.NETWEAVE_NOTIFICATION_RETRY_BASE = 1.0
+    settings.NETWEAVE_NOTIFICATION_RETRY_CAP = 60.0
+    for attempts, full in [(1, 1), (2, 2), (3, 4), (6, 32), (7, 60), (30, 60)]:
+        delays = [delivery.backoff(attempts) for _ in range(50)]
+        assert all(full / 2 <= d <= full for d in delays)
+        assert len(set(delays)) > 1  # jitter
+
+
+def test_rows_older_than_the_maximum_age_expire_and_can_be_redriven(
+    o2: O2Client, receiver: Receiver, ims_instance: Any, settings: Any
+) -> None:
+    settings.NETWEAVE_NOTIFICATION_MAX_AGE = 60
+    sub = subscribe(o2, receiver.url)
+    reconcile(ims_instance, pools("a"))
+    receiver.fail_with = 503
+    delivery.deliver_pending(sub["subscriptionId"])
+    Notification.objects.update(enqueued=timezone.now() - timedelta(seconds=61), next_attempt=timezone.now())
+    reconcile(ims_instance, pools("a", "b"))
+    receiver.fail_with = None
+    delivery.deliver_pending(sub["subscriptionId"])
+    expired = Notification.objects.get(status="expired")
+    assert "HTTP 503" in expired.last_error
+    assert "expired" in expired.last_error
+    assert [b["postObjectState"]["name"] for b in receiver.bodies()] == ["b"]
+
+    assert delivery.redrive(Notification.objects.all()) == [sub["subscriptionId"]]
+    delivery.deliver_pending(sub["subscriptionId"])
+    assert [b["postObjectState"]["name"] for b in receiver.bodies()] == ["b", "a"]
+    assert not Notification.objects.exclude(status="delivered").exists()
+
+
+def test_callback_is_checked_again_at_delivery_time(o2: O2Client, ims_instance: Any) -> None:
+    """DNS rebinding: the name resolved to a public address at subscribe time, to a private one later."""
+    callbacks.set_resolver(lambda host, port: ["93.184.215.14"])
+    try:
+        sub = subscribe(o2, "https://smo.example.com/n")
+        reconcile(ims_instance, pools("a"))
+        callbacks.set_resolver(lambda host, port: ["169.254.169.254"])
+        assert delivery.deliver_pending(sub["subscriptionId"]).step is delivery.Step.FAILED
+    finally:
+        callbacks.set_resolver(None)
+    row = Notification.objects.get()
+    assert row.last_error.startswith("callback refused")
+    assert "169.254.169.254" in row.last_error
+
+
+class _Redirector(BaseHTTPRequestHandler):
+    target = ""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(307)
+        self.send_header("Location", self.target if self.path == "/away" else "/here")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def redirector() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_redirects_to_another_host_are_not_followed(
+    o2: O2Client, receiver: Receiver, redirector: ThreadingHTTPServer, ims_instance: Any
+) -> None:
+    _Redirector.target = receiver.url + "/stolen"
+    sub = subscribe(o2, f"http://127.0.0.1:{redirector.server_address[1]}/away")
+    reconcile(ims_instance, pools("a"))
+    assert delivery.deliver_pending(sub["subscriptionId"]).step is delivery.Step.FAILED
+    assert "redirect to another host not followed" in Notification.objects.get().last_error
+    assert receiver.received == []
+
+
+def _secret(name: str, value: str) -> Secret:
+    return set_secret_value(Secret(name=name, provider=Secret.Provider.ENCRYPTED), value)
+
+
+def test_hmac_signature_over_the_body(o2: O2Client, receiver: Receiver, ims_instance: Any) -> None:
+    SmoEndpoint.objects.create(name="smo", base_url=receiver.url, hmac_key=_secret("smo-hmac", "k3y"))
+    subscribe(o2, receiver.url + "/n")
+    reconcile(ims_instance, pools("a"))
+    delivery.deliver_pending(str(Subscription.objects.get().pk))
+    (item,) = receiver.received
+    expected = "sha256=" + hmac.new(b"k3y", item.body, hashlib.sha256).hexdigest()
+    assert item.headers["X-Netweave-Signature"] == expected
+
+
+class _TokenHandler(BaseHTTPRequestHandler):
+    requests: list[dict[str, str]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        _TokenHandler.requests.append({"body": body, "authorization": self.headers.get("Authorization", "")})
+        payload = json.dumps({"access_token": "tok-1", "token_type": "Bearer", "expires_in": 3600}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_oauth2_client_credentials(o2: O2Client, receiver: Receiver, ims_instance: Any) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = SmoEndpoint.objects.create(
+            name="smo-oauth",
+            oauth2_token_url=f"http://127.0.0.1:{server.server_address[1]}/token",
+            oauth2_client_id="netweave",
+            oauth2_client_secret=_secret("smo-client-secret", "s3cret"),
+            oauth2_scope="notifications",
+        )
+        sub = subscribe(o2, receiver.url + "/n")
+        Subscription.objects.filter(pk=sub["subscriptionId"]).update(endpoint=endpoint)
+        reconcile(ims_instance, pools("a", "b"))
+        delivery.deliver_pending(sub["subscriptionId"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [r.headers["Authorization"] for r in receiver.received] == ["Bearer tok-1", "Bearer tok-1"]
+    (token_request,) = _TokenHandler.requests  # cached for the second delivery
+    assert "grant_type=client_credentials" in token_request["body"]
+    assert "scope=notifications" in token_request["body"]
+    assert token_request["authorization"].startswith("Basic ")
+    assert "s3cret" not in Notification.objects.values_list("last_error", flat=True)
+
+
+def test_a_missing_secret_fails_the_delivery_without_leaking(
+    o2: O2Client, receiver: Receiver, ims_instance: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.delenv("SMO_HMAC_KEY", raising=False)
+    key = Secret.objects.create(name="smo-env", provider=Secret.Provider.ENV, reference="SMO_HMAC_KEY")
+    SmoEndpoint.objects.create(name="smo", base_url=receiver.url, hmac_key=key)
+    sub = subscribe(o2, receiver.url)
+    reconcile(ims_instance, pools("a"))
+    assert delivery.deliver_pending(sub["subscriptionId"]).step is delivery.Step.FAILED
+    assert "SMO_HMAC_KEY is not set" in Notification.objects.get().last_error
+    assert receiver.received == []
+
+
+def test_deleting_a_subscription_drops_its_pending_rows(o2: O2Client, receiver: Receiver, ims_instance: Any) -> None:
+    sub = subscribe(o2, receiver.url)
+    reconcile(ims_instance, pools("a"))
+    assert o2.delete(f"/o2ims-infrastructureInventory/v1/subscriptions/{sub['subscriptionId']}").status_code == 204
+    assert Notification.objects.count() == 0
+    assert delivery.deliver_pending(sub["subscriptionId"]).step is delivery.Step.GONE
