@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
     path("metrics", metrics, name="metrics"),
     path("", include("inventory.api.urls")),
+    path("", include("deployments.api.urls")),
 ]
 
 handler404 = "netweave.views.not_found"
