@@ -36,6 +36,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     fail_with: int | None = None
     delay: float = 0.0
+    max_in_flight: dict[str, int] = field(default_factory=dict)  # per path: the most requests seen at once
+    _in_flight: dict[str, int] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -53,8 +55,13 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                with receiver._lock:
+                    now = receiver._in_flight[self.path] = receiver._in_flight.get(self.path, 0) + 1
+                    receiver.max_in_flight[self.path] = max(receiver.max_in_flight.get(self.path, 0), now)
                 if receiver.delay:
                     time.sleep(receiver.delay)
+                with receiver._lock:
+                    receiver._in_flight[self.path] -= 1
                 status = receiver.fail_with
                 if status is None:
                     item = Received(self.path, dict(self.headers.items()), body, time.time())

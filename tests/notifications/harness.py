@@ -1,0 +1,188 @@
+"""The fault-test harness: a real Redis broker and real Celery worker and beat processes on the test database.
+
+Redis is Debian's `redis-server`, started on a free loopback port with persistence off (a broker restart loses
+every queued message: the worst case the outbox must survive). If it is missing it is installed with apt-get;
+if it cannot start the tests fail, they never skip (non-negotiable 2).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"redis-server did not answer on 127.0.0.1:{port} within {timeout}s")
+
+
+def redis_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    if os.geteuid() == 0:
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server"],
+            check=False,
+            capture_output=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        found = shutil.which("redis-server")
+    if not found:
+        raise RuntimeError("redis-server is not installed and could not be installed (apt-get install redis-server)")
+    return found
+
+
+class RedisServer:
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        """Start (or start again, on the same port: a broker that comes back after an outage)."""
+        self.process = subprocess.Popen(
+            [
+                redis_binary(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+class CeleryProcess:
+    """`celery -A netweave worker` (solo pool: one process, so kill -9 kills the whole worker) or `beat`."""
+
+    def __init__(self, kind: str, env: dict[str, str], log: Path, name: str = "w1") -> None:
+        self.kind, self.env, self.log, self.name = kind, env, log, name
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> CeleryProcess:
+        celery = [sys.executable, "-m", "celery", "-A", "netweave"]
+        if self.kind == "worker":
+            args = [
+                *celery,
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "-n",
+                f"{self.name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ]
+        else:
+            args = [*celery, "beat", "--loglevel", "INFO", "--schedule", str(self.log.with_suffix(".schedule"))]
+        handle = self.log.open("ab")
+        self.process = subprocess.Popen(args, cwd=REPO, env=self.env, stdout=handle, stderr=subprocess.STDOUT)
+        return self
+
+    def kill(self) -> None:
+        """kill -9: no cleanup, no acknowledgement, an HTTP request possibly in flight."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+            self.process = None
+
+
+def database_url(settings_db: dict[str, Any]) -> str:
+    user = settings_db.get("USER") or "postgres"
+    password = settings_db.get("PASSWORD") or ""
+    auth = f"{user}:{password}" if password else user
+    return f"postgres://{auth}@{settings_db['HOST']}:{settings_db['PORT']}/{settings_db['NAME']}"
+
+
+def process_env(database: str, broker: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        DATABASE_URL=database,
+        CELERY_BROKER_URL=broker,
+        NETWEAVE_DATA_DIR=str(data_dir),
+        NETWEAVE_CALLBACK_ALLOWED_HOSTS="127.0.0.1",
+        NETWEAVE_OUTBOX_SWEEP_INTERVAL="1",
+        NETWEAVE_NOTIFICATION_RETRY_BASE="0.2",
+        NETWEAVE_NOTIFICATION_RETRY_CAP="2",
+        NETWEAVE_NOTIFICATION_TIMEOUT="5",
+        DATABASE_CONN_MAX_AGE="0",
+    )
+    env.update(extra)
+    return env
+
+
+def restart_postgres(port: int) -> None:
+    subprocess.run(
+        ["bash", str(REPO / "scripts" / "postgres.sh"), "restart"],
+        check=True,
+        env={**os.environ, "NETWEAVE_PG_PORT": str(port)},
+    )
+
+
+def use_broker(url: str) -> str:
+    """Point this process's Celery app at `url` (after-commit publishing); returns the previous URL."""
+    from netweave.celery import app
+
+    previous = str(app.conf.broker_url)
+    app.pool.force_close_all()
+    app._pool = None  # type: ignore[attr-defined] - Celery caches the pool of the first broker it used
+    app.amqp._producer_pool = None
+    app.conf.broker_url = url
+    return previous
