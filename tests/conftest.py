@@ -11,6 +11,9 @@ import pytest
 
 from tests.o2client import O2Client
 
+# A real kube-apiserver + etcd for any test that asks for `kube_cluster` (tests/k8s/README.md).
+pytest_plugins = ["tests.k8s_harness"]
+
 
 @pytest.fixture
 def o2(client: Any) -> O2Client:
