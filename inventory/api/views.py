@@ -170,6 +170,26 @@ class DeploymentManagerList(O2CollectionView):
         return super().get(request, **kwargs)
 
 
+def deployment_manager_profile(dm_id: Any, profile: str) -> dict[str, Any]:
+    """The profile data the deployment manager's plugin offers; an unsupported profile is 404 (O2-REFERENCE §2)."""
+    from plugins.registry import get_plugin
+    from plugins.sdk.errors import NotSupported
+    from plugins.sdk.ims import IMSPlugin
+
+    dm = DeploymentManager.objects.select_related("plugin_instance").get(id=dm_id)
+    plugin = get_plugin(dm.plugin_instance)
+    try:
+        if not isinstance(plugin, IMSPlugin):
+            raise NotSupported("not an IMS plugin")
+        return dict(plugin.deployment_manager_profile(dm.native_id, profile))
+    except NotSupported:
+        raise O2Problem(
+            404,
+            f"Profile '{profile}' is not supported by deployment manager '{dm_id}'.",
+            attributes={"parameter": "profile"},
+        ) from None
+
+
 class DeploymentManagerDetail(O2ItemView):
     spec = specs.DEPLOYMENT_MANAGER
     what = "deployment manager"
@@ -183,13 +203,13 @@ class DeploymentManagerDetail(O2ItemView):
     def decorate(self, o2: dict[str, Any], row: dict[str, Any], request: Request) -> dict[str, Any]:
         profile = request.query_params.get("profile")
         if profile is not None:
-            # Access profiles (native_k8sapi, sol018) come with the Kubernetes plugin; until a deployment
-            # manager's plugin offers one, every profile is unsupported for it (O2-REFERENCE.md §2: 404).
-            raise O2Problem(
-                404,
-                f"Profile '{profile}' is not supported by deployment manager '{row['id']}'.",
-                attributes={"parameter": "profile"},
-            )
+            # Who may read profile data (a credential) is decided before the view runs, by the authorization
+            # policy's rule for this route with `profile` (netweave/security/policy.py). Never log the result.
+            o2["extensions"] = {
+                **(o2.get("extensions") or {}),
+                "profileName": profile,
+                "profileData": deployment_manager_profile(row["id"], profile),
+            }
         return o2
 
     @extend_schema(
@@ -198,4 +218,10 @@ class DeploymentManagerDetail(O2ItemView):
         parameters=[*ITEM_QUERY, OpenApiParameter("profile", str, description="native_k8sapi, sol018, ...")],
     )
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
-        return super().get(request, **kwargs)
+        if request.query_params.get("profile") is None:
+            return super().get(request, **kwargs)
+        # A profile answer carries extensions.profileData whatever the attribute selectors leave out.
+        reject_unknown_parameters(request.query_params.keys(), SELECTOR_PARAMETERS | self.extra_parameters)
+        selection = parse_selection(request.query_params, self.spec)
+        row = self.get_row(**kwargs)
+        return json_response(self.decorate(selection.apply(self.spec.render(row)), row, request))

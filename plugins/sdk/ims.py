@@ -127,6 +127,12 @@ class IMSPlugin(Plugin):
     def get_deployment_manager(self, native_id: str) -> DeploymentManager:
         raise NotSupported(f"{self.name} does not read deployment managers")
 
+    def deployment_manager_profile(self, native_id: str, profile: str) -> Mapping[str, Any]:
+        """How to reach a deployment manager through a DMS profile (`native_k8sapi`, `sol018`, ...): the O2
+        `extensions.profileData`. It is a credential: netweave serves it only to callers allowed to deploy and
+        never logs it. A profile the plugin does not offer raises NotSupported (the API answers 404)."""
+        raise NotSupported(f"{self.name} offers no deployment manager profile {profile!r}")
+
     # -- resource pools
     def list_resource_pools(self, filter: ListFilter | None = None) -> list[ResourcePool]:
         raise NotSupported(f"{self.name} does not list resource pools")

@@ -1,0 +1,1 @@
+"""The kubernetes IMS plugin (see README.md)."""

@@ -1,0 +1,1 @@
+"""The openshift IMS plugin (see README.md)."""
