@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from plugins.ims.kubernetes.client import Connection, ResourceExpired, Source
-from plugins.ims.kubernetes.mapping import Snapshot, name_of
+from plugins.ims.kubernetes.mapping import Memo, Snapshot, name_of
 from plugins.sdk.errors import PluginError
 from plugins.sdk.ims import Inventory, InventoryEvent
 
@@ -72,7 +72,7 @@ class Informer:
         connection: Connection,
         namespace: str,
         sources: Iterable[Source],
-        derive: Callable[[Snapshot], Inventory],
+        derive: Callable[[Snapshot, Memo], Inventory],
         *,
         resync_seconds: float,
     ) -> None:
@@ -83,6 +83,7 @@ class Informer:
         self.resync_seconds = resync_seconds
         self.relists = 0
         self.snapshot: Snapshot = {}
+        self.memo = Memo()
         self._queue: queue.Queue[tuple[str, str, Any]] = queue.Queue()
         self._closing = threading.Event()
         self._responses: dict[str, Any] = {}
@@ -104,7 +105,7 @@ class Informer:
     ) -> None:
         """List, start the watches from the list's resourceVersions, call `on_ready`, then report changes."""
         versions = self.list_all()
-        state = flatten(self.derive(self.snapshot))
+        state = flatten(self.derive(self.snapshot, self.memo))
         threads = [
             threading.Thread(target=self._stream, args=(s, versions[s.key]), name=f"k8s-watch-{s.key}", daemon=True)
             for s in self.sources
@@ -122,7 +123,7 @@ class Informer:
                     changed |= self._resync()
                 if not changed:
                     continue
-                after = flatten(self.derive(self.snapshot))
+                after = flatten(self.derive(self.snapshot, self.memo))
                 for event in differences(state, after):
                     on_event(event)
                 state = after

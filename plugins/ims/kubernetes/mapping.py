@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from kubernetes.utils.quantity import parse_quantity
@@ -62,6 +63,42 @@ class Options:
 
     def key(self, name: str) -> str:
         return f"{self.prefix}.{name}"
+
+
+# ---------------------------------------------------------------------------------------------- memo
+
+
+class Memo:
+    """Results of the costly per-object steps, reused while their inputs are the very same API objects.
+
+    The informer replaces an object's dict when the object changes and keeps it otherwise, so after one Node
+    event only that Node is mapped again: re-deriving 5,000 Nodes costs a tenth of mapping them all. Inputs are
+    compared by identity for dicts (the memo keeps them alive, so an id is never reused) and by value otherwise.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
+        self._used: set[tuple[str, str]] = set()
+
+    def get(self, key: tuple[str, str], inputs: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        self._used.add(key)
+        hit = self._entries.get(key)
+        if hit is not None and all(
+            (a is b) if isinstance(a, dict) else (a == b) for a, b in zip(hit[0], inputs, strict=True)
+        ):
+            return hit[1]
+        value = compute()
+        self._entries[key] = (inputs, value)
+        return value
+
+    def prune(self) -> None:
+        """Forget what the last derivation did not ask for (deleted objects)."""
+        self._entries = {k: v for k, v in self._entries.items() if k in self._used}
+        self._used = set()
+
+
+def _no_memo(key: tuple[str, str], inputs: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    return compute()
 
 
 # ---------------------------------------------------------------------------------------------- small helpers
@@ -315,18 +352,28 @@ def resource_from(
 # ---------------------------------------------------------------------------------------------- cluster
 
 
-def deployment_manager(nodes: Iterable[Mapping[str, Any]], options: Options) -> DeploymentManager:
+def allocatable(node: Mapping[str, Any]) -> dict[str, Decimal]:
+    found = {}
+    for key, value in ((node.get("status") or {}).get("allocatable") or {}).items():
+        try:
+            found[str(key)] = parse_quantity(value)
+        except (ValueError, TypeError):
+            continue
+    return found
+
+
+def deployment_manager(
+    nodes: Iterable[Mapping[str, Any]], options: Options, memo: Memo | None = None
+) -> DeploymentManager:
     """The cluster itself: its API endpoint, version and the nodes' summed capacity."""
     count = 0
     totals: dict[str, Decimal] = {}
     regions: set[str] = set()
+    cached = memo.get if memo is not None else _no_memo
     for node in nodes:
         count += 1
-        for key, value in ((node.get("status") or {}).get("allocatable") or {}).items():
-            try:
-                totals[key] = totals.get(key, Decimal(0)) + parse_quantity(value)
-            except (ValueError, TypeError):
-                continue
+        for key, value in cached(("allocatable", name_of(node)), (node,), partial(allocatable, node)).items():
+            totals[key] = totals.get(key, Decimal(0)) + value
         region = labels_of(node).get(LABEL_REGION)
         if region:
             regions.add(region)
@@ -362,8 +409,11 @@ def deployment_manager(nodes: Iterable[Mapping[str, Any]], options: Options) -> 
 ExtraTypes = Callable[[Snapshot, Options], list[ResourceType]]
 
 
-def derive(snapshot: Snapshot, options: Options, extra_types: ExtraTypes | None = None) -> Inventory:
-    """Every O2 object the snapshot describes."""
+def derive(
+    snapshot: Snapshot, options: Options, extra_types: ExtraTypes | None = None, memo: Memo | None = None
+) -> Inventory:
+    """Every O2 object the snapshot describes (`memo`: reuse the mapping of objects that did not change)."""
+    cached = memo.get if memo is not None else _no_memo
     nodes = snapshot.get("nodes", {})
     machines = snapshot.get("machines", {}) if options.machine_api else {}
     machine_sets = snapshot.get("machinesets", {}) if options.machine_api and options.machine_set_pools else {}
@@ -392,10 +442,19 @@ def derive(snapshot: Snapshot, options: Options, extra_types: ExtraTypes | None 
             managed_nodes.add(node_name or "")
         ms = machine_set_of(machine, machine_sets)
         pool_id = machine_set_pool_id(ms) if ms else place(node)
-        resources.append(resource_from(node, machine, pool_id, options))
+        resources.append(
+            cached(
+                ("machine", name_of(machine)),
+                (node or "", machine, pool_id),
+                partial(resource_from, node, machine, pool_id, options),
+            )
+        )
     for node_name, node in nodes.items():
         if node_name not in managed_nodes:
-            resources.append(resource_from(node, None, place(node), options))
+            pool_id = place(node)
+            resources.append(
+                cached(("node", node_name), (node, pool_id), partial(resource_from, node, None, pool_id, options))
+            )
 
     for value, members in label_members.items():
         pools[label_pool_id(value)] = pool_from_label(value, members, options)
@@ -411,8 +470,11 @@ def derive(snapshot: Snapshot, options: Options, extra_types: ExtraTypes | None 
     for extra in extra_types(snapshot, options) if extra_types else []:
         types[extra.native_id] = extra
 
+    cluster = deployment_manager(nodes.values(), options, memo)
+    if memo is not None:
+        memo.prune()
     return Inventory(
-        deployment_managers=[deployment_manager(nodes.values(), options)],
+        deployment_managers=[cluster],
         resource_pools=sorted(pools.values(), key=lambda p: p.native_id),
         resource_types=sorted(types.values(), key=lambda t: t.native_id),
         resources=sorted(resources, key=lambda r: r.native_id),

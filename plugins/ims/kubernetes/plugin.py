@@ -195,8 +195,8 @@ class KubernetesIMSPlugin(IMSPlugin):
             found[source.key] = {mapping.name_of(o): o for o in items}
         return found
 
-    def derive(self, snapshot: Snapshot) -> Inventory:
-        return mapping.derive(snapshot, self.options(), self.extra_types)
+    def derive(self, snapshot: Snapshot, memo: mapping.Memo | None = None) -> Inventory:
+        return mapping.derive(snapshot, self.options(), self.extra_types, memo)
 
     def collect_inventory(self) -> Inventory:
         return self.derive(self.snapshot())

@@ -138,3 +138,15 @@ def test_differences_report_creations_modifications_and_deletions() -> None:
     assert events[("resource", "node/a")] is not None
     assert ("resourcePool", "unassigned") in events  # its member count changed
     assert not differences(two, two)
+
+
+def test_memo_reuses_unchanged_objects_and_maps_changed_ones_again() -> None:
+    nodes = {f"n{i}": node(f"n{i}", labels={"netweave.io/pool": "a"}) for i in range(5)}
+    memo = mapping.Memo()
+    first = mapping.derive({"nodes": dict(nodes)}, OPTIONS, None, memo)
+    nodes["n2"] = node("n2", cpu="32", labels={"netweave.io/pool": "b"})
+    del nodes["n4"]
+    again = mapping.derive({"nodes": dict(nodes)}, OPTIONS, None, memo)
+    assert flatten(again) == flatten(mapping.derive({"nodes": dict(nodes)}, OPTIONS))
+    unchanged = {r.native_id: r for r in first.resources or ()}["node/n0"]
+    assert {r.native_id: r for r in again.resources or ()}["node/n0"] is unchanged
