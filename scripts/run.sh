@@ -13,6 +13,7 @@ cat <<MSG
 
 netweave is starting on http://${NETWEAVE_BIND:-127.0.0.1:8000}
   O2ims inventory  /o2ims-infrastructureInventory/v1
+  O2dms            /o2dms/v1/{deploymentManagerId}/O2dms_DeploymentLifecycle
   API docs         /api/docs/
   admin            /admin/
 Stop with Ctrl-C.

@@ -19,6 +19,7 @@ from deployments import lifecycle, packages, specs
 from deployments.api import serializers as docs
 from deployments.api.parsers import ChartArchiveParser, LegacyGzipParser
 from deployments.models import Deployment, DeploymentPackage, LifecycleOperation
+from inventory.api.serializers import ProblemDetailsSerializer
 from inventory.api.views import COLLECTION_QUERY, ITEM_QUERY
 from netweave import context
 from netweave.o2.problems import BadRequest, O2Problem
@@ -37,6 +38,11 @@ EXT_TAG = ["netweave O2dms lifecycle extensions"]
 PREFIX = "/o2dms/v1"
 LIFECYCLE = "O2dms_DeploymentLifecycle"
 MAX_LOG_LINES = 10000
+# GETs that ask the backend (not the database) can also meet a backend without the capability, or down.
+BACKEND_READ_ERRORS: dict[Any, Any] = {
+    (501, "application/problem+json"): ProblemDetailsSerializer,
+    (503, "application/problem+json"): ProblemDetailsSerializer,
+}
 
 
 def lifecycle_url(manager_id: Any, *parts: Any) -> str:
@@ -263,7 +269,11 @@ class DeploymentRollback(APIView):
 
 
 class DeploymentStatusView(APIView):
-    @extend_schema(tags=EXT_TAG, responses=docs.StatusSerializer, description="The backend's status, asked now.")
+    @extend_schema(
+        tags=EXT_TAG,
+        responses={200: docs.StatusSerializer, **BACKEND_READ_ERRORS},
+        description="The backend's status, asked now.",
+    )
     def get(self, request: Request, deploymentManagerId: str, deploymentId: str) -> HttpResponse:
         reject_unknown_parameters(request.query_params.keys(), ())
         deployment = _deployment(deploymentManagerId, deploymentId)
@@ -280,7 +290,11 @@ class DeploymentStatusView(APIView):
 
 
 class DeploymentHistory(APIView):
-    @extend_schema(tags=EXT_TAG, responses=docs.RevisionSerializer(many=True), description="Revisions, oldest first.")
+    @extend_schema(
+        tags=EXT_TAG,
+        responses={200: docs.RevisionSerializer(many=True), **BACKEND_READ_ERRORS},
+        description="Revisions, oldest first.",
+    )
     def get(self, request: Request, deploymentManagerId: str, deploymentId: str) -> HttpResponse:
         reject_unknown_parameters(request.query_params.keys(), ())
         deployment = _deployment(deploymentManagerId, deploymentId)
@@ -295,7 +309,10 @@ class DeploymentLogs(APIView):
             OpenApiParameter("tailLines", int, description=f"Last lines to return (1..{MAX_LOG_LINES}, default 100)"),
             OpenApiParameter("container", str, description="Container name, where the backend has several"),
         ],
-        responses={(200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The deployment's logs")},
+        responses={
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The deployment's logs"),
+            **BACKEND_READ_ERRORS,
+        },
     )
     def get(self, request: Request, deploymentManagerId: str, deploymentId: str) -> HttpResponse:
         params = request.query_params

@@ -22,6 +22,7 @@ import yaml
 from plugins.sdk.errors import InvalidRequest
 
 MAX_MEMBERS = 5000
+DEFAULT_MAX_PACKAGE_BYTES = 10 * 1024 * 1024
 CHART_API_VERSIONS = frozenset({"v1", "v2"})
 
 

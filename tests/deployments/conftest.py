@@ -62,3 +62,75 @@ def mock_dms(db: None, tmp_path: Path) -> Any:
 
 def base(manager: Any) -> str:
     return f"/o2dms/v1/{manager.id}/{LIFECYCLE}"
+
+
+# --- the Helm plugin against the real kube-apiserver (tests/k8s_harness.py) -----------------------------------
+
+REPO = Path(__file__).resolve().parent.parent.parent
+HELM_BUILD = REPO / "tools" / "helm" / "build.sh"
+
+
+@pytest.fixture(scope="session")
+def helm_binary() -> str:
+    """The pinned helm CLI, built from tools/helm (cached outside the repo). Fails, never skips, if it cannot."""
+    import subprocess
+
+    done = subprocess.run([str(HELM_BUILD)], capture_output=True, text=True, timeout=3600, check=False)
+    if done.returncode != 0:
+        pytest.fail(f"the pinned helm CLI could not be built: {done.stderr[-3000:]}", pytrace=False)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def helm_config(cluster: Any, binary: str, chart_dir: Path, **overrides: Any) -> dict[str, Any]:
+    return {
+        "kubeconfig": str(cluster.kubeconfig),
+        "helmBinary": binary,
+        "chartDir": str(chart_dir),
+        "timeout": "60s",
+        "maxHistory": 20,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def cluster_manager(db: None, kube_cluster: Any) -> Any:
+    """The harness's cluster as an O2ims deployment manager, synced by the Kubernetes IMS plugin."""
+    from inventory.models import DeploymentManager
+    from inventory.sync import sync_instance
+    from plugins.models import PluginInstance, Secret
+
+    secret = Secret.objects.create(
+        name="e2e-kubeconfig", provider=Secret.Provider.FILE, reference=str(kube_cluster.kubeconfig)
+    )
+    ims = PluginInstance.objects.create(
+        name="e2e-cluster",
+        category="ims",
+        plugin_type="kubernetes",
+        sync_interval=0,
+        config={"kubeconfig": {"secretRef": secret.name}, "clusterName": "e2e-cluster"},
+    )
+    sync_instance(ims)
+    return DeploymentManager.objects.get(plugin_instance=ims)
+
+
+@pytest.fixture
+def helm_dms(db: None, kube_cluster: Any, helm_binary: str, tmp_path: Path, cluster_manager: Any) -> Any:
+    """A helm DMS PluginInstance on the harness's API server, serving that cluster's deployment manager only:
+    routed by package type and the deployment manager (docs/decisions/0005-dms-routing.md), not a default."""
+    from plugins.models import PluginInstance, RoutingRule
+
+    instance = PluginInstance.objects.create(
+        name="helm-e2e",
+        category="dms",
+        plugin_type="helm",
+        config=helm_config(kube_cluster, helm_binary, tmp_path / "charts", namespace="netweave-e2e"),
+    )
+    RoutingRule.objects.create(
+        name="charts-to-helm",
+        category="dms",
+        priority=1,
+        plugin_instance=instance,
+        match_type="helm-chart",
+        conditions={"deploymentManager": cluster_manager.name},
+    )
+    return instance

@@ -6,9 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from plugins.dms.charts import DEFAULT_MAX_PACKAGE_BYTES
 from plugins.ims.mock.config import reject_unknown_keys
-
-DEFAULT_MAX_PACKAGE_BYTES = 10 * 1024 * 1024
 
 
 class MockDMSConfig(serializers.Serializer):
