@@ -28,17 +28,35 @@ class AuthError(Exception):
     """Authentication towards the SMO could not be prepared (the message names no secret value)."""
 
 
+ENDPOINT_CACHE_SECONDS = 5.0
+_endpoints: tuple[float, list[SmoEndpoint]] = (0.0, [])
+
+
+def _prefixed_endpoints() -> list[SmoEndpoint]:
+    """Endpoints with a base URL, re-read at most every few seconds (one query less per delivery)."""
+    global _endpoints
+    loaded, endpoints = _endpoints
+    if time.monotonic() - loaded > ENDPOINT_CACHE_SECONDS:
+        endpoints = list(
+            SmoEndpoint.objects.exclude(base_url="").select_related(
+                "oauth2_client_secret", "client_certificate", "client_key", "hmac_key"
+            )
+        )
+        _endpoints = (time.monotonic(), endpoints)
+    return endpoints
+
+
+def forget_endpoints() -> None:
+    global _endpoints
+    _endpoints = (0.0, [])
+
+
 def endpoint_for(subscription: Subscription) -> SmoEndpoint | None:
     """The subscription's own endpoint, else the endpoint with the longest base URL its callback starts with."""
     if subscription.endpoint_id is not None:
         return subscription.endpoint
-    best: SmoEndpoint | None = None
-    for endpoint in SmoEndpoint.objects.exclude(base_url=""):
-        if subscription.callback.startswith(endpoint.base_url) and (
-            best is None or len(endpoint.base_url) > len(best.base_url)
-        ):
-            best = endpoint
-    return best
+    matching = [e for e in _prefixed_endpoints() if subscription.callback.startswith(e.base_url)]
+    return max(matching, key=lambda e: len(e.base_url), default=None)
 
 
 def _timeout() -> httpx.Timeout:

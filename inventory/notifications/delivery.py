@@ -166,7 +166,7 @@ def _has_due(subscription_id: str) -> bool:
     ).exists()
 
 
-def deliver_pending(subscription_id: str, *, limit: int = 500) -> Outcome:
+def deliver_pending(subscription_id: str, *, limit: int = 200) -> Outcome:
     """Deliver one subscription's due rows in order, until it is empty, waiting, failing, or held elsewhere.
 
     After finding nothing under the lock it looks once more without it: a row committed while this worker held

@@ -14,6 +14,16 @@ from tests.o2client import O2Client, json_of
 SUBSCRIPTIONS = "/o2ims-infrastructureInventory/v1/subscriptions"
 
 
+@pytest.fixture(autouse=True)
+def fresh_endpoint_cache() -> Iterator[None]:
+    """SMO endpoints are cached for a few seconds per process; each test starts from the database."""
+    from inventory.notifications import auth
+
+    auth.forget_endpoints()
+    yield
+    auth.forget_endpoints()
+
+
 @pytest.fixture
 def allow_loopback(settings: Any) -> None:
     settings.NETWEAVE_CALLBACK_ALLOWED_HOSTS = ["127.0.0.1"]

@@ -100,8 +100,8 @@ class RedisServer:
 class CeleryProcess:
     """`celery -A netweave worker` (solo pool: one process, so kill -9 kills the whole worker) or `beat`."""
 
-    def __init__(self, kind: str, env: dict[str, str], log: Path, name: str = "w1") -> None:
-        self.kind, self.env, self.log, self.name = kind, env, log, name
+    def __init__(self, kind: str, env: dict[str, str], log: Path, name: str = "w1", loglevel: str = "INFO") -> None:
+        self.kind, self.env, self.log, self.name, self.loglevel = kind, env, log, name, loglevel
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> CeleryProcess:
@@ -162,7 +162,6 @@ def process_env(database: str, broker: str, data_dir: Path, **extra: str) -> dic
         NETWEAVE_NOTIFICATION_RETRY_BASE="0.2",
         NETWEAVE_NOTIFICATION_RETRY_CAP="2",
         NETWEAVE_NOTIFICATION_TIMEOUT="5",
-        DATABASE_CONN_MAX_AGE="0",
     )
     env.update(extra)
     return env

@@ -20,12 +20,22 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=9000)
         parser.add_argument("--full", action="store_true", help="Print whole notifications, not a summary.")
+        parser.add_argument(
+            "--jsonl",
+            action="store_true",
+            help="Print one JSON line per notification: arrival time, path, notificationId (for scripts).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        full = options["full"]
+        full, jsonl = options["full"], options["jsonl"]
 
         def show(item: Received) -> None:
             body = item.json()
+            if jsonl:
+                line = {"time": item.time, "path": item.path, "notificationId": body.get("notificationId")}
+                self.stdout.write(json.dumps(line))
+                self.stdout.flush()
+                return
             if full:
                 self.stdout.write(json.dumps(body, indent=2))
                 return
@@ -36,7 +46,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{time.strftime('%H:%M:%S')} {event:6} {ref} (notification {notification_id})")
 
         receiver = Receiver(host=options["host"], port=options["port"], on_receive=show).start()
-        self.stdout.write(f"Receiving notifications on {receiver.url}/ (Ctrl-C to stop)")
+        self.stderr.write(f"Receiving notifications on {receiver.url}/ (Ctrl-C to stop)")
         try:
             while True:
                 time.sleep(3600)
