@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -91,6 +92,14 @@ class KubeCluster:
 
     def stop(self) -> None:
         _run("stop", "-d", str(self.directory), timeout=60)
+
+    def compact_etcd(self) -> int:
+        """Compact etcd's history up to now (as the API server does every 5 minutes); return the revision.
+        After a compaction and an API-server restart, a watch from an older resourceVersion gets 410 Gone."""
+        base = f"http://127.0.0.1:{self.etcd_port}/v3/kv"
+        revision = int(httpx.post(f"{base}/range", json={"key": "Lw=="}).json()["header"]["revision"])
+        httpx.post(f"{base}/compaction", json={"revision": revision, "physical": True}).raise_for_status()
+        return revision
 
     def api_client(self) -> Any:
         """A `kubernetes.client.ApiClient` for this cluster (the test's own, not the plugin's)."""

@@ -134,9 +134,12 @@ def test_expired_watch_relists_and_reports_what_changed(
         items, version = original(self, source, namespace)
         if source.key == "nodes" and not stale["done"]:
             stale["done"] = True
-            return items, "1"  # long compacted away: the API server answers 410 Gone
+            return items, "1"  # compacted away: the API server answers 410 Gone
         return items, version
 
+    kube_cluster.compact_etcd()  # resourceVersion 1 is gone from etcd ...
+    kube_cluster.stop_apiserver()  # ... and from a fresh watch cache
+    kube_cluster.start()
     monkeypatch.setattr(k8s_client.Connection, "list", list_with_a_stale_version)
     plugin = KubernetesIMSPlugin("expiry")
     plugin.initialize(plugin_config(kube_cluster, resyncPeriod="1h"))
