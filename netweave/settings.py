@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "netweave",
     "plugins",
     "inventory",
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "netweave.middleware.RequestIdMiddleware",
+    "netweave.security.middleware.SecurityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -50,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "netweave.urls"
@@ -129,9 +132,14 @@ NETWEAVE_DMS_OPERATION_TIMEOUT = env.int("NETWEAVE_DMS_OPERATION_TIMEOUT", defau
 NETWEAVE_DMS_POLL_SECONDS = env.float("NETWEAVE_DMS_POLL_SECONDS", default=1.0)
 
 REST_FRAMEWORK = {
-    # The O2 APIs are open until the security issue lands authentication; see docs/security.md.
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Authentication, the one authorization policy and rate limits for every O2 view (docs/security.md).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "netweave.security.authentication.ClientCertificateAuthentication",
+        "netweave.security.authentication.ApiTokenAuthentication",
+        "netweave.security.authentication.JWTAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["netweave.security.permissions.PolicyPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["netweave.security.throttling.IdentityRateThrottle"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["netweave.o2.rendering.O2JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -151,8 +159,54 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "netweave.o2.schema.add_problem_responses",
+        "netweave.security.schema.add_security_responses",
     ],
 }
+
+# --- Security (docs/security.md) ------------------------------------------------------------------------------
+# Every O2 request needs a credential unless NETWEAVE_AUTH_REQUIRED is off; then a caller without one holds
+# NETWEAVE_ANONYMOUS_ROLES (for a closed lab only).
+NETWEAVE_AUTH_REQUIRED = env.bool("NETWEAVE_AUTH_REQUIRED", default=True)
+NETWEAVE_ANONYMOUS_ROLES = env.list("NETWEAVE_ANONYMOUS_ROLES", default=["reader"])
+NETWEAVE_TOKEN_PEPPER = env.str("NETWEAVE_TOKEN_PEPPER", default="")
+NETWEAVE_TOKEN_CACHE_SECONDS = env.int("NETWEAVE_TOKEN_CACHE_SECONDS", default=60)
+NETWEAVE_OIDC_JWKS_URL = env.str("NETWEAVE_OIDC_JWKS_URL", default="")
+NETWEAVE_OIDC_ISSUER = env.str("NETWEAVE_OIDC_ISSUER", default="")
+NETWEAVE_OIDC_AUDIENCE = env.str("NETWEAVE_OIDC_AUDIENCE", default="netweave")
+NETWEAVE_OIDC_ALGORITHMS = env.list("NETWEAVE_OIDC_ALGORITHMS", default=["RS256", "ES256", "PS256", "EdDSA"])
+NETWEAVE_OIDC_LEEWAY = env.int("NETWEAVE_OIDC_LEEWAY", default=60)
+NETWEAVE_OIDC_JWKS_LIFETIME = env.int("NETWEAVE_OIDC_JWKS_LIFETIME", default=3600)
+NETWEAVE_OIDC_JWKS_MIN_REFRESH = env.int("NETWEAVE_OIDC_JWKS_MIN_REFRESH", default=30)
+NETWEAVE_OIDC_ROLES_CLAIMS = env.list("NETWEAVE_OIDC_ROLES_CLAIMS", default=["roles", "groups"])
+NETWEAVE_OIDC_ROLE_MAP = env.dict("NETWEAVE_OIDC_ROLE_MAP", default={})
+NETWEAVE_MTLS_CA_FILE = env.str("NETWEAVE_MTLS_CA_FILE", default="")
+NETWEAVE_MTLS_PROXY_HEADER = env.str("NETWEAVE_MTLS_PROXY_HEADER", default="X-SSL-Client-Cert")
+NETWEAVE_TRUSTED_PROXIES = env.list("NETWEAVE_TRUSTED_PROXIES", default=[])
+NETWEAVE_API_RATE = env.str("NETWEAVE_API_RATE", default="6000/min")
+NETWEAVE_MAX_BODY_BYTES = env.int("NETWEAVE_MAX_BODY_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rate-limit history, shared by every web process (a file cache needs no server; see docs/security.md).
+    "throttle": env.cache_url("NETWEAVE_THROTTLE_CACHE_URL", default=f"filecache://{DATA_DIR / 'cache' / 'throttle'}"),
+}
+# The admin: secure cookies when served over TLS, login lock-out after repeated failures (django-axes).
+NETWEAVE_TLS = env.bool("NETWEAVE_TLS", default=False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = NETWEAVE_TLS
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Strict"
+SESSION_COOKIE_AGE = env.int("NETWEAVE_SESSION_AGE", default=8 * 3600)
+SECURE_HSTS_SECONDS = env.int("NETWEAVE_HSTS_SECONDS", default=0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if env.bool("NETWEAVE_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("NETWEAVE_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("NETWEAVE_LOGIN_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "netweave.security.network.client_address"
 
 # --- Celery ---------------------------------------------------------------------------------------------------
 _BROKER_DIR = DATA_DIR / "broker"
@@ -182,6 +236,7 @@ NETWEAVE_NOTIFICATION_RETRY_BASE = env.float("NETWEAVE_NOTIFICATION_RETRY_BASE",
 NETWEAVE_NOTIFICATION_RETRY_CAP = env.float("NETWEAVE_NOTIFICATION_RETRY_CAP", default=300.0)
 NETWEAVE_NOTIFICATION_MAX_AGE = env.float("NETWEAVE_NOTIFICATION_MAX_AGE", default=86400.0)
 NETWEAVE_OUTBOX_SWEEP_INTERVAL = env.float("NETWEAVE_OUTBOX_SWEEP_INTERVAL", default=10.0)
+NETWEAVE_NOTIFICATION_RETENTION = env.float("NETWEAVE_NOTIFICATION_RETENTION", default=7 * 86400.0)
 NETWEAVE_SMO_REGISTRATION_URL = env.str("NETWEAVE_SMO_REGISTRATION_URL", default="")
 CELERY_BEAT_SCHEDULE = {
     "netweave: outbox sweeper": {"task": "inventory.sweep_outbox", "schedule": NETWEAVE_OUTBOX_SWEEP_INTERVAL},

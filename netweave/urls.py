@@ -3,6 +3,7 @@ prefix, the OpenAPI document with Swagger UI, health, and the admin."""
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from netweave.metrics import metrics
@@ -10,7 +11,8 @@ from netweave.metrics import metrics
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
+    # Swagger UI renders HTML templates, which cannot render a 405 ProblemDetails: only GET and HEAD reach it.
+    path("api/docs/", require_safe(SpectacularSwaggerView.as_view(url_name="openapi-schema")), name="swagger-ui"),
     path("metrics", metrics, name="metrics"),
     path("", include("inventory.api.urls")),
     path("", include("deployments.api.urls")),

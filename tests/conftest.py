@@ -16,8 +16,45 @@ pytest_plugins = ["tests.k8s_harness"]
 
 
 @pytest.fixture
+def make_api_token(db: None) -> Callable[..., str]:
+    """Create a netweave API token and return its full text (`nwt_<key>.<secret>`), for an Authorization header."""
+    from netweave.security.tokens import create_token
+
+    def make(*roles: str, write: bool = True, networks: tuple[str, ...] = (), expires: Any = None) -> str:
+        _, full = create_token(
+            f"test {'+'.join(roles)}", roles, write_enabled=write, allowed_networks=networks, expires=expires
+        )
+        return full
+
+    return make
+
+
+@pytest.fixture
+def client(make_api_token: Callable[..., str]) -> Any:
+    """Django's test client carrying an admin, write-enabled API token: the O2 APIs need a credential, and
+    tests that are not about security authenticate this way. Admin pages ignore the header (session login).
+    The token is used once up front, as a long-lived client's would have been, so that query-count assertions
+    see what a request costs with its credential already verified."""
+    from django.test import Client
+
+    from netweave.security.tokens import authenticate
+
+    token = make_api_token("admin")
+    authenticate(token)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+@pytest.fixture
+def anonymous_client() -> Any:
+    """Django's test client without any credential."""
+    from django.test import Client
+
+    return Client()
+
+
+@pytest.fixture
 def o2(client: Any) -> O2Client:
-    """Django's test client, validating each response against our OpenAPI document."""
+    """Django's test client with an admin API token, validating each response against our OpenAPI document."""
     return O2Client(client)
 
 
