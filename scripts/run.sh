@@ -8,6 +8,7 @@ $BIN/python manage.py migrate --noinput -v 0
 $BIN/python manage.py collectstatic --noinput -v 0
 $BIN/python manage.py netweave_config import config/demo.yaml
 $BIN/python manage.py netweave_bootstrap_admin
+$BIN/python manage.py netweave_api_token bootstrap
 $BIN/python manage.py netweave_sync --all
 cat <<MSG
 
@@ -16,6 +17,8 @@ netweave is starting on http://${NETWEAVE_BIND:-127.0.0.1:8000}
   O2dms            /o2dms/v1/{deploymentManagerId}/O2dms_DeploymentLifecycle
   API docs         /api/docs/
   admin            /admin/
+The O2 APIs need a credential: 'Authorization: Bearer <API token>' (the demo token printed above works from
+this machine only; create others in the admin under API tokens). See docs/security.md.
 Stop with Ctrl-C.
 
 MSG
