@@ -193,6 +193,15 @@ def due_subscriptions() -> list[str]:
     return sorted(str(i) for i in ids)
 
 
+def purge_delivered(batch: int = 5000) -> int:
+    """Delete delivered rows older than NETWEAVE_NOTIFICATION_RETENTION seconds (kept meanwhile for the admin),
+    a batch at a time so that the sweeper stays short."""
+    keep = timedelta(seconds=float(getattr(settings, "NETWEAVE_NOTIFICATION_RETENTION", 7 * 86400)))
+    old = Notification.objects.filter(status=Notification.Status.DELIVERED, delivered__lt=timezone.now() - keep)
+    deleted, _ = Notification.objects.filter(pk__in=list(old.values_list("pk", flat=True)[:batch])).delete()
+    return deleted
+
+
 def redrive(queryset: QuerySet[Notification]) -> list[str]:
     """Make the expired rows among `queryset` pending again, due now and with a fresh maximum age; returns the
     subscriptions to queue. A re-driven row is delivered before the subscription's later pending rows."""

@@ -34,6 +34,7 @@ def deliver_subscription(self: object, subscription_id: str) -> str:
 def sweep_outbox() -> int:
     """Queue delivery for every subscription with a due row: what a dead worker, a lost message or a broker
     outage left behind. Harmless when nothing was lost (a busy subscription is skipped by its holder)."""
+    delivery.purge_delivered()
     subscription_ids = delivery.due_subscriptions()
     for subscription_id in subscription_ids:
         deliver_subscription.delay(subscription_id)

@@ -221,3 +221,18 @@ def test_deleting_a_subscription_drops_its_pending_rows(o2: O2Client, receiver: 
     assert o2.delete(f"/o2ims-infrastructureInventory/v1/subscriptions/{sub['subscriptionId']}").status_code == 204
     assert Notification.objects.count() == 0
     assert delivery.deliver_pending(sub["subscriptionId"]).step is delivery.Step.GONE
+
+
+def test_sweeper_purges_delivered_rows_after_the_retention(
+    o2: O2Client, receiver: Receiver, ims_instance: Any, settings: Any
+) -> None:
+    from inventory.notifications.tasks import sweep_outbox
+
+    settings.NETWEAVE_NOTIFICATION_RETENTION = 3600
+    sub = subscribe(o2, receiver.url)
+    reconcile(ims_instance, pools("a", "b"))
+    delivery.deliver_pending(sub["subscriptionId"])
+    old, recent = Notification.objects.order_by("id")
+    Notification.objects.filter(pk=old.pk).update(delivered=timezone.now() - timedelta(seconds=3601))
+    assert sweep_outbox.apply().get() == 0  # nothing due, so nothing queued
+    assert list(Notification.objects.values_list("pk", flat=True)) == [recent.pk]
