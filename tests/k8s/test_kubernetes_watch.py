@@ -58,6 +58,7 @@ def watching(make_k8s_instance: Callable[..., Any]) -> Iterator[Any]:
     try:
         wait_for(lambda: DeploymentManager.objects.filter(plugin_instance=instance).exists())  # the relist
         yield instance
+        assert watcher.is_alive(), "the watcher thread died (see the thread exception warning)"
     finally:
         stop.set()
         watcher.join(timeout=15)

@@ -45,14 +45,18 @@ def flatten(inventory: Inventory) -> State:
 
 
 def differences(before: State, after: State) -> list[InventoryEvent]:
-    """Events that turn `before` into `after`: deletions first (a pool may be deleted before its replacement)."""
-    events = [InventoryEvent(kind, native_id, None) for (kind, native_id) in before.keys() - after.keys()]
-    events.extend(
-        InventoryEvent(kind, native_id, obj)
-        for (kind, native_id), obj in after.items()
-        if before.get((kind, native_id)) != obj
+    """Events that turn `before` into `after`, in an order reconcile accepts one by one: what others refer to
+    (deployment managers, types, pools) is created or changed before the resources that refer to it, and
+    resources are deleted before the pools and types they referred to."""
+    order = {kind: rank for rank, (kind, _) in enumerate(INVENTORY_KINDS)}
+    upserts = sorted(
+        ((kind, native_id) for (kind, native_id), obj in after.items() if before.get((kind, native_id)) != obj),
+        key=lambda key: order[key[0]],
     )
-    return events
+    deletes = sorted(before.keys() - after.keys(), key=lambda key: -order[key[0]])
+    return [InventoryEvent(kind, native_id, after[(kind, native_id)]) for kind, native_id in upserts] + [
+        InventoryEvent(kind, native_id, None) for kind, native_id in deletes
+    ]
 
 
 def _interrupt(response: Any) -> None:

@@ -150,3 +150,15 @@ def test_memo_reuses_unchanged_objects_and_maps_changed_ones_again() -> None:
     assert flatten(again) == flatten(mapping.derive({"nodes": dict(nodes)}, OPTIONS))
     unchanged = {r.native_id: r for r in first.resources or ()}["node/n0"]
     assert {r.native_id: r for r in again.resources or ()}["node/n0"] is unchanged
+
+
+def test_differences_come_in_an_order_reconcile_accepts_one_by_one() -> None:
+    """A node leaving the last unassigned slot: the resource goes before its pool; a new pool before its node."""
+    alone = flatten(mapping.derive({"nodes": {"a": node("a")}}, OPTIONS))
+    moved = flatten(mapping.derive({"nodes": {"a": node("a", labels={"netweave.io/pool": "gpu"})}}, OPTIONS))
+    empty = flatten(mapping.derive({"nodes": {}}, OPTIONS))
+    kinds = [(e.kind, e.obj is None) for e in differences(alone, empty)]
+    assert kinds.index(("resource", True)) < kinds.index(("resourcePool", True))
+    steps = [(e.kind, e.native_id, e.obj is None) for e in differences(alone, moved)]
+    assert steps.index(("resourcePool", "nodepool/gpu", False)) < steps.index(("resource", "node/a", False))
+    assert steps.index(("resource", "node/a", False)) < steps.index(("resourcePool", "unassigned", True))
