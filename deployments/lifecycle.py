@@ -183,7 +183,7 @@ def _native_id(deployment: Deployment) -> str:
 
 def run_operation(operation_id: uuid.UUID | str) -> str:
     """Carry out one queued operation (the Celery task's body). Safe to call twice: a finished operation is
-    left alone."""
+    left alone, and one found RUNNING (its worker died; the broker redelivered it) is not acted on twice."""
     operation = LifecycleOperation.objects.filter(id=operation_id).first()
     if operation is None or operation.done:
         return "skipped"
@@ -195,6 +195,8 @@ def run_operation(operation_id: uuid.UUID | str) -> str:
         return "failed"
     instance = deployment.plugin_instance
     with context.bind(source="system", plugin_instance_id=instance.pk if instance else None):
+        if operation.state == State.RUNNING:
+            return _interrupted(deployment, operation)
         with transaction.atomic():
             save_tracked(operation, plugin_instance=instance, mutate=lambda: _start(operation))
             save_tracked(deployment, plugin_instance=instance, mutate=lambda: _busy(deployment, operation.kind))
@@ -211,6 +213,40 @@ def run_operation(operation_id: uuid.UUID | str) -> str:
             return "failed"
         _finish(operation, instance, result=result)
         return "succeeded"
+
+
+def _interrupted(deployment: Deployment, operation: LifecycleOperation) -> str:
+    """The worker running this operation stopped part-way: whether its action reached the backend is unknown,
+    so it is not repeated. The deployment is set to what the backend has now; a delete whose deployment is gone
+    is complete; anything else fails, saying so, and the SMO decides whether to retry."""
+    instance = deployment.plugin_instance
+    try:
+        if operation.kind == Kind.DELETE and _uninstall_under_way(dms_plugin(instance), deployment):
+            _follow(dms_plugin(instance), deployment, operation)
+            _finish(operation, instance, result={"resumed": True})
+            return "succeeded"
+    except (PluginError, O2Problem):
+        pass
+    _after_failure(deployment, operation)
+    _finish(
+        operation,
+        instance,
+        error=PluginError(
+            f"The {operation.kind} was interrupted (its worker stopped) and was not repeated; the deployment shows "
+            "what the backend has now. Retry the operation if it is still wanted."
+        ),
+    )
+    return "failed"
+
+
+def _uninstall_under_way(plugin: sdk.DMSPlugin, deployment: Deployment) -> bool:
+    """Whether the backend has already removed the deployment, or is removing it."""
+    if not deployment.native_id:
+        return True
+    try:
+        return plugin.get_deployment(deployment.native_id).status == sdk.DeploymentPhase.UNINSTALLING
+    except NotFound:
+        return True
 
 
 def _start(operation: LifecycleOperation) -> None:

@@ -205,3 +205,29 @@ def test_no_dms_instance_is_a_clear_error(o2: Any, manager: Any) -> None:
     response = upload(o2, manager, chart("netweave-demo"))
     assert response.status_code == 503
     assert "package type 'helm-chart'" in json_of(response)["detail"]
+
+
+def test_a_redelivered_operation_is_not_repeated(o2: Any, manager: Any, mock_dms: Any, run_tasks: Any) -> None:
+    """A worker died mid-operation and the broker hands the task out again: the action is not done twice."""
+    from deployments.lifecycle import run_operation
+
+    descriptor = json_of(upload(o2, manager, chart("netweave-demo")))
+    accepted = run_tasks(
+        lambda: o2.post(f"{base(manager)}/NfDeployment", {"name": "nf-r", "descriptorId": descriptor["id"]})
+    )
+    item = f"{base(manager)}/NfDeployment/{json_of(accepted)['nfDeploymentId']}"
+    scale = o2.post(f"{item}/scale", {"replicas": 3})  # queued, but its worker "dies" before finishing
+    LifecycleOperation.objects.filter(id=json_of(scale)["operationId"]).update(state="RUNNING")
+    assert run_operation(json_of(scale)["operationId"]) == "failed"
+    operation = json_of(o2.get(scale["Location"]))
+    assert operation["state"] == "FAILED"
+    assert "interrupted" in operation["error"]
+    assert json_of(o2.get(f"{item}/status"))["revision"] == 1  # the scale was not carried out behind our back
+    assert json_of(o2.get(item))["status"] == 3
+
+    delete = o2.delete(item)
+    LifecycleOperation.objects.filter(id=json_of(delete)["operationId"]).update(state="RUNNING")
+    assert run_operation(json_of(delete)["operationId"]) == "failed"  # the backend still has it
+    assert Deployment.objects.filter(name="nf-r").exists()
+    assert run_tasks(lambda: o2.delete(item)).status_code == 202  # the SMO retries
+    assert not Deployment.objects.filter(name="nf-r").exists()
