@@ -575,6 +575,10 @@ cmd_start() {
 
 cmd_stop() {
   stop_all
+  # RabbitMQ started Erlang's port mapper as a daemon; end it unless another Erlang node still uses it.
+  if [ -d "$RUN" ] && command -v epmd >/dev/null && ! epmd -names 2>/dev/null | grep -q "^name "; then
+    epmd -kill >/dev/null 2>&1 || true
+  fi
   rm -rf "$RUN"
 }
 
