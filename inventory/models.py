@@ -106,7 +106,11 @@ class Resource(InventoryObject):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plugin_instance", "native_id"], name="uniq_res_native")]
-        indexes = [models.Index(fields=["resource_pool", "id"], name="res_pool_keyset")]
+        indexes = [
+            models.Index(fields=["resource_pool", "id"], name="res_pool_keyset"),
+            # Filtered pages by type within a pool (the common SMO query) walk this index in keyset order.
+            models.Index(fields=["resource_pool", "resource_type", "id"], name="res_pool_type_keyset"),
+        ]
 
     def __str__(self) -> str:
         return self.description or str(self.id)

@@ -131,7 +131,11 @@ class ResourceList(O2CollectionView):
     spec = specs.RESOURCE
 
     def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
-        return Resource.objects.filter(resource_pool_id=_existing_pool(kwargs["resourcePoolId"]))
+        # The pool's existence is checked only when the page is empty (check_empty): a non-empty page proves it.
+        return Resource.objects.filter(resource_pool_id=path_uuid(kwargs["resourcePoolId"], "resource pool"))
+
+    def check_empty(self, **kwargs: Any) -> None:
+        _existing_pool(kwargs["resourcePoolId"])
 
     @extend_schema(tags=TAG, responses=docs.ResourceSerializer(many=True), parameters=COLLECTION_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:

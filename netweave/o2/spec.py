@@ -65,6 +65,17 @@ class ObjectSpec:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
     @property
+    def hash_fields(self) -> list[tuple[str, str]]:
+        """(O2 name, column) pairs whose raw values hash exactly like the rendered representation.
+
+        Reconcile hashes raw rows to skip unchanged objects without rendering them. That is only equivalent if
+        every renderer is one orjson already applies by itself (identity, or UUID to its string form)."""
+        for f in self.fields:
+            if f.column is not None and f.render not in _ORJSON_NATIVE_RENDERS:
+                raise TypeError(f"{self.object_type}.{f.name}: its renderer changes what a raw-row hash would see")
+        return [(f.name, f.column) for f in self.fields if f.column is not None]
+
+    @property
     def columns(self) -> list[str]:
         """Distinct columns to fetch with .values() to render every stored field."""
         seen: dict[str, None] = {}
@@ -76,6 +87,10 @@ class ObjectSpec:
     def render(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """The full O2 representation of one row (as returned by .values(*self.columns))."""
         return {f.name: f.render(row[f.column]) for f in self.fields if f.column is not None}
+
+
+# Renderers whose output orjson produces by itself from the raw column value (see ObjectSpec.hash_fields).
+_ORJSON_NATIVE_RENDERS = (_identity, uuid_to_str)
 
 
 def uuid_field(name: str, column: str, *, identifier: bool = False, nullable: bool = False) -> O2Field:

@@ -57,6 +57,9 @@ class O2CollectionView(APIView):
     def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
         raise NotImplementedError
 
+    def check_empty(self, **kwargs: Any) -> None:
+        """Called only when a page is empty: raise O2Problem(404) if the parent in the path does not exist."""
+
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         params = request.query_params
         reject_unknown_parameters(params.keys(), COLLECTION_PARAMETERS)
@@ -65,16 +68,22 @@ class O2CollectionView(APIView):
         raw_filter = params.get("filter")
         if raw_filter is not None:
             queryset = queryset.filter(filter_to_q(parse_filter(raw_filter), self.spec))
+        # Fetch and render only the selected attributes (by default no `extensions` JSON to read and decode).
+        wanted = set(selection.wanted_fields)
+        fields = [(f.name, f.column, f.render) for f in self.spec.fields if f.column is not None and f.name in wanted]
         page = paginate(
             queryset,
             self.spec,
-            columns=self.spec.columns,
+            columns=[column for _, column, _ in fields],
             page_size=settings.NETWEAVE_PAGE_SIZE,
             marker=params.get("nextpage_opaque_marker"),
             request_url=request.build_absolute_uri(),
         )
-        render, apply = self.spec.render, selection.apply
-        body = [apply(render(row)) for row in page.rows]
+        if not page.rows:
+            self.check_empty(**kwargs)
+        body = [{name: render(row[column]) for name, column, render in fields} for row in page.rows]
+        if selection.project or selection.remove:
+            body = [selection.apply(o2) for o2 in body]
         headers = {"Link": link_header(page.next_url)} if page.next_url else None
         return json_response(body, headers=headers)
 
