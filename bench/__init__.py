@@ -1,0 +1,1 @@
+"""netweave benchmarks (see README.md). Nothing here is imported by the product."""
