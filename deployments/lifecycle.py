@@ -435,3 +435,48 @@ def logs(deployment: Deployment, options: sdk.LogOptions) -> bytes:
 
 def iso_time(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+# ---------------------------------------------------------------------------------------------- drift
+
+
+def refresh_deployments() -> dict[str, int]:
+    """Bring every settled deployment in line with its backend (someone may have used helm directly, a release
+    may have failed later). Deployments with an operation queued or running are left to that operation; a
+    backend that cannot be reached is skipped until the next run. Returns counts for the log."""
+    counts = {"checked": 0, "changed": 0, "gone": 0, "unreachable": 0}
+    busy = LifecycleOperation.objects.filter(state__in=(State.QUEUED, State.RUNNING)).values("deployment_id")
+    candidates = (
+        Deployment.objects.select_related("package", "plugin_instance")
+        .exclude(native_id="")
+        .exclude(id__in=busy)
+        .filter(plugin_instance__enabled=True)
+        .order_by("plugin_instance_id", "id")
+    )
+    with context.bind(source="sync"):
+        for deployment in candidates:
+            counts["checked"] += 1
+            before = (deployment.status, deployment.phase, deployment.revision, deployment.values)
+            try:
+                reported = dms_plugin(deployment.plugin_instance).get_deployment(deployment.native_id)
+            except NotFound:
+                if deployment.status != NfDeploymentState.NOT_INSTALLED:
+                    _mark_gone(deployment)
+                    counts["gone"] += 1
+                continue
+            except (PluginError, O2Problem):
+                counts["unreachable"] += 1
+                continue
+            _observe(deployment, reported)
+            if (deployment.status, deployment.phase, deployment.revision, deployment.values) != before:
+                counts["changed"] += 1
+    return counts
+
+
+def _mark_gone(deployment: Deployment) -> None:
+    def apply() -> None:
+        deployment.status = NfDeploymentState.NOT_INSTALLED
+        deployment.phase = ""
+
+    with transaction.atomic():
+        save_tracked(deployment, plugin_instance=deployment.plugin_instance, mutate=apply)

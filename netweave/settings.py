@@ -130,6 +130,7 @@ NETWEAVE_SECRETS_KEYS = env.list("NETWEAVE_SECRETS_KEYS", default=[])
 NETWEAVE_DMS_MAX_PACKAGE_BYTES = env.int("NETWEAVE_DMS_MAX_PACKAGE_BYTES", default=10 * 1024 * 1024)
 NETWEAVE_DMS_OPERATION_TIMEOUT = env.int("NETWEAVE_DMS_OPERATION_TIMEOUT", default=900)  # seconds
 NETWEAVE_DMS_POLL_SECONDS = env.float("NETWEAVE_DMS_POLL_SECONDS", default=1.0)
+NETWEAVE_DMS_REFRESH_INTERVAL = env.float("NETWEAVE_DMS_REFRESH_INTERVAL", default=60.0)  # seconds
 
 REST_FRAMEWORK = {
     # Authentication, the one authorization policy and rate limits for every O2 view (docs/security.md).
@@ -240,6 +241,10 @@ NETWEAVE_NOTIFICATION_RETENTION = env.float("NETWEAVE_NOTIFICATION_RETENTION", d
 NETWEAVE_SMO_REGISTRATION_URL = env.str("NETWEAVE_SMO_REGISTRATION_URL", default="")
 CELERY_BEAT_SCHEDULE = {
     "netweave: outbox sweeper": {"task": "inventory.sweep_outbox", "schedule": NETWEAVE_OUTBOX_SWEEP_INTERVAL},
+    "netweave: DMS deployment refresh": {
+        "task": "deployments.refresh_deployments",
+        "schedule": NETWEAVE_DMS_REFRESH_INTERVAL,
+    },
 }
 CELERY_TIMEZONE = "UTC"
 

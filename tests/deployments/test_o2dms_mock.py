@@ -231,3 +231,29 @@ def test_a_redelivered_operation_is_not_repeated(o2: Any, manager: Any, mock_dms
     assert Deployment.objects.filter(name="nf-r").exists()
     assert run_tasks(lambda: o2.delete(item)).status_code == 202  # the SMO retries
     assert not Deployment.objects.filter(name="nf-r").exists()
+
+
+def test_refresh_records_changes_made_outside_netweave(o2: Any, manager: Any, mock_dms: Any, run_tasks: Any) -> None:
+    from deployments.tasks import refresh_deployments
+    from plugins.registry import get_plugin
+
+    descriptor = json_of(upload(o2, manager, chart("netweave-demo")))
+    first = run_tasks(
+        lambda: o2.post(f"{base(manager)}/NfDeployment", {"name": "nf-1", "descriptorId": descriptor["id"]})
+    )
+    second = run_tasks(
+        lambda: o2.post(f"{base(manager)}/NfDeployment", {"name": "nf-2", "descriptorId": descriptor["id"]})
+    )
+    engine = get_plugin(mock_dms)
+    engine.scale_deployment("default/nf-1", 7)  # behind netweave's back
+    engine.delete_deployment("default/nf-2")
+    assert refresh_deployments() == "checked 2, changed 1, gone 1, unreachable 0"
+    nf1 = json_of(o2.get(f"{base(manager)}/NfDeployment/{json_of(first)['nfDeploymentId']}?all_fields"))
+    assert nf1["extensions"]["netweave.values"] == {"replicaCount": 7}
+    assert nf1["extensions"]["netweave.revision"] == 2
+    nf2_id = json_of(second)["nfDeploymentId"]
+    assert json_of(o2.get(f"{base(manager)}/NfDeployment/{nf2_id}"))["status"] == 1
+    last = ChangeLogEntry.objects.filter(object_id=nf2_id).order_by("-id").first()
+    assert last.source == "sync"
+    assert last.post_state["status"] == 1
+    assert refresh_deployments() == "checked 2, changed 0, gone 0, unreachable 0"
