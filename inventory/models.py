@@ -238,7 +238,7 @@ class Subscription(models.Model):
         help_text="Authentication towards the SMO (blank: the endpoint whose base URL the callback starts with).",
     )
     created = models.DateTimeField(auto_now_add=True)
-    # Counters for the metrics, updated in the transaction that records each attempt.
+    # Counters for the metrics, added while the subscription is held (see notifications.delivery.Tally).
     delivered_count = models.BigIntegerField(default=0, editable=False)
     failure_count = models.BigIntegerField(default=0, editable=False)
     latency_sum = models.FloatField(default=0.0, editable=False)

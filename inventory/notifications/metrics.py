@@ -1,8 +1,8 @@
 """Prometheus metrics of the notification outbox, read from the database at scrape time.
 
 Deliveries happen in Celery workers and scrapes hit web processes, so per-process counters would show each a
-different part of the truth. The outbox rows and the per-subscription counters (updated in the transaction of
-each attempt) are the one shared truth; this collector renders them:
+different part of the truth. The outbox rows and the per-subscription counters (added while the worker holds the
+subscription, every few deliveries; see delivery.Tally) are the one shared truth; this collector renders them:
 
 - netweave_outbox_depth{subscription}: pending notifications;
 - netweave_outbox_expired{subscription}: expired notifications awaiting a re-drive;
