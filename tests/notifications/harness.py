@@ -44,12 +44,12 @@ def redis_binary() -> str:
     if found:
         return found
     if os.geteuid() == 0:
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server"],
-            check=False,
-            capture_output=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server"]
+        if subprocess.run(install, check=False, capture_output=True, env=env).returncode != 0:
+            # A fresh machine has no package lists yet.
+            subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True, env=env)
+            subprocess.run(install, check=False, capture_output=True, env=env)
         found = shutil.which("redis-server")
     if not found:
         raise RuntimeError("redis-server is not installed and could not be installed (apt-get install redis-server)")
