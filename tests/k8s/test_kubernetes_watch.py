@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 
 from inventory.models import ChangeLogEntry, DeploymentManager, Resource
 from inventory.notifications.receiver import Receiver
@@ -27,14 +28,24 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SUBSCRIPTIONS = "/o2ims-infrastructureInventory/v1/subscriptions"
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
+def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.02) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = predicate()
+        try:
+            found = predicate()
+        except OperationalError as exc:  # SQLite's shared-cache test database while the watcher writes
+            if "locked" not in str(exc):
+                raise
+            found = None
         if found:
             return found
-        time.sleep(0.02)
+        time.sleep(interval)
     raise AssertionError(f"not within {timeout}s")
+
+
+def in_database(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Poll the database gently: each read can hold SQLite's shared-cache table lock the watcher needs."""
+    return wait_for(predicate, timeout, interval=0.25)
 
 
 @pytest.fixture
@@ -56,7 +67,7 @@ def watching(make_k8s_instance: Callable[..., Any]) -> Iterator[Any]:
     watcher = InstanceWatcher(instance, stop)
     watcher.start()
     try:
-        wait_for(lambda: DeploymentManager.objects.filter(plugin_instance=instance).exists())  # the relist
+        in_database(lambda: DeploymentManager.objects.filter(plugin_instance=instance).exists())  # the relist
         yield instance
         assert watcher.is_alive(), "the watcher thread died (see the thread exception warning)"
     finally:
@@ -118,7 +129,7 @@ def test_watch_resumes_after_an_api_server_restart(kube: KubeObjects, kube_clust
         kube_cluster.start()
     name = unique("node")
     kube.create_node(name)
-    wait_for(lambda: Resource.objects.filter(plugin_instance=watching, native_id=f"node/{name}").exists(), timeout=60)
+    in_database(lambda: Resource.objects.filter(plugin_instance=watching, native_id=f"node/{name}").exists(), 60)
     assert ChangeLogEntry.objects.filter(
         source="watch", action="create", post_state__description=f"Node {name}"
     ).exists()
