@@ -361,3 +361,4 @@ class ChangeLogEntryAdmin(ReadOnlyAdmin):
 
 
 from inventory import admin_notifications  # noqa: E402, F401 - registers the notification admin pages
+from inventory.alarms import admin as alarm_admin  # noqa: E402, F401 - registers the alarm admin pages

@@ -7,7 +7,10 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory import changelog, schedules  # noqa: F401 - connects the schedule signals
+        from inventory.alarms import notifications as alarm_notifications
+        from inventory.alarms import tasks as alarm_tasks  # noqa: F401 - registers the alarm retention task
         from inventory.notifications import metrics, outbox, tasks  # noqa: F401 - registers the notification tasks
 
         changelog.add_listener(outbox.record_notifications)
+        changelog.add_listener(alarm_notifications.record_alarm_notifications)
         metrics.register()

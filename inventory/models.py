@@ -222,7 +222,12 @@ class SmoEndpoint(models.Model):
 class Subscription(models.Model):
     """An O2ims inventory subscription (O2-REFERENCE.md §5), plus netweave's delivery bookkeeping."""
 
+    class Kind(models.TextChoices):
+        INVENTORY = "inventory"
+        ALARM = "alarm"  # an O2ims alarm subscription (inventory.alarms), delivered by the same outbox
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INVENTORY, editable=False)
     # Absent and "" are different consumerSubscriptionIds, so absence is NULL.
     consumer_subscription_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     filter = models.TextField(blank=True)
@@ -295,3 +300,7 @@ class SmoRegistration(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+# The alarm models live in their own module of this app (O2ims infrastructure monitoring).
+from inventory.alarms.models import AlarmEventRecord, AlarmServiceConfiguration, AlarmSubscription  # noqa: E402, F401

@@ -245,6 +245,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deployments.refresh_deployments",
         "schedule": NETWEAVE_DMS_REFRESH_INTERVAL,
     },
+    # Cleared alarms older than alarmServiceConfiguration.retentionPeriod (days) are deleted.
+    "netweave: alarm retention": {"task": "inventory.purge_cleared_alarms", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = "UTC"
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     path("", include("inventory.api.urls")),
     path("", include("deployments.api.urls")),
+    path("", include("inventory.alarms.urls")),
 ]
 
 handler404 = "netweave.views.not_found"

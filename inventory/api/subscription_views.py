@@ -30,7 +30,7 @@ class SubscriptionList(O2CollectionView):
     spec = SUBSCRIPTION
 
     def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
-        return Subscription.objects.all()
+        return Subscription.objects.filter(kind=Subscription.Kind.INVENTORY)
 
     @extend_schema(tags=TAG, responses=SubscriptionSerializer(many=True), parameters=COLLECTION_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
@@ -56,7 +56,12 @@ class SubscriptionDetail(O2ItemView):
 
     def get_row(self, **kwargs: Any) -> dict[str, Any]:
         ident = kwargs["subscriptionId"]
-        return first_row(Subscription.objects.filter(id=path_uuid(ident, WHAT)), self.spec, WHAT, ident)
+        return first_row(
+            Subscription.objects.filter(kind=Subscription.Kind.INVENTORY, id=path_uuid(ident, WHAT)),
+            self.spec,
+            WHAT,
+            ident,
+        )
 
     @extend_schema(tags=TAG, responses=SubscriptionSerializer, parameters=ITEM_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
@@ -65,7 +70,8 @@ class SubscriptionDetail(O2ItemView):
     @extend_schema(tags=TAG, request=None, responses={204: None})
     def delete(self, request: Request, subscriptionId: str) -> HttpResponse:
         with _api_context(request):
-            deleted, _ = Subscription.objects.filter(id=path_uuid(subscriptionId, WHAT)).delete()
+            subscriptions = Subscription.objects.filter(kind=Subscription.Kind.INVENTORY)
+            deleted, _ = subscriptions.filter(id=path_uuid(subscriptionId, WHAT)).delete()
         if not deleted:
             raise O2Problem(404, f"No subscription with id '{subscriptionId}'.")
         return HttpResponse(status=204)

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.models import ChangeLogEntry, Notification, Subscription
-from inventory.notifications.filters import change_passes, parse_subscription_filter
+from inventory.notifications.filters import SPECS, change_passes, parse_subscription_filter
 from netweave.o2.problems import BadRequest
 from netweave.o2.query import FilterTerm
 
@@ -80,8 +80,15 @@ def _compiled(subscription: Subscription) -> list[FilterTerm] | None:
 
 
 def record_notifications(entries: Sequence[ChangeLogEntry]) -> None:
-    """Change-log listener: write the outbox rows for `entries`, then queue delivery after the commit."""
-    subscriptions = [(s, _compiled(s)) for s in Subscription.objects.all()]
+    """Change-log listener: write the outbox rows for `entries`, then queue delivery after the commit.
+
+    Only inventory objects go to inventory subscriptions; alarms have their own listener and subscriptions
+    (inventory.alarms.notifications), which reuse `write_outbox` and the delivery machinery."""
+    entries = [entry for entry in entries if entry.object_type in SPECS]
+    if not entries:
+        return
+    inventory = Subscription.objects.filter(kind=Subscription.Kind.INVENTORY)
+    subscriptions = [(s, _compiled(s)) for s in inventory]
     if not subscriptions:
         return
     now = timezone.now()
@@ -102,10 +109,15 @@ def record_notifications(entries: Sequence[ChangeLogEntry]) -> None:
                 )
             )
             touched.add(subscription.pk)
+    write_outbox(rows, touched)
+
+
+def write_outbox(rows: Sequence[Notification], subscription_ids: set[uuid.UUID]) -> None:
+    """Insert outbox rows in the current transaction and queue their delivery once it commits."""
     if not rows:
         return
     Notification.objects.bulk_create(rows, batch_size=BATCH_SIZE)
-    ids = sorted(str(pk) for pk in touched)
+    ids = sorted(str(pk) for pk in subscription_ids)
     transaction.on_commit(lambda: queue_deliveries(ids), robust=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,14 +25,27 @@ SUBSCRIPTION = ObjectSpec(
 )
 
 
-def fingerprint(callback: str, filter_text: str, consumer_subscription_id: str | None) -> str:
-    """The duplicate rule's key: the same callback, filter and consumerSubscriptionId (O2-REFERENCE.md §5)."""
+def fingerprint(
+    callback: str, filter_text: str, consumer_subscription_id: str | None, kind: str = Subscription.Kind.INVENTORY
+) -> str:
+    """The duplicate rule's key: the same callback, filter and consumerSubscriptionId (O2-REFERENCE.md §5),
+    per kind of subscription (an alarm subscription never duplicates an inventory one)."""
     parts = [callback, filter_text, "" if consumer_subscription_id is None else "=" + consumer_subscription_id]
+    if kind != Subscription.Kind.INVENTORY:
+        parts.insert(0, kind)
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
-def create_subscription(data: dict[str, Any]) -> dict[str, Any]:
-    """Validate the callback and filter, then store the subscription; 400 or 409 as O2-REFERENCE.md §5 says."""
+def create_subscription(
+    data: dict[str, Any],
+    *,
+    kind: str = Subscription.Kind.INVENTORY,
+    parse_filter: Callable[[str], object] = parse_subscription_filter,
+    spec: ObjectSpec = SUBSCRIPTION,
+) -> dict[str, Any]:
+    """Validate the callback and filter, then store the subscription; 400 or 409 as O2-REFERENCE.md §5 says.
+
+    Alarm subscriptions (inventory.alarms) pass their kind, their filter grammar and their O2 shape."""
     callback: str = data["callback"]
     filter_text: str = data.get("filter") or ""
     consumer_id: str | None = data.get("consumerSubscriptionId")
@@ -41,26 +55,26 @@ def create_subscription(data: dict[str, Any]) -> dict[str, Any]:
         raise BadRequest(f"Invalid callback: {exc}.", field="callback") from None
     if filter_text:
         try:
-            parse_subscription_filter(filter_text)
+            parse_filter(filter_text)
         except BadRequest as exc:
             raise BadRequest(exc.detail, field="filter") from None
-    key = fingerprint(callback, filter_text, consumer_id)
+    key = fingerprint(callback, filter_text, consumer_id, kind)
     if Subscription.objects.filter(fingerprint=key).exists():
         raise _duplicate()
     try:
         with transaction.atomic():
             subscription = Subscription.objects.create(
-                consumer_subscription_id=consumer_id, filter=filter_text, callback=callback, fingerprint=key
+                kind=kind, consumer_subscription_id=consumer_id, filter=filter_text, callback=callback, fingerprint=key
             )
     except IntegrityError:
         raise _duplicate() from None
-    return render(subscription)
+    return render(subscription, spec)
 
 
 def _duplicate() -> O2Problem:
     return O2Problem(409, "A subscription with the same callback, filter and consumerSubscriptionId exists already.")
 
 
-def render(subscription: Subscription) -> dict[str, Any]:
-    row = {column: getattr(subscription, column) for column in SUBSCRIPTION.columns}
-    return SUBSCRIPTION.render(row)
+def render(subscription: Subscription, spec: ObjectSpec = SUBSCRIPTION) -> dict[str, Any]:
+    row = {column: getattr(subscription, column) for column in spec.columns}
+    return spec.render(row)

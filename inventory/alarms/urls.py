@@ -1,0 +1,15 @@
+from django.urls import path
+
+from inventory.alarms import views
+
+P = "o2ims-infrastructureMonitoring"
+
+urlpatterns = [
+    path(f"{P}/api_versions", views.ApiVersionsView.as_view()),
+    path(f"{P}/v1/api_versions", views.VersionedApiVersionsView.as_view()),
+    path(f"{P}/v1/alarms", views.AlarmList.as_view()),
+    path(f"{P}/v1/alarms/<str:alarmEventRecordId>", views.AlarmDetail.as_view()),
+    path(f"{P}/v1/alarmSubscriptions", views.AlarmSubscriptionList.as_view()),
+    path(f"{P}/v1/alarmSubscriptions/<str:alarmSubscriptionId>", views.AlarmSubscriptionDetail.as_view()),
+    path(f"{P}/v1/alarmServiceConfiguration", views.AlarmServiceConfigurationView.as_view()),
+]

@@ -1,0 +1,202 @@
+"""O2ims infrastructure monitoring API v1 (O2-REFERENCE.md §6): alarms, alarm subscriptions and the alarm
+service configuration. Thin views: the work is in inventory.alarms.lifecycle and the generic O2 views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from inventory.alarms import lifecycle
+from inventory.alarms import serializers as docs
+from inventory.alarms.models import AlarmEventRecord, AlarmServiceConfiguration, PerceivedSeverity
+from inventory.alarms.notifications import parse_alarm_filter
+from inventory.alarms.specs import ALARM_EVENT_RECORD, ALARM_SERVICE_CONFIGURATION, ALARM_SUBSCRIPTION
+from inventory.api.serializers import APIVersionsSerializer
+from inventory.api.subscription_views import LOCATION
+from inventory.api.views import COLLECTION_QUERY, ITEM_QUERY
+from inventory.api.write_views import _api_context, _validated
+from inventory.models import Subscription
+from inventory.notifications.subscriptions import create_subscription
+from netweave.o2.problems import BadRequest, O2Problem
+from netweave.o2.views import (
+    O2CollectionView,
+    O2ItemView,
+    first_row,
+    json_response,
+    path_uuid,
+    reject_unknown_parameters,
+)
+
+PREFIX = "/o2ims-infrastructureMonitoring"
+API_VERSIONS = {"uriPrefix": f"{PREFIX}/v1", "apiVersions": [{"version": "1.0.0"}]}
+TAG = ["O2ims infrastructure monitoring"]
+ALARM = "alarm"
+SUBSCRIPTION = "alarm subscription"
+
+
+class MergePatchParser(JSONParser):
+    media_type = "application/merge-patch+json"
+
+
+class ApiVersionsView(APIView):
+    @extend_schema(tags=TAG, responses=APIVersionsSerializer, operation_id="monitoring_api_versions")
+    def get(self, request: Request) -> HttpResponse:
+        reject_unknown_parameters(request.query_params.keys(), ())
+        return json_response(API_VERSIONS)
+
+
+class VersionedApiVersionsView(ApiVersionsView):
+    @extend_schema(tags=TAG, responses=APIVersionsSerializer, operation_id="monitoring_v1_api_versions")
+    def get(self, request: Request) -> HttpResponse:
+        return super().get(request)
+
+
+class AlarmList(O2CollectionView):
+    spec = ALARM_EVENT_RECORD
+
+    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
+        return AlarmEventRecord.objects.all()
+
+    @extend_schema(tags=TAG, responses=docs.AlarmEventRecordSerializer(many=True), parameters=COLLECTION_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+def parse_modification(data: Any) -> dict[str, Any]:
+    """The PATCH body: exactly {"alarmAcknowledged": true} or {"perceivedSeverity": 5} (O2-REFERENCE.md §6)."""
+    if isinstance(data, dict) and len(data) == 1:
+        ((name, value),) = data.items()
+        if name == "alarmAcknowledged" and value is True:
+            return {"alarmAcknowledged": True}
+        if name == "perceivedSeverity" and value == PerceivedSeverity.CLEARED and not isinstance(value, bool):
+            return {"perceivedSeverity": int(PerceivedSeverity.CLEARED)}
+    field = next(iter(data), None) if isinstance(data, dict) and len(data) == 1 else None
+    raise BadRequest(
+        'The body must be exactly {"alarmAcknowledged": true} (acknowledge) or {"perceivedSeverity": 5} (clear).',
+        field=field,
+    )
+
+
+class AlarmDetail(O2ItemView):
+    spec = ALARM_EVENT_RECORD
+    what = ALARM
+    parser_classes = [JSONParser, MergePatchParser]
+
+    def get_row(self, **kwargs: Any) -> dict[str, Any]:
+        ident = kwargs["alarmEventRecordId"]
+        return first_row(AlarmEventRecord.objects.filter(id=path_uuid(ident, ALARM)), self.spec, ALARM, ident)
+
+    @extend_schema(tags=TAG, responses=docs.AlarmEventRecordSerializer, parameters=ITEM_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+    @extend_schema(tags=TAG, request=docs.AlarmModificationSerializer, responses=docs.AlarmModificationSerializer)
+    def patch(self, request: Request, alarmEventRecordId: str) -> HttpResponse:
+        pk = path_uuid(alarmEventRecordId, ALARM)
+        modification = parse_modification(request.data)
+        with _api_context(request):
+            change = lifecycle.acknowledge if "alarmAcknowledged" in modification else lifecycle.clear
+            if change(pk) is None:
+                raise O2Problem(404, f"No alarm with id '{alarmEventRecordId}'.")
+        return json_response(modification)
+
+
+def _alarm_subscriptions() -> QuerySet[Any]:
+    return Subscription.objects.filter(kind=Subscription.Kind.ALARM)
+
+
+class AlarmSubscriptionList(O2CollectionView):
+    spec = ALARM_SUBSCRIPTION
+
+    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
+        return _alarm_subscriptions()
+
+    @extend_schema(tags=TAG, responses=docs.AlarmSubscriptionSerializer(many=True), parameters=COLLECTION_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+    @extend_schema(
+        tags=TAG,
+        request=docs.AlarmSubscriptionCreateSerializer,
+        responses={201: OpenApiResponse(docs.AlarmSubscriptionSerializer, description="Created")},
+        parameters=[LOCATION],
+    )
+    def post(self, request: Request) -> HttpResponse:
+        data = _validated(docs.AlarmSubscriptionCreateSerializer, request)
+        with _api_context(request):
+            subscription = create_subscription(
+                data, kind=Subscription.Kind.ALARM, parse_filter=parse_alarm_filter, spec=ALARM_SUBSCRIPTION
+            )
+        location = f"{PREFIX}/v1/alarmSubscriptions/{subscription['alarmSubscriptionId']}"
+        return json_response(subscription, status=201, headers={"Location": location})
+
+
+class AlarmSubscriptionDetail(O2ItemView):
+    spec = ALARM_SUBSCRIPTION
+    what = SUBSCRIPTION
+
+    def get_row(self, **kwargs: Any) -> dict[str, Any]:
+        ident = kwargs["alarmSubscriptionId"]
+        queryset = _alarm_subscriptions().filter(id=path_uuid(ident, SUBSCRIPTION))
+        return first_row(queryset, self.spec, SUBSCRIPTION, ident)
+
+    @extend_schema(tags=TAG, responses=docs.AlarmSubscriptionSerializer, parameters=ITEM_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+    @extend_schema(tags=TAG, request=None, responses={204: None})
+    def delete(self, request: Request, alarmSubscriptionId: str) -> HttpResponse:
+        with _api_context(request):
+            deleted, _ = _alarm_subscriptions().filter(id=path_uuid(alarmSubscriptionId, SUBSCRIPTION)).delete()
+        if not deleted:
+            raise O2Problem(404, f"No alarm subscription with id '{alarmSubscriptionId}'.")
+        return HttpResponse(status=204)
+
+
+def _render_configuration(config: AlarmServiceConfiguration) -> dict[str, Any]:
+    return ALARM_SERVICE_CONFIGURATION.render(
+        {"retention_period": config.retention_period, "extensions": config.extensions}
+    )
+
+
+class AlarmServiceConfigurationView(APIView):
+    parser_classes = [JSONParser, MergePatchParser]
+
+    @extend_schema(tags=TAG, responses=docs.AlarmServiceConfigurationSerializer)
+    def get(self, request: Request) -> HttpResponse:
+        reject_unknown_parameters(request.query_params.keys(), ())
+        return json_response(_render_configuration(AlarmServiceConfiguration.current()))
+
+    @extend_schema(
+        tags=TAG, request=docs.AlarmServiceConfigurationSerializer, responses=docs.AlarmServiceConfigurationSerializer
+    )
+    def put(self, request: Request) -> HttpResponse:
+        data = _validated(docs.AlarmServiceConfigurationSerializer, request)
+        return self._save(data.get("retentionPeriod"), data.get("extensions", {}))
+
+    @extend_schema(
+        tags=TAG,
+        request=docs.AlarmServiceConfigurationPatchSerializer,
+        responses=docs.AlarmServiceConfigurationSerializer,
+    )
+    def patch(self, request: Request) -> HttpResponse:
+        data = _validated(docs.AlarmServiceConfigurationPatchSerializer, request)
+        return self._save(data.get("retentionPeriod"), data.get("extensions"))
+
+    def _save(self, retention: int | None, extensions: dict[str, Any] | None) -> HttpResponse:
+        with transaction.atomic():
+            AlarmServiceConfiguration.current()
+            config = AlarmServiceConfiguration.objects.select_for_update().get(pk=1)
+            if retention is not None:
+                config.retention_period = retention
+            if extensions is not None:
+                config.extensions = extensions
+            config.save()
+        return json_response(_render_configuration(config))
