@@ -139,7 +139,8 @@ class LifecycleOperation(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     params: models.JSONField[Any, Any] = models.JSONField(default=dict, blank=True)
     result: models.JSONField[Any, Any] = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    # NULL, not "": no error is an absent attribute, which SOL013 `(eq,error,null)` selects.
+    error = models.TextField(null=True, blank=True)  # noqa: DJ001
     error_status = models.PositiveSmallIntegerField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)

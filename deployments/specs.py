@@ -16,10 +16,6 @@ def _iso(value: Any) -> str | None:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def _text_or_none(value: Any) -> str | None:
-    return value or None
-
-
 NF_DEPLOYMENT_DESCRIPTOR = ObjectSpec(
     "NfDeploymentDescriptor",
     (
@@ -57,7 +53,7 @@ NF_DEPLOYMENT_OPERATION = ObjectSpec(
         O2Field("state", "state"),
         O2Field("params", "params", FieldType.OBJECT, default_excluded=True),
         O2Field("result", "result", FieldType.OBJECT, default_excluded=True),
-        O2Field("error", "error", nullable=True, render=_text_or_none),
+        O2Field("error", "error", nullable=True),
         O2Field("errorStatus", "error_status", FieldType.INTEGER, nullable=True),
         O2Field("createdTime", "created", FieldType.DATETIME, render=_iso),
         O2Field("startTime", "started", FieldType.DATETIME, nullable=True, render=_iso),
