@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -154,6 +155,7 @@ def main() -> None:
         results["event_to_notification_seconds"] = percentiles(to_notification)
     finally:
         cluster.stop()
+        shutil.rmtree(WORK, ignore_errors=True)
     print(json.dumps(results, indent=2))
     if args.out:
         args.out.write_text(json.dumps(results, indent=2) + "\n")
