@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
@@ -63,8 +63,13 @@ def _refused_range(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> st
     return None
 
 
-def check_callback(url: str) -> None:
-    """Raise CallbackRefused unless `url` may receive notifications now (resolves the host name)."""
+def check_callback(url: str) -> str | None:
+    """Raise CallbackRefused unless `url` may receive notifications now.
+
+    Returns the address the delivery must connect to when the host is a name (the address that was checked, so
+    that a second lookup by the HTTP client cannot be answered differently: DNS rebinding), or None when the host
+    is an IP literal or an allow-listed name that does not resolve here.
+    """
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -78,16 +83,38 @@ def check_callback(url: str) -> None:
     allow_listed = host in _allowed_hosts()
     if scheme not in _allowed_schemes() and not allow_listed:
         raise CallbackRefused(f"scheme {scheme} is not allowed (https only unless the operator allow-lists it)")
-    if allow_listed:
-        return
     try:
-        addresses = [ipaddress.ip_address(host)]
+        literal = ipaddress.ip_address(host)
     except ValueError:
+        literal = None
+    if literal is not None:
+        addresses = [literal]
+    else:
         try:
-            addresses = [ipaddress.ip_address(a.split("%")[0]) for a in _resolver(host, port or 443)]
+            addresses = [
+                ipaddress.ip_address(a.split("%")[0])
+                for a in _resolver(host, port or (443 if scheme == "https" else 80))
+            ]
         except (OSError, UnicodeError) as exc:
+            if allow_listed:
+                return None
             raise CallbackRefused(f"host {host} does not resolve ({type(exc).__name__})") from None
-    for address in addresses:
-        problem = _refused_range(address)
-        if problem:
-            raise CallbackRefused(f"host {host} is {problem} ({address}); only an allow-listed host may be")
+    if not allow_listed:
+        for address in addresses:
+            problem = _refused_range(address)
+            if problem:
+                raise CallbackRefused(f"host {host} is {problem} ({address}); only an allow-listed host may be")
+    if literal is not None or not addresses:
+        return None
+    return str(addresses[0])
+
+
+def pinned_request(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The URL, headers and httpx extensions that send a request for `url` to `address`: the host name stays
+    in the Host header and, for https, in SNI and certificate verification."""
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    extensions = {"sni_hostname": parts.hostname or ""} if parts.scheme.lower() == "https" else {}
+    return target, {"Host": parts.netloc}, extensions

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from inventory.models import Notification, Subscription
 from inventory.notifications import auth
-from inventory.notifications.callbacks import CallbackRefused, check_callback
+from inventory.notifications.callbacks import CallbackRefused, check_callback, pinned_request
 from plugins.secrets import SecretError
 
 logger = logging.getLogger(__name__)
@@ -87,11 +87,14 @@ def send(subscription: Subscription, body: bytes) -> int:
         raise DeliveryFailed(f"authentication: {exc}") from None
     for _ in range(MAX_REDIRECTS + 1):
         try:
-            check_callback(url)
+            address = check_callback(url)
         except CallbackRefused as exc:
             raise DeliveryFailed(f"callback refused: {exc}") from None
+        target, extra, extensions = url, dict[str, str](), dict[str, str]()
+        if address is not None:
+            target, extra, extensions = pinned_request(url, address)
         try:
-            response = client.post(url, content=body, headers=headers)
+            response = client.post(target, content=body, headers={**headers, **extra}, extensions=extensions)
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
         status = response.status_code

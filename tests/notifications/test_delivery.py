@@ -236,3 +236,23 @@ def test_sweeper_purges_delivered_rows_after_the_retention(
     Notification.objects.filter(pk=old.pk).update(delivered=timezone.now() - timedelta(seconds=3601))
     assert sweep_outbox.apply().get() == 0  # nothing due, so nothing queued
     assert list(Notification.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_delivery_connects_to_the_address_that_was_checked(
+    o2: O2Client, receiver: Receiver, ims_instance: Any, settings: Any
+) -> None:
+    """The HTTP client does not resolve the name again (a rebinding resolver could answer differently): it
+    connects to the checked address and keeps the name in the Host header. `receiver.test` resolves nowhere but
+    in netweave's resolver, so the delivery can only arrive if it was pinned."""
+    settings.NETWEAVE_CALLBACK_ALLOWED_HOSTS = ["receiver.test"]
+    port = receiver.url.rsplit(":", 1)[1]
+    callbacks.set_resolver(lambda host, _: ["127.0.0.1"] if host == "receiver.test" else [])
+    try:
+        sub = subscribe(o2, f"http://receiver.test:{port}/pinned")
+        reconcile(ims_instance, pools("a"))
+        assert delivery.deliver_pending(sub["subscriptionId"]).step is delivery.Step.EMPTY
+    finally:
+        callbacks.set_resolver(None)
+    (item,) = receiver.received
+    assert item.path == "/pinned"
+    assert item.headers["Host"] == f"receiver.test:{port}"

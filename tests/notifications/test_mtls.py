@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from inventory.models import Notification, SmoEndpoint
-from inventory.notifications import auth, delivery
+from inventory.notifications import auth, callbacks, delivery
 from inventory.sync import reconcile
 from plugins.models import Secret
 from plugins.sdk import ims as sdk
@@ -50,7 +50,8 @@ def _cert(
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
     if ip:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), False)
+        names = [x509.IPAddress(ipaddress.ip_address(ip)), x509.DNSName("receiver.test")]
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), False)
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -125,4 +126,28 @@ def test_mtls_client_certificate(o2: O2Client, pki: dict[str, str], tls_receiver
     auth.forget_endpoints()  # workers re-read endpoints within auth.ENDPOINT_CACHE_SECONDS
     Notification.objects.update(next_attempt=Notification.objects.get().created)
     assert delivery.deliver_pending(sub["subscriptionId"]).step is delivery.Step.EMPTY
+    assert _Handler.peers == ["netweave-client"]
+
+
+def test_pinned_https_verifies_the_certificate_for_the_name(
+    o2: O2Client, pki: dict[str, str], tls_receiver: str, ims_instance: Any, settings: Any
+) -> None:
+    """A callback by name is connected to the checked address, with the name in SNI and certificate checks."""
+    _Handler.peers.clear()
+    settings.NETWEAVE_CALLBACK_ALLOWED_HOSTS = ["receiver.test"]
+    port = tls_receiver.rsplit(":", 1)[1]
+    SmoEndpoint.objects.create(
+        name="by-name",
+        base_url="https://receiver.test",
+        ca_certificate=pki["ca"],
+        client_certificate=_secret("smo-cert", pki["client_cert"]),
+        client_key=_secret("smo-key", pki["client_key"]),
+    )
+    callbacks.set_resolver(lambda host, _: ["127.0.0.1"] if host == "receiver.test" else [])
+    try:
+        sub = subscribe(o2, f"https://receiver.test:{port}/n")
+        reconcile(ims_instance, sdk.Inventory(None, [sdk.ResourcePool("p", "p")], None, None))
+        assert delivery.deliver_pending(sub["subscriptionId"]).step is delivery.Step.EMPTY
+    finally:
+        callbacks.set_resolver(None)
     assert _Handler.peers == ["netweave-client"]
