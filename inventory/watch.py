@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from inventory.sync import ReconcileError, SyncFailed, apply_changes, sync_instance
 from netweave import context
@@ -72,18 +72,20 @@ class InstanceWatcher(threading.Thread):
                     logger.info("%s has no realtime events; the periodic sync covers it", self.instance.name)
                     return
                 except (PluginError, SyncFailed, ReconcileError) as exc:
-                    logger.warning(
-                        "watch of %s interrupted (%s); relisting in %.0fs",
-                        self.instance.name,
-                        getattr(exc, "detail", None) or exc,
-                        backoff,
-                    )
-                    self.stop_event.wait(backoff)
+                    self._back_off(backoff, str(getattr(exc, "detail", None) or exc))
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                except Exception:  # a database error must not end the watch for good: retry like any other
+                    logger.exception("watch of %s failed unexpectedly", self.instance.name)
+                    self._back_off(backoff, "unexpected error")
                     backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 finally:
                     close_old_connections()
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's connections: nothing may keep the database busy after it
+
+    def _back_off(self, seconds: float, reason: str) -> None:
+        logger.warning("watch of %s interrupted (%s); relisting in %.0fs", self.instance.name, reason, seconds)
+        self.stop_event.wait(seconds)
 
     def _relist_and_watch(self) -> None:
         from plugins.registry import get_plugin

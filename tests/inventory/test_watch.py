@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from django.db import OperationalError
 
 from inventory.models import ChangeLogEntry, ResourcePool
 from inventory.watch import InstanceWatcher, watchable_instances
@@ -16,11 +17,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _wait_for(predicate, timeout: float = 30.0) -> bool:
+    """Poll gently; SQLite's shared-cache test database answers 'table is locked' while the watcher writes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
+        try:
+            if predicate():
+                return True
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+        time.sleep(0.2)
     return False
 
 
@@ -41,7 +47,7 @@ def test_backend_changes_stream_into_the_inventory(make_mock_instance) -> None:
         )
         backend.delete_resource_pool(created.native_id)
         assert _wait_for(lambda: not ResourcePool.objects.filter(native_id=created.native_id).exists())
-        assert ChangeLogEntry.objects.filter(source="watch", action="delete").count() == 1
+        assert _wait_for(lambda: ChangeLogEntry.objects.filter(source="watch", action="delete").count() == 1)
     finally:
         stop.set()
         watcher.join(timeout=10)
