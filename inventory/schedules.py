@@ -16,6 +16,8 @@ from plugins.models import PluginInstance
 from plugins.sdk.base import PluginCategory
 
 TASK = "inventory.sync_plugin_instance"
+# The periodic task per category: IMS instances sync, observability instances poll their alerts.
+TASKS = {PluginCategory.IMS: TASK, PluginCategory.OBSERVABILITY: "inventory.reconcile_alerts"}
 
 
 def task_name(instance: PluginInstance) -> str:
@@ -24,8 +26,9 @@ def task_name(instance: PluginInstance) -> str:
 
 def sync_schedule(instance: PluginInstance) -> PeriodicTask | None:
     """Create, update or remove the periodic sync task of `instance`; return it when it should exist."""
-    wanted = instance.category == PluginCategory.IMS and instance.enabled and instance.sync_interval > 0
-    existing = PeriodicTask.objects.filter(task=TASK, args=json.dumps([str(instance.pk)]))
+    task_type = TASKS.get(instance.category, TASK)  # type: ignore[call-overload]
+    wanted = instance.category in TASKS and instance.enabled and instance.sync_interval > 0
+    existing = PeriodicTask.objects.filter(task__in=TASKS.values(), args=json.dumps([str(instance.pk)]))
     if not wanted:
         existing.delete()
         return None
@@ -33,10 +36,11 @@ def sync_schedule(instance: PluginInstance) -> PeriodicTask | None:
     task = existing.first()
     if task is None:
         return PeriodicTask.objects.create(
-            name=task_name(instance), task=TASK, interval=interval, args=json.dumps([str(instance.pk)])
+            name=task_name(instance), task=task_type, interval=interval, args=json.dumps([str(instance.pk)])
         )
-    if task.interval_id != interval.pk or task.name != task_name(instance) or not task.enabled:
-        task.interval, task.name, task.enabled = interval, task_name(instance), True
+    stale = task.interval_id != interval.pk or task.name != task_name(instance) or task.task != task_type
+    if stale or not task.enabled:
+        task.interval, task.name, task.enabled, task.task = interval, task_name(instance), True, task_type
         task.save()
     return task
 
@@ -48,4 +52,4 @@ def _instance_saved(sender: type, instance: PluginInstance, **kwargs: object) ->
 
 @receiver(post_delete, sender=PluginInstance, dispatch_uid="netweave-sync-schedule-delete")
 def _instance_deleted(sender: type, instance: PluginInstance, **kwargs: object) -> None:
-    PeriodicTask.objects.filter(task=TASK, args=json.dumps([str(instance.pk)])).delete()
+    PeriodicTask.objects.filter(task__in=TASKS.values(), args=json.dumps([str(instance.pk)])).delete()

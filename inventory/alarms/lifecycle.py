@@ -100,6 +100,10 @@ def upsert(source: Any, alarm: RaisedAlarm) -> tuple[AlarmEventRecord, str]:
         return record, "changed"
 
 
+def active_record(source: Any, source_key: str) -> AlarmEventRecord | None:
+    return AlarmEventRecord.objects.filter(source=source, source_key=source_key, cleared_time__isnull=True).first()
+
+
 def acknowledge(record_id: Any) -> AlarmEventRecord | None:
     """Acknowledge an alarm; None if there is no such alarm. Acknowledging twice changes nothing."""
     with transaction.atomic():

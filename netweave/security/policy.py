@@ -92,6 +92,8 @@ RULES: tuple[Rule, ...] = (
     Rule("netweave-dms-ext*", read=Role.READER, write=Role.DEPLOYER),
     # netweave's IMS write extension.
     Rule("netweave-ims-ext*", read=Role.READER, write=Role.PROVISIONER),
+    # netweave's observability extension: Alertmanager posts its webhook with a maintainer's API token.
+    Rule("netweave-obs-ext*", read=Role.READER, write=Role.MAINTAINER),
 )
 
 
