@@ -257,3 +257,16 @@ def test_refresh_records_changes_made_outside_netweave(o2: Any, manager: Any, mo
     assert last.source == "sync"
     assert last.post_state["status"] == 1
     assert refresh_deployments() == "checked 2, changed 0, gone 0, unreachable 0"
+
+
+def test_o2dms_changes_are_not_sent_as_inventory_notifications(
+    o2: Any, manager: Any, mock_dms: Any, run_tasks: Any
+) -> None:
+    """O2ims subscribers receive O2ims objects only; O2dms changes stay in the change log (docs/decisions/0005)."""
+    from inventory.models import Notification, Subscription
+
+    Subscription.objects.create(callback="https://smo.example.com/notify")
+    descriptor = json_of(upload(o2, manager, chart("netweave-demo")))
+    run_tasks(lambda: o2.post(f"{base(manager)}/NfDeployment", {"name": "nf-n", "descriptorId": descriptor["id"]}))
+    assert ChangeLogEntry.objects.filter(object_type="NfDeployment").exists()
+    assert not Notification.objects.exists()
