@@ -321,7 +321,8 @@ start_mariadb() {
 start_rabbitmq() {
   mkdir -p "$RUN/rabbitmq"
   echo "[]." >"$RUN/rabbitmq/enabled_plugins"
-  spawn rabbitmq env HOME="$RUN/rabbitmq" RABBITMQ_NODENAME="netweave-os@localhost" \
+  spawn rabbitmq env HOME="$RUN/rabbitmq" RABBITMQ_NODENAME="netweave-os-$BASE@localhost" \
+    ERL_CRASH_DUMP="$RUN/rabbitmq/erl_crash.dump" \
     RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$P_AMQP" RABBITMQ_DIST_PORT="$P_DIST" \
     ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_MNESIA_BASE="$RUN/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$RUN/rabbitmq/log" \
     RABBITMQ_ENABLED_PLUGINS_FILE="$RUN/rabbitmq/enabled_plugins" RABBITMQ_CONFIG_FILE="$RUN/rabbitmq/rabbitmq" \
@@ -548,7 +549,14 @@ cmd_status() {
   alive keystone && alive nova-api && alive nova-conductor && http_ok "$KEYSTONE_URL" && http_ok "http://127.0.0.1:$P_NOVA/"
 }
 
+# Two callers starting or stopping the same run directory at once would kill each other's processes.
+lock_run_dir() {
+  exec 9>"$RUN.lock"
+  flock -w 1800 9 || die "another start or stop of $RUN has held $RUN.lock for 30 minutes"
+}
+
 cmd_start() {
+  lock_run_dir
   if cmd_status 2>/dev/null; then
     print_env
     return 0
@@ -574,6 +582,7 @@ cmd_start() {
 }
 
 cmd_stop() {
+  lock_run_dir
   stop_all
   # RabbitMQ started Erlang's port mapper as a daemon; end it unless another Erlang node still uses it.
   if [ -d "$RUN" ] && command -v epmd >/dev/null && ! epmd -names 2>/dev/null | grep -q "^name "; then

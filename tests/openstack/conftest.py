@@ -13,9 +13,12 @@ whose password is a real encrypted Secret.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import os
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from typing import Any
 import openstack
 import pytest
 from openstack.connection import Connection
+from openstack.exceptions import NotFoundException
 
 from tests.notifications.conftest import allow_loopback, receiver  # noqa: F401 - fixtures used by the e2e tests
 
@@ -59,9 +63,35 @@ def _parse_env(output: str) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def _exclusive_use(timeout: float) -> Iterator[None]:
+    """One test session at a time per control plane: tests clean the cloud, so two sessions (a developer's and
+    a `make test` in another checkout) would delete each other's servers. The next session waits its turn."""
+    run_dir = os.environ.get("NETWEAVE_OPENSTACK_DIR", "/tmp/netweave-openstack")
+    with open(f"{run_dir}.session.lock", "w") as lock:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"another test session held {lock.name} for {timeout:.0f} s") from None
+                time.sleep(2)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def openstack_cloud() -> Iterator[dict[str, str]]:
     """Start the control plane (or find it running); the `export` values of the harness as a dict."""
+    with _exclusive_use(START_TIMEOUT):
+        yield from _running_cloud()
+
+
+def _running_cloud() -> Iterator[dict[str, str]]:
     already = _harness("status", 60).returncode == 0
     try:
         started = _harness("start", START_TIMEOUT)
@@ -133,13 +163,26 @@ def os_catalogue(os_admin: Connection) -> dict[str, Any]:
     return {"flavors": flavors, "image": image.id, "projects": projects}
 
 
+def wait_gone(conn: Connection, server_id: str, timeout: float = 120.0) -> None:
+    """Until Nova answers 404: status DELETED (where the SDK's wait_for_delete stops) comes before the instance
+    row is marked deleted, and until then the server is still listed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn.compute.get_server(server_id)
+        except NotFoundException:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"server {server_id} still exists {timeout:.0f} s after its deletion")
+
+
 def clean_cloud(conn: Connection) -> None:
     """Delete every server (all projects) and every aggregate: a quiescent backend for the next test."""
     servers = list(conn.compute.servers(all_projects=True))
     for server in servers:
         conn.compute.delete_server(server, ignore_missing=True)
     for server in servers:
-        conn.compute.wait_for_delete(server, interval=0.5, wait=120)
+        wait_gone(conn, server.id)
     for aggregate in conn.compute.aggregates():
         for host in aggregate.hosts or ():
             conn.compute.remove_host_from_aggregate(aggregate, host)

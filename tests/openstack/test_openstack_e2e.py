@@ -22,6 +22,7 @@ from plugins import registry
 from plugins.models import RoutingRule
 from tests.notifications.conftest import subscribe
 from tests.o2client import O2Client, json_of
+from tests.openstack.conftest import wait_gone
 
 pytestmark = pytest.mark.django_db
 V1 = "/o2ims-infrastructureInventory/v1"
@@ -189,7 +190,7 @@ def test_server_deleted_in_openstack_leaves_the_inventory_and_the_subscriber_is_
 
     subscribe(o2, receiver.url + "/smo", consumerSubscriptionId="smo-openstack")
     os_admin.compute.delete_server(server)
-    os_admin.compute.wait_for_delete(server, interval=0.5, wait=120)
+    wait_gone(os_admin, server.id)
     deliver(lambda: sync_instance(instance))
 
     assert o2.get(f"{V1}/resourcePools/{pool_id}/resources/{resource_id}").status_code == 404
@@ -324,3 +325,34 @@ def test_token_revoked_or_expired_is_renewed(
         assert plugin.conn.session.get_token() != token
     finally:
         plugin.close()
+
+
+def test_application_credential_instead_of_a_password(
+    o2: O2Client, os_admin: Connection, os_clean: dict[str, Any], make_openstack_instance: Any
+) -> None:
+    """An operator may give an application credential (id + secret) instead of user, password and project."""
+    from plugins.models import Secret
+    from plugins.secrets import secret_ref, set_secret_value
+
+    user = os_admin.identity.find_user("admin")
+    credential = os_admin.identity.create_application_credential(user, name="netweave-test", unrestricted=False)
+    try:
+        instance = make_openstack_instance()
+        secret = set_secret_value(Secret(name="openstack-app-secret"), credential.secret)
+        instance.config = {
+            key: value for key, value in instance.config.items() if key not in ("username", "password", "projectName")
+        } | {"applicationCredentialId": credential.id, "applicationCredentialSecret": secret_ref(secret.name)}
+        instance.save()
+        assert registry.check_health(instance).healthy, instance.health_message
+        boot(os_admin, "vm-for-app-credential", os_clean)
+        sync_instance(instance)
+        names = [
+            r["extensions"]["openstack.name"] for r in o2_list(o2, f"{V1}/resourcePools/{_pool(instance)}/resources")
+        ]
+        assert names == ["vm-for-app-credential"]
+    finally:
+        os_admin.identity.delete_application_credential(user, credential)
+
+
+def _pool(instance: Any) -> str:
+    return str(ResourcePool.objects.get(plugin_instance=instance, native_id="unassigned").id)

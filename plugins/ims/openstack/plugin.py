@@ -499,8 +499,17 @@ class OpenStackIMSPlugin(IMSPlugin):
             logger.exception("openstack IMS %s: could not delete failed server %s", self.instance_name, server_id)
 
     def delete_resource(self, native_id: str) -> None:
-        """Delete the server and wait until Nova no longer lists it."""
+        """Delete the server and wait until Nova answers 404 for it. (Status DELETED, which the SDK's own wait
+        accepts, comes before the instance row is marked deleted: until then Nova still lists the server.)"""
         with translated(f"deleting server {native_id!r}"):
-            server = self.conn.compute.get_server(native_id)
-            self.conn.compute.delete_server(server)
-            self.conn.compute.wait_for_delete(server, interval=BOOT_POLL_SECONDS, wait=int(self.boot_timeout))
+            self.conn.compute.delete_server(self.conn.compute.get_server(native_id))
+        deadline = time.monotonic() + self.boot_timeout
+        while True:
+            try:
+                with translated(f"waiting for server {native_id!r} to be deleted"):
+                    self.conn.compute.get_server(native_id)
+            except NotFound:
+                return
+            if time.monotonic() > deadline:
+                raise BackendUnavailable(f"server {native_id!r} is still there {self.boot_timeout:.0f} s after delete")
+            time.sleep(BOOT_POLL_SECONDS)
