@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from inventory import bulk
 from inventory.models import ChangeLogEntry
 from netweave import context
 
@@ -55,23 +56,30 @@ def record(changes: Sequence[Change], *, plugin_instance: Any = None) -> list[Ch
     now = timezone.now()
     instance_id = plugin_instance.pk if plugin_instance is not None else ctx.plugin_instance_id
     instance_name = plugin_instance.name if plugin_instance is not None else ""
-    entries = [
-        ChangeLogEntry(
-            time=now,
-            object_type=change.object_type,
-            object_id=change.object_id,
-            action=change.action,
-            prior_state=change.prior_state,
-            post_state=change.post_state,
-            source=ctx.source,
-            plugin_instance_id=instance_id,
-            plugin_instance_name=instance_name,
-            user_id=ctx.user_id,
-            request_id=ctx.request_id,
-        )
+    rows = [
+        {
+            "time": now,
+            "object_type": change.object_type,
+            "object_id": change.object_id,
+            "action": change.action,
+            "prior_state": change.prior_state,
+            "post_state": change.post_state,
+            "source": ctx.source,
+            "plugin_instance_id": instance_id,
+            "plugin_instance_name": instance_name,
+            "user_id": ctx.user_id,
+            "request_id": ctx.request_id,
+        }
         for change in changes
     ]
-    created = ChangeLogEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
+    if bulk.uses_copy(ChangeLogEntry, len(rows)):
+        # Large batches (a first sync) are COPYed: ids come from the sequence first, for the listeners.
+        for row, entry_id in zip(rows, bulk.allocate_ids(ChangeLogEntry, len(rows)), strict=True):
+            row["id"] = entry_id
+        bulk.insert(ChangeLogEntry, rows)
+        created = [ChangeLogEntry(**row) for row in rows]
+    else:
+        created = ChangeLogEntry.objects.bulk_create([ChangeLogEntry(**row) for row in rows], batch_size=BATCH_SIZE)
     for listener in _listeners:
         listener(created)
     return created

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from inventory import changelog, identity, specs
+from inventory import bulk, changelog, identity, specs
 from inventory.changelog import Change
 from inventory.models import DeploymentManager, Resource, ResourcePool, ResourceType
 from netweave import context
@@ -208,7 +208,7 @@ def _fetch_states(kind: Kind, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[
 @dataclass
 class _Plan:
     kind: Kind
-    creates: list[models.Model] = field(default_factory=list)
+    creates: list[dict[str, Any]] = field(default_factory=list)  # rows by attname, for inventory.bulk.insert
     updates: list[models.Model] = field(default_factory=list)
     deletes: list[uuid.UUID] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
@@ -249,16 +249,14 @@ def _plan_kind(
             plan.counts.unchanged += 1
             continue
         o2 = kind.spec.render(row)
-        model_obj = kind.model(
-            **row, plugin_instance_id=instance.pk, native_id=obj.native_id, content_hash=digest, updated=now
-        )
+        row.update(plugin_instance_id=instance.pk, native_id=obj.native_id, content_hash=digest, updated=now)
         if previous is None:
-            model_obj.created = now  # type: ignore[attr-defined]
-            plan.creates.append(model_obj)
+            row["created"] = now
+            plan.creates.append(row)
             plan.changes.append(Change(kind.spec.object_type, oid, changelog.CREATE, None, o2))
             plan.counts.created += 1
         else:
-            plan.updates.append(model_obj)
+            plan.updates.append(kind.model(**row))
             plan.modified_posts[oid] = o2
             plan.counts.modified += 1
 
@@ -279,8 +277,7 @@ def _apply_plan(plan: _Plan) -> list[Change]:
     """Write one kind's creates and updates; return its changes (deletions are applied separately)."""
     kind = plan.kind
     manager = kind.model.objects  # type: ignore[attr-defined]
-    if plan.creates:
-        manager.bulk_create(plan.creates, batch_size=BATCH_SIZE)
+    bulk.insert(kind.model, plan.creates)
     if plan.updates:
         priors = _fetch_states(kind, plan.modified_posts)
         update_fields = [c for c in kind.spec.columns if c != "id"] + ["content_hash", "updated"]
