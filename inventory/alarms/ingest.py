@@ -25,7 +25,7 @@ from inventory.alarms.models import PerceivedSeverity
 from inventory.models import Resource
 from netweave import context
 from plugins.models import PluginInstance
-from plugins.registry import get_plugin
+from plugins.registry import check_health, get_plugin
 from plugins.sdk.errors import PluginError
 from plugins.sdk.observability import Alert, ObservabilityPlugin, ResourceMatcher
 
@@ -112,11 +112,18 @@ def to_raised(alert: Alert, severity: int, matchers: Sequence[ResourceMatcher]) 
 
 
 def apply_alerts(
-    instance: PluginInstance, plugin: ObservabilityPlugin, alerts: Iterable[Alert], *, complete: bool
+    instance: PluginInstance,
+    plugin: ObservabilityPlugin,
+    alerts: Iterable[Alert],
+    *,
+    complete: bool,
+    keep: frozenset[str] = frozenset(),
 ) -> Summary:
+    """Raise, change or clear alarms for `alerts`. `complete`: these are all the active alerts, so clear this
+    source's other alarms, except those whose key is in `keep`."""
     matchers = plugin.resource_matchers()
     raised = changed = cleared = 0
-    active: set[str] = set()
+    active: set[str] = set(keep)
     for alert in alerts:
         if not alert.active:
             record = lifecycle.active_record(instance, alert.fingerprint)
@@ -133,18 +140,24 @@ def apply_alerts(
 
 
 def reconcile_instance(instance: PluginInstance) -> str:
-    """Poll the instance's backend for every active alert and converge the alarms; raise the health alarm against
-    the O-Cloud when the backend cannot be reached."""
+    """Check the instance's health (recorded on the instance), poll its backend for every active alert and
+    converge the alarms. While any of its backends is unhealthy, an alarm against the O-Cloud says so; it is
+    cleared by the first poll that finds everything healthy."""
     with context.bind(source="sync", plugin_instance_id=instance.pk):
+        status = check_health(instance)
         try:
             plugin = get_plugin(instance)
             if not isinstance(plugin, ObservabilityPlugin):
                 return f"skipped: {instance.name} is not an observability plugin"
             alerts = plugin.list_alerts()
         except PluginError as exc:
-            raise_health_alarm(instance, str(exc))
+            raise_health_alarm(instance, status.message if not status.healthy else str(exc))
             return f"unreachable: {exc}"
-        return str(apply_alerts(instance, plugin, alerts, complete=True))
+        keep: frozenset[str] = frozenset()
+        if not status.healthy:
+            raise_health_alarm(instance, status.message)
+            keep = frozenset({HEALTH_KEY})
+        return str(apply_alerts(instance, plugin, alerts, complete=True, keep=keep))
 
 
 def raise_health_alarm(instance: PluginInstance, message: str) -> None:

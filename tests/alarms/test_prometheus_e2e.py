@@ -191,5 +191,15 @@ def test_polling_alone_converges_and_unreachable_backend_alarms_the_ocloud(
             (alarm["alarmEventRecordId"], 0),
             (alarm["alarmEventRecordId"], 2),
         ]
+
+        # Prometheus alone going away (Alertmanager still answers) is an alarm against the O-Cloud too.
+        prometheus = stack.processes.pop()
+        prometheus.terminate()
+        prometheus.wait(10)
+        poll()
+        (down,) = alarms(o2, filter=f"(eq,alarmDefinitionId,{ingest.HEALTH_DEFINITION});(neq,perceivedSeverity,5)")
+        assert "prometheusUrl" in down["extensions"]["message"]
+        instance.refresh_from_db()
+        assert instance.health_ok is False
     finally:
         stack.stop()

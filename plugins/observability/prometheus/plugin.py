@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -19,6 +20,14 @@ from plugins.sdk.errors import BackendUnavailable, InvalidRequest
 from plugins.sdk.observability import Alert, AlertDefinition, ObservabilityPlugin, ResourceMatcher
 
 logger = logging.getLogger(__name__)
+
+
+def _shown(url: str) -> str:
+    """The URL as messages show it: without any user:password@ part."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 class PrometheusObservabilityPlugin(ObservabilityPlugin):
@@ -45,19 +54,20 @@ class PrometheusObservabilityPlugin(ObservabilityPlugin):
 
     def _get(self, base_key: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
         base = str(self._config.get(base_key) or self._config["prometheusUrl"]).rstrip("/")
+        shown = _shown(base) + path
         assert self._client is not None, "initialize() first"
         try:
             response = self._client.get(base + path, params=params)
         except httpx.HTTPError as exc:
-            raise BackendUnavailable(f"{base_key} {base} is unreachable ({type(exc).__name__})") from None
+            raise BackendUnavailable(f"{base_key} {shown} is unreachable ({type(exc).__name__})") from None
         if response.status_code == 400:
             raise InvalidRequest(f"{base_key} refused the request: {response.text[:200]}")
         if response.status_code != 200:
-            raise BackendUnavailable(f"{base_key} {base}{path} answered {response.status_code}")
+            raise BackendUnavailable(f"{base_key} {shown} answered {response.status_code}")
         try:
             return response.json()
         except ValueError:
-            raise BackendUnavailable(f"{base_key} {base}{path} did not answer JSON") from None
+            raise BackendUnavailable(f"{base_key} {shown} did not answer JSON") from None
 
     def health(self) -> HealthStatus:
         problems = {}

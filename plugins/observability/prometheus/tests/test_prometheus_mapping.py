@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import socket
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from django_celery_beat.models import PeriodicTask
 from plugins.models import PluginInstance
 from plugins.observability.prometheus import mapping
 from plugins.observability.prometheus.config import PrometheusConfig
+from plugins.observability.prometheus.plugin import PrometheusObservabilityPlugin
 
 V2_ALERT = {
     "labels": {"alertname": "Hot", "node": "n1", "sev": "critical"},
@@ -102,3 +104,18 @@ def test_sample_yaml_documents_every_key_and_imports(db: None) -> None:
     instance = PluginInstance.objects.get(name="prometheus")
     assert (instance.category, instance.plugin_type, instance.sync_interval) == ("observability", "prometheus", 30)
     assert PeriodicTask.objects.filter(task="inventory.reconcile_alerts").count() == 1
+
+
+def test_messages_never_show_url_credentials() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    plugin = PrometheusObservabilityPlugin("secretive")
+    url = f"http://admin:hunter2@127.0.0.1:{port}"
+    plugin.initialize({"prometheusUrl": url, "alertmanagerUrl": url, "timeoutSeconds": 1.0, "severityLabel": "s"})
+    status = plugin.health()
+    plugin.close()
+    assert not status.healthy
+    assert "127.0.0.1" in status.message
+    assert "hunter2" not in status.message
+    assert "admin" not in status.message
