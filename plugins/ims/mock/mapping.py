@@ -6,8 +6,9 @@ A row is anything indexable by column name (sqlite3.Row or a dict). JSON columns
 
 from __future__ import annotations
 
-import json
 from typing import Any, Protocol
+
+import orjson
 
 from plugins.ims.mock.demo import dumps
 from plugins.sdk.ims import (
@@ -25,7 +26,7 @@ class Row(Protocol):
 
 
 def _json(text: str | None, default: Any) -> Any:
-    return default if text is None else json.loads(text)
+    return default if text is None else orjson.loads(text)
 
 
 def deployment_manager_from_row(row: Row, *, ocloud_id: str = "") -> DeploymentManager:
