@@ -58,6 +58,7 @@ def _redrive(request: HttpRequest, rows: QuerySet[Notification], modeladmin: adm
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = (
         "id",
+        "kind",
         "consumer_subscription_id",
         "callback",
         "filter",
@@ -68,8 +69,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "failure_count",
     )
     search_fields = ("id", "consumer_subscription_id", "callback")
+    list_filter = ("kind",)  # inventory or alarm subscriptions (docs/alarms.md)
     readonly_fields = (
         "id",
+        "kind",
         "consumer_subscription_id",
         "callback",
         "filter",
@@ -80,6 +83,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     )
     fields = (
         "id",
+        "kind",
         "consumer_subscription_id",
         "callback",
         "filter",

@@ -38,3 +38,15 @@ def test_list_filters_and_actions(admin_client: Any, synced_mock: Any) -> None:
     )
     assert sources == {"admin"}
     assert admin_client.get(f"{URL}{critical.pk}/change/").status_code == 200
+
+
+def test_subscription_admin_tells_alarm_from_inventory_subscriptions(admin_client: Any) -> None:
+    from inventory.alarms.models import AlarmSubscription
+    from inventory.models import Subscription
+
+    alarm = AlarmSubscription.objects.create(callback="https://smo.example.com/a", fingerprint="a")
+    inventory = Subscription.objects.create(callback="https://smo.example.com/i", fingerprint="i")
+    page = admin_client.get("/admin/inventory/subscription/", {"kind__exact": "alarm"}).content.decode()
+    assert str(alarm.pk) in page
+    assert str(inventory.pk) not in page
+    assert admin_client.get(f"/admin/inventory/subscription/{alarm.pk}/change/").status_code == 200
