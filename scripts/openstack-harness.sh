@@ -104,7 +104,7 @@ alive() {
 spawn() {
   local name="$1"
   shift
-  setsid "$@" >"$RUN/logs/$name.log" 2>&1 </dev/null &
+  setsid "$@" >"$RUN/logs/$name.log" 2>&1 </dev/null 9>&- &  # fd 9 is the run-directory lock: not theirs
   echo $! >"$(pidfile "$name")"
 }
 
