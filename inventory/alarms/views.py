@@ -75,7 +75,7 @@ def parse_modification(data: Any) -> dict[str, Any]:
         ((name, value),) = data.items()
         if name == "alarmAcknowledged" and value is True:
             return {"alarmAcknowledged": True}
-        if name == "perceivedSeverity" and value == PerceivedSeverity.CLEARED and not isinstance(value, bool):
+        if name == "perceivedSeverity" and type(value) is int and value == PerceivedSeverity.CLEARED:
             return {"perceivedSeverity": int(PerceivedSeverity.CLEARED)}
     field = next(iter(data), None) if isinstance(data, dict) and len(data) == 1 else None
     raise BadRequest(
