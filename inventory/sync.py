@@ -235,7 +235,7 @@ def _plan_kind(
     existing: dict[uuid.UUID, str] = dict(scope.values_list("id", "content_hash"))
 
     now = timezone.now()
-    hash_fields = kind.spec.hash_fields
+    hash_fields = kind.spec.raw_fields
     seen: set[uuid.UUID] = set()
     for obj in objects:
         oid = refs.oid(kind.name, obj.native_id)

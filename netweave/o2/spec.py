@@ -5,7 +5,7 @@ SOL013 filters and attribute selectors alike, so the three can never disagree.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -65,15 +65,26 @@ class ObjectSpec:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
     @property
-    def hash_fields(self) -> list[tuple[str, str]]:
-        """(O2 name, column) pairs whose raw values hash exactly like the rendered representation.
+    def raw_fields(self) -> list[tuple[str, str]]:
+        """(O2 name, column) pairs whose raw column values orjson encodes exactly as the rendered ones.
 
         Reconcile hashes raw rows to skip unchanged objects without rendering them. That is only equivalent if
-        every renderer is one orjson already applies by itself (identity, or UUID to its string form)."""
+        every renderer is one orjson applies by itself (identity, or a UUID to its string form); a spec with
+        another renderer fails loudly here."""
         for f in self.fields:
             if f.column is not None and f.render not in _ORJSON_NATIVE_RENDERS:
-                raise TypeError(f"{self.object_type}.{f.name}: its renderer changes what a raw-row hash would see")
+                raise TypeError(f"{self.object_type}.{f.name}: its renderer changes what orjson would encode")
         return [(f.name, f.column) for f in self.fields if f.column is not None]
+
+    def encoder(self, wanted: Collection[str]) -> tuple[list[str], Callable[[Mapping[str, Any]], dict[str, Any]]]:
+        """The columns to fetch for the `wanted` attributes, and a function turning such a row into the JSON-ready
+        O2 object. Renderers orjson applies by itself are skipped (the hot path of every collection page)."""
+        triples = [(f.name, f.column, f.render) for f in self.fields if f.column is not None and f.name in wanted]
+        columns = list(dict.fromkeys(column for _, column, _ in triples))
+        if all(render in _ORJSON_NATIVE_RENDERS for _, _, render in triples):
+            pairs = [(name, column) for name, column, _ in triples]
+            return columns, lambda row: {name: row[column] for name, column in pairs}
+        return columns, lambda row: {name: render(row[column]) for name, column, render in triples}
 
     @property
     def columns(self) -> list[str]:
@@ -89,7 +100,7 @@ class ObjectSpec:
         return {f.name: f.render(row[f.column]) for f in self.fields if f.column is not None}
 
 
-# Renderers whose output orjson produces by itself from the raw column value (see ObjectSpec.hash_fields).
+# Renderers whose output orjson produces by itself from the raw column value (see ObjectSpec.raw_fields).
 _ORJSON_NATIVE_RENDERS = (_identity, uuid_to_str)
 
 

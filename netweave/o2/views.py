@@ -69,19 +69,18 @@ class O2CollectionView(APIView):
         if raw_filter is not None:
             queryset = queryset.filter(filter_to_q(parse_filter(raw_filter), self.spec))
         # Fetch and render only the selected attributes (by default no `extensions` JSON to read and decode).
-        wanted = set(selection.wanted_fields)
-        fields = [(f.name, f.column, f.render) for f in self.spec.fields if f.column is not None and f.name in wanted]
+        columns, encode = self.spec.encoder(set(selection.wanted_fields))
         page = paginate(
             queryset,
             self.spec,
-            columns=[column for _, column, _ in fields],
+            columns=columns,
             page_size=settings.NETWEAVE_PAGE_SIZE,
             marker=params.get("nextpage_opaque_marker"),
             request_url=request.build_absolute_uri(),
         )
         if not page.rows:
             self.check_empty(**kwargs)
-        body = [{name: render(row[column]) for name, column, render in fields} for row in page.rows]
+        body = [encode(row) for row in page.rows]
         if selection.project or selection.remove:
             body = [selection.apply(o2) for o2 in body]
         headers = {"Link": link_header(page.next_url)} if page.next_url else None
