@@ -44,9 +44,12 @@ stop_gunicorn() {
   fi
   GUNICORN_PID=""
 }
+REDIS_PORT=56379
+REDIS_PIDFILE="$WORK/redis.pid"
 cleanup() {
   stop_gunicorn
   scripts/postgres.sh stop || true
+  [ -f "$REDIS_PIDFILE" ] && kill "$(cat "$REDIS_PIDFILE")" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -78,6 +81,17 @@ timeout 1800 "$PY" bench/sync_bench.py --resources "$RESOURCES" --state-file "$W
 
 AUTH="Authorization: Bearer $(cat "$RESULTS/token")"
 PAGE_PATH="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["read_target"]["path"])' "$RESULTS/sync.json")"
+
+# The per-identity rate limiter keeps its history in Redis, as production deployments do (docs/security.md);
+# the embedded default's file cache is meant for a single small host.
+if ! command -v redis-server >/dev/null 2>&1; then
+  log "installing redis-server (Debian package)"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
+log "starting Redis on 127.0.0.1:$REDIS_PORT (rate-limit cache)"
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --daemonize yes \
+  --pidfile "$REDIS_PIDFILE" --logfile "$WORK/redis.log"
+export NETWEAVE_THROTTLE_CACHE_URL="redis://127.0.0.1:$REDIS_PORT/1"
 
 log "starting gunicorn (2 sync workers) on $BASE"
 timeout 900 "$GUNICORN" netweave.wsgi:application --workers 2 --worker-class sync --bind "127.0.0.1:$HTTP_PORT" \
