@@ -3,7 +3,7 @@ and a mock IMS plugin instance backed by a throw-away state file."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +81,18 @@ def synced_mock(make_mock_instance: Callable[..., Any]) -> Any:
     instance = make_mock_instance()
     sync_instance(instance)
     return instance
+
+
+@pytest.fixture
+def receiver(settings: Any) -> Iterator[Any]:
+    """A real HTTP server on loopback that records the notifications POSTed to it; 127.0.0.1 is allow-listed as
+    a callback host for the test (callbacks to loopback are refused otherwise)."""
+    from inventory.notifications import auth
+    from inventory.notifications.receiver import Receiver
+
+    auth.forget_endpoints()
+    settings.NETWEAVE_CALLBACK_ALLOWED_HOSTS = ["127.0.0.1"]
+    server = Receiver().start()
+    yield server
+    server.stop()
+    auth.forget_endpoints()

@@ -15,22 +15,17 @@ record's state after the change or before it; no filter reports every alarm.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
 from inventory.alarms.models import AlarmSubscription, PerceivedSeverity
 from inventory.alarms.specs import ALARM_EVENT_RECORD
-from inventory.models import ChangeLogEntry, Notification
-from inventory.notifications.outbox import write_outbox
-from netweave.o2.problems import BadRequest
+from inventory.models import ChangeLogEntry, Subscription
+from inventory.notifications.outbox import fan_out
 from netweave.o2.query import FilterTerm, matches, parse_filter
-
-logger = logging.getLogger(__name__)
 
 NEW, CHANGE, CLEAR, ACKNOWLEDGE = 0, 1, 2, 3
 MONITORING = "/o2ims-infrastructureMonitoring/v1"
@@ -57,7 +52,7 @@ def event_type(action: str, prior: Mapping[str, Any] | None, post: Mapping[str, 
     return CHANGE
 
 
-def build_payload(entry: ChangeLogEntry, subscription: AlarmSubscription, event: int) -> dict[str, Any]:
+def build_payload(entry: ChangeLogEntry, subscription: Subscription, event: int) -> dict[str, Any]:
     state: dict[str, Any] = dict(entry.post_state or {})
     payload: dict[str, Any] = {
         "notificationId": str(uuid.uuid4()),
@@ -82,46 +77,13 @@ def _passes(terms: Sequence[FilterTerm], entry: ChangeLogEntry) -> bool:
     )
 
 
-def _compiled(subscription: AlarmSubscription) -> list[FilterTerm] | None:
-    if not subscription.filter:
-        return []
-    try:
-        return parse_alarm_filter(subscription.filter)
-    except BadRequest as exc:
-        logger.error(
-            "Alarm subscription %s has an invalid filter and receives nothing: %s", subscription.pk, exc.detail
-        )
-        return None
+def _payload(entry: ChangeLogEntry, subscription: Subscription) -> dict[str, Any] | None:
+    event = event_type(entry.action, entry.prior_state, entry.post_state)
+    return None if event is None else build_payload(entry, subscription, event)
 
 
 def record_alarm_notifications(entries: Sequence[ChangeLogEntry]) -> None:
-    """Change-log listener: outbox rows for the alarm changes among `entries`."""
+    """Change-log listener: outbox rows for the alarm changes among `entries` (a purge notifies nobody)."""
     alarms = [e for e in entries if e.object_type == ALARM_EVENT_RECORD.object_type]
-    if not alarms:
-        return
-    subscriptions = [(s, _compiled(s)) for s in AlarmSubscription.objects.all()]
-    if not subscriptions:
-        return
-    now = timezone.now()
-    rows: list[Notification] = []
-    touched: set[uuid.UUID] = set()
-    for entry in alarms:
-        event = event_type(entry.action, entry.prior_state, entry.post_state)
-        if event is None:
-            continue
-        for subscription, terms in subscriptions:
-            if terms is None or not _passes(terms, entry):
-                continue
-            payload = build_payload(entry, subscription, event)
-            rows.append(
-                Notification(
-                    subscription=subscription,
-                    change=entry,
-                    payload=payload,
-                    created=now,
-                    enqueued=now,
-                    next_attempt=now,
-                )
-            )
-            touched.add(subscription.pk)
-    write_outbox(rows, touched)
+    if alarms:
+        fan_out(alarms, AlarmSubscription.objects.all(), parse_alarm_filter, _passes, _payload)

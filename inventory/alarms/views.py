@@ -19,11 +19,10 @@ from inventory.alarms.models import AlarmEventRecord, AlarmServiceConfiguration,
 from inventory.alarms.notifications import parse_alarm_filter
 from inventory.alarms.specs import ALARM_EVENT_RECORD, ALARM_SERVICE_CONFIGURATION, ALARM_SUBSCRIPTION
 from inventory.api.serializers import APIVersionsSerializer
-from inventory.api.subscription_views import LOCATION
+from inventory.api.subscription_views import LOCATION, SubscriptionCollection, SubscriptionItem, SubscriptionKindMixin
 from inventory.api.views import COLLECTION_QUERY, ITEM_QUERY
 from inventory.api.write_views import _api_context, _validated
 from inventory.models import Subscription
-from inventory.notifications.subscriptions import create_subscription
 from netweave.o2.problems import BadRequest, O2Problem
 from netweave.o2.views import (
     O2CollectionView,
@@ -108,16 +107,19 @@ class AlarmDetail(O2ItemView):
         return json_response(modification)
 
 
-def _alarm_subscriptions() -> QuerySet[Any]:
-    return Subscription.objects.filter(kind=Subscription.Kind.ALARM)
-
-
-class AlarmSubscriptionList(O2CollectionView):
+class AlarmSubscriptionKind(SubscriptionKindMixin):
+    kind = Subscription.Kind.ALARM
     spec = ALARM_SUBSCRIPTION
+    id_name = "alarmSubscriptionId"
+    what = SUBSCRIPTION
+    collection_url = f"{PREFIX}/v1/alarmSubscriptions"
+    create_serializer = docs.AlarmSubscriptionCreateSerializer
 
-    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
-        return _alarm_subscriptions()
+    def parse_filter(self, raw: str) -> object:
+        return parse_alarm_filter(raw)
 
+
+class AlarmSubscriptionList(AlarmSubscriptionKind, SubscriptionCollection):
     @extend_schema(tags=TAG, responses=docs.AlarmSubscriptionSerializer(many=True), parameters=COLLECTION_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         return super().get(request, **kwargs)
@@ -129,35 +131,17 @@ class AlarmSubscriptionList(O2CollectionView):
         parameters=[LOCATION],
     )
     def post(self, request: Request) -> HttpResponse:
-        data = _validated(docs.AlarmSubscriptionCreateSerializer, request)
-        with _api_context(request):
-            subscription = create_subscription(
-                data, kind=Subscription.Kind.ALARM, parse_filter=parse_alarm_filter, spec=ALARM_SUBSCRIPTION
-            )
-        location = f"{PREFIX}/v1/alarmSubscriptions/{subscription['alarmSubscriptionId']}"
-        return json_response(subscription, status=201, headers={"Location": location})
+        return self.create(request)
 
 
-class AlarmSubscriptionDetail(O2ItemView):
-    spec = ALARM_SUBSCRIPTION
-    what = SUBSCRIPTION
-
-    def get_row(self, **kwargs: Any) -> dict[str, Any]:
-        ident = kwargs["alarmSubscriptionId"]
-        queryset = _alarm_subscriptions().filter(id=path_uuid(ident, SUBSCRIPTION))
-        return first_row(queryset, self.spec, SUBSCRIPTION, ident)
-
+class AlarmSubscriptionDetail(AlarmSubscriptionKind, SubscriptionItem):
     @extend_schema(tags=TAG, responses=docs.AlarmSubscriptionSerializer, parameters=ITEM_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         return super().get(request, **kwargs)
 
     @extend_schema(tags=TAG, request=None, responses={204: None})
     def delete(self, request: Request, alarmSubscriptionId: str) -> HttpResponse:
-        with _api_context(request):
-            deleted, _ = _alarm_subscriptions().filter(id=path_uuid(alarmSubscriptionId, SUBSCRIPTION)).delete()
-        if not deleted:
-            raise O2Problem(404, f"No alarm subscription with id '{alarmSubscriptionId}'.")
-        return HttpResponse(status=204)
+        return self.remove(request, alarmSubscriptionId)
 
 
 def _render_configuration(config: AlarmServiceConfiguration) -> dict[str, Any]:

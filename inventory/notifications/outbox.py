@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -68,41 +68,46 @@ def build_payload(entry: ChangeLogEntry, subscription: Subscription) -> dict[str
     return payload
 
 
-def _compiled(subscription: Subscription) -> list[FilterTerm] | None:
+def compile_filter(subscription: Subscription, parse: Callable[[str], list[FilterTerm]]) -> list[FilterTerm] | None:
     """The subscription's filter terms; None (with a log line) if a stored filter no longer parses."""
     if not subscription.filter:
         return []
     try:
-        return parse_subscription_filter(subscription.filter)
+        return parse(subscription.filter)
     except BadRequest as exc:
         logger.error("Subscription %s has an invalid filter and receives nothing: %s", subscription.pk, exc.detail)
         return None
 
 
-def record_notifications(entries: Sequence[ChangeLogEntry]) -> None:
-    """Change-log listener: write the outbox rows for `entries`, then queue delivery after the commit.
+def fan_out(
+    entries: Sequence[ChangeLogEntry],
+    subscriptions: Iterable[Subscription],
+    parse: Callable[[str], list[FilterTerm]],
+    passes: Callable[[Sequence[FilterTerm], ChangeLogEntry], bool],
+    payload: Callable[[ChangeLogEntry, Subscription], dict[str, Any] | None],
+) -> None:
+    """Write one outbox row per (change, subscription whose filter `passes` it) whose `payload` is not None.
 
-    Only inventory objects go to inventory subscriptions; alarms have their own listener and subscriptions
-    (inventory.alarms.notifications), which reuse `write_outbox` and the delivery machinery."""
-    entries = [entry for entry in entries if entry.object_type in SPECS]
-    if not entries:
-        return
-    inventory = Subscription.objects.filter(kind=Subscription.Kind.INVENTORY)
-    subscriptions = [(s, _compiled(s)) for s in inventory]
-    if not subscriptions:
+    Every kind of subscription (inventory, alarm, O2dms) goes through here, so they share the outbox, the
+    delivery worker, the sweeper and the SMO authentication."""
+    compiled = [(subscription, compile_filter(subscription, parse)) for subscription in subscriptions]
+    if not compiled or not entries:
         return
     now = timezone.now()
     rows: list[Notification] = []
     touched: set[uuid.UUID] = set()
     for entry in entries:
-        for subscription, terms in subscriptions:
-            if terms is None or not change_passes(terms, entry.object_type, entry.prior_state, entry.post_state):
+        for subscription, terms in compiled:
+            if terms is None or not passes(terms, entry):
+                continue
+            body = payload(entry, subscription)
+            if body is None:
                 continue
             rows.append(
                 Notification(
                     subscription=subscription,
                     change=entry,
-                    payload=build_payload(entry, subscription),
+                    payload=body,
                     created=now,
                     enqueued=now,
                     next_attempt=now,
@@ -110,6 +115,23 @@ def record_notifications(entries: Sequence[ChangeLogEntry]) -> None:
             )
             touched.add(subscription.pk)
     write_outbox(rows, touched)
+
+
+def record_notifications(entries: Sequence[ChangeLogEntry]) -> None:
+    """Change-log listener: write the outbox rows for `entries`, then queue delivery after the commit.
+
+    Only inventory objects go to inventory subscriptions; alarms and O2dms objects have their own listeners and
+    subscriptions (inventory.alarms.notifications, deployments.notifications), which use `fan_out` too."""
+    entries = [entry for entry in entries if entry.object_type in SPECS]
+    if not entries:
+        return
+    fan_out(
+        entries,
+        Subscription.objects.filter(kind=Subscription.Kind.INVENTORY),
+        parse_subscription_filter,
+        lambda terms, entry: change_passes(terms, entry.object_type, entry.prior_state, entry.post_state),
+        build_payload,
+    )
 
 
 def write_outbox(rows: Sequence[Notification], subscription_ids: set[uuid.UUID]) -> None:

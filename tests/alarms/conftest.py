@@ -8,25 +8,12 @@ from typing import Any
 
 import pytest
 
-from inventory.notifications.receiver import Receiver
 from tests.o2client import O2Client, json_of
 
 MON = "/o2ims-infrastructureMonitoring/v1"
 ALARMS = f"{MON}/alarms"
 SUBSCRIPTIONS = f"{MON}/alarmSubscriptions"
 CONFIGURATION = f"{MON}/alarmServiceConfiguration"
-
-
-@pytest.fixture
-def receiver(settings: Any) -> Iterator[Receiver]:
-    from inventory.notifications import auth
-
-    auth.forget_endpoints()
-    settings.NETWEAVE_CALLBACK_ALLOWED_HOSTS = ["127.0.0.1"]
-    server = Receiver().start()
-    yield server
-    server.stop()
-    auth.forget_endpoints()
 
 
 @pytest.fixture

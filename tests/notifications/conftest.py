@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from inventory.notifications.receiver import Receiver
 from tests.o2client import O2Client, json_of
 
 SUBSCRIPTIONS = "/o2ims-infrastructureInventory/v1/subscriptions"
@@ -27,13 +26,6 @@ def fresh_endpoint_cache() -> Iterator[None]:
 @pytest.fixture
 def allow_loopback(settings: Any) -> None:
     settings.NETWEAVE_CALLBACK_ALLOWED_HOSTS = ["127.0.0.1"]
-
-
-@pytest.fixture
-def receiver(allow_loopback: None) -> Iterator[Receiver]:
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 def subscribe(o2: O2Client, callback: str, **fields: Any) -> dict[str, Any]:
