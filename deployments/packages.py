@@ -126,6 +126,7 @@ def create_package(manager: DeploymentManager, submission: PackageSubmission) ->
             "netweave.version": stored.version,
             "netweave.pluginInstance": instance.name,
             "netweave.nativeId": stored.native_id,
+            "netweave.deploymentManagerId": str(manager.id),
             **dict(stored.extensions),
         },
     )

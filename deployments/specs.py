@@ -47,6 +47,7 @@ NF_DEPLOYMENT_OPERATION = ObjectSpec(
     "NfDeploymentOperation",
     (
         uuid_field("operationId", "id", identifier=True),
+        uuid_field("deploymentManagerId", "deployment_manager_id"),
         uuid_field("nfDeploymentId", "deployment_id"),
         O2Field("nfDeploymentName", "deployment_name"),
         O2Field("operation", "kind"),

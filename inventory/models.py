@@ -225,6 +225,7 @@ class Subscription(models.Model):
     class Kind(models.TextChoices):
         INVENTORY = "inventory"
         ALARM = "alarm"  # an O2ims alarm subscription (inventory.alarms), delivered by the same outbox
+        DMS = "dms", "DMS"  # an O2dms change subscription (deployments.notifications), delivered by the same outbox
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INVENTORY, editable=False)

@@ -46,6 +46,7 @@ class NfDeploymentSerializer(serializers.Serializer):
 
 class OperationSerializer(serializers.Serializer):
     operationId = serializers.UUIDField()
+    deploymentManagerId = serializers.UUIDField(required=False)
     nfDeploymentId = serializers.UUIDField(required=False)
     nfDeploymentName = serializers.CharField(required=False)
     operation = serializers.ChoiceField(LifecycleOperation.Kind.values, required=False)

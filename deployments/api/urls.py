@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deployments.api import views
+from deployments.api import subscription_views, views
 
 P = "o2dms/v1/<str:deploymentManagerId>/O2dms_DeploymentLifecycle"
 D = f"{P}/NfDeployment/<str:deploymentId>"
@@ -18,4 +18,14 @@ urlpatterns = [
     path(f"{D}/logs", views.DeploymentLogs.as_view()),
     path(f"{P}/operations", views.OperationList.as_view()),
     path(f"{P}/operations/<str:operationId>", views.OperationDetail.as_view()),
+]
+
+# Version discovery, and netweave's O2dms change subscriptions (docs/notifications.md).
+urlpatterns += [
+    path("o2dms/api_versions", subscription_views.O2dmsApiVersions.as_view()),
+    path("o2dms/v1/api_versions", subscription_views.O2dmsV1ApiVersions.as_view()),
+    path("netweave-dms-ext/api_versions", subscription_views.DmsExtApiVersions.as_view()),
+    path("netweave-dms-ext/v1/api_versions", subscription_views.DmsExtV1ApiVersions.as_view()),
+    path("netweave-dms-ext/v1/subscriptions", subscription_views.DmsSubscriptionList.as_view()),
+    path("netweave-dms-ext/v1/subscriptions/<str:subscriptionId>", subscription_views.DmsSubscriptionDetail.as_view()),
 ]

@@ -89,6 +89,7 @@ RULES: tuple[Rule, ...] = (
     Rule(f"{PERF}*", read=Role.READER, write=Role.PROVISIONER),
     # O2dms (and netweave's documented DMS extensions).
     Rule("o2dms*", read=Role.READER, write=Role.DEPLOYER),
+    Rule("netweave-dms-ext/v*/subscriptions*", read=Role.READER, write=Role.SUBSCRIBER),
     Rule("netweave-dms-ext*", read=Role.READER, write=Role.DEPLOYER),
     # netweave's IMS write extension.
     Rule("netweave-ims-ext*", read=Role.READER, write=Role.PROVISIONER),
