@@ -74,9 +74,27 @@ def _queue(deployment: Deployment, kind: str, params: Mapping[str, Any]) -> Life
 
 
 def _enqueue(operation_id: uuid.UUID) -> None:
+    """Hand the operation to a worker. A broker outage only delays it: the sweeper (requeue_stalled) retries."""
     from deployments.tasks import run_lifecycle_operation
 
-    run_lifecycle_operation.delay(str(operation_id))
+    try:
+        run_lifecycle_operation.delay(str(operation_id))
+    except Exception as exc:  # kombu raises several types when the broker is away
+        logger.warning("Could not queue operation %s (%s); the operation sweeper will", operation_id, exc)
+
+
+def requeue_stalled() -> int:
+    """Queue again every operation still QUEUED NETWEAVE_DMS_REQUEUE_AFTER seconds after it was accepted: its
+    task was lost (broker down at commit, message dropped). Running an operation twice is harmless: the first
+    task to start it claims it, a later one finds it started and leaves it alone."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.NETWEAVE_DMS_REQUEUE_AFTER)
+    stalled = list(
+        LifecycleOperation.objects.filter(state=State.QUEUED, created__lt=cutoff).values_list("id", flat=True)
+    )
+    for operation_id in stalled:
+        logger.info("Operation %s is still queued; queuing it again", operation_id)
+        _enqueue(operation_id)
+    return len(stalled)
 
 
 def request_install(manager: DeploymentManager, data: Mapping[str, Any]) -> LifecycleOperation:
@@ -181,9 +199,10 @@ def _native_id(deployment: Deployment) -> str:
 # ---------------------------------------------------------------------------------------------- the task
 
 
-def run_operation(operation_id: uuid.UUID | str) -> str:
-    """Carry out one queued operation (the Celery task's body). Safe to call twice: a finished operation is
-    left alone, and one found RUNNING (its worker died; the broker redelivered it) is not acted on twice."""
+def run_operation(operation_id: uuid.UUID | str, task_id: str = "") -> str:
+    """Carry out one queued operation (the Celery task's body, `task_id` its id). Safe to call twice: a finished
+    operation is left alone; one found RUNNING is settled without acting twice if `task_id` started it (its
+    worker died; the broker redelivered the task), and left alone if another task did (it is running now)."""
     operation = LifecycleOperation.objects.filter(id=operation_id).first()
     if operation is None or operation.done:
         return "skipped"
@@ -196,9 +215,15 @@ def run_operation(operation_id: uuid.UUID | str) -> str:
     instance = deployment.plugin_instance
     with context.bind(source="system", plugin_instance_id=instance.pk if instance else None):
         if operation.state == State.RUNNING:
+            if operation.task_id and task_id and operation.task_id != task_id:
+                return "skipped"
             return _interrupted(deployment, operation)
         with transaction.atomic():
-            save_tracked(operation, plugin_instance=instance, mutate=lambda: _start(operation))
+            claimed = LifecycleOperation.objects.select_for_update().filter(id=operation.id, state=State.QUEUED).first()
+            if claimed is None:
+                return "skipped"  # another task claimed it since it was read
+            operation = claimed
+            save_tracked(operation, plugin_instance=instance, mutate=lambda: _start(operation, task_id))
             save_tracked(deployment, plugin_instance=instance, mutate=lambda: _busy(deployment, operation.kind))
         try:
             plugin = dms_plugin(instance)
@@ -249,9 +274,10 @@ def _uninstall_under_way(plugin: sdk.DMSPlugin, deployment: Deployment) -> bool:
         return True
 
 
-def _start(operation: LifecycleOperation) -> None:
+def _start(operation: LifecycleOperation, task_id: str) -> None:
     operation.state = State.RUNNING
     operation.started = timezone.now()
+    operation.task_id = task_id
 
 
 def _busy(deployment: Deployment, kind: str) -> None:

@@ -145,6 +145,9 @@ class LifecycleOperation(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # The Celery task that started it: a redelivery of that task (its worker died) finds the operation RUNNING
+    # and settles it; another task for the same operation (the sweeper re-queued it) leaves it alone.
+    task_id = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
         ordering = ["created"]

@@ -131,6 +131,8 @@ NETWEAVE_DMS_MAX_PACKAGE_BYTES = env.int("NETWEAVE_DMS_MAX_PACKAGE_BYTES", defau
 NETWEAVE_DMS_OPERATION_TIMEOUT = env.int("NETWEAVE_DMS_OPERATION_TIMEOUT", default=900)  # seconds
 NETWEAVE_DMS_POLL_SECONDS = env.float("NETWEAVE_DMS_POLL_SECONDS", default=1.0)
 NETWEAVE_DMS_REFRESH_INTERVAL = env.float("NETWEAVE_DMS_REFRESH_INTERVAL", default=60.0)  # seconds
+# An operation still QUEUED this long after it was accepted lost its task (broker down or message lost): re-queued.
+NETWEAVE_DMS_REQUEUE_AFTER = env.float("NETWEAVE_DMS_REQUEUE_AFTER", default=120.0)  # seconds
 
 REST_FRAMEWORK = {
     # Authentication, the one authorization policy and rate limits for every O2 view (docs/security.md).
@@ -245,6 +247,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deployments.refresh_deployments",
         "schedule": NETWEAVE_DMS_REFRESH_INTERVAL,
     },
+    "netweave: DMS operation sweeper": {"task": "deployments.requeue_stalled_operations", "schedule": 60.0},
     # Cleared alarms older than alarmServiceConfiguration.retentionPeriod (days) are deleted.
     "netweave: alarm retention": {"task": "inventory.purge_cleared_alarms", "schedule": 3600.0},
 }

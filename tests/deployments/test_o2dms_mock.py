@@ -270,3 +270,52 @@ def test_o2dms_changes_are_not_sent_as_inventory_notifications(
     run_tasks(lambda: o2.post(f"{base(manager)}/NfDeployment", {"name": "nf-n", "descriptorId": descriptor["id"]}))
     assert ChangeLogEntry.objects.filter(object_type="NfDeployment").exists()
     assert not Notification.objects.exists()
+
+
+def test_a_lost_task_is_requeued_by_the_sweeper(
+    o2: Any, manager: Any, mock_dms: Any, run_tasks: Any, monkeypatch: Any, settings: Any
+) -> None:
+    """The broker is down when the deploy is accepted: the API still answers 202, the operation waits QUEUED,
+    and the periodic sweeper queues it again once it is older than NETWEAVE_DMS_REQUEUE_AFTER."""
+    from kombu.exceptions import OperationalError
+
+    from deployments.tasks import requeue_stalled_operations, run_lifecycle_operation
+
+    descriptor = json_of(upload(o2, manager, chart("netweave-demo")))
+
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(run_lifecycle_operation, "delay", broker_down)
+        accepted = run_tasks(
+            lambda: o2.post(f"{base(manager)}/NfDeployment", {"name": "nf-lost", "descriptorId": descriptor["id"]})
+        )
+    assert accepted.status_code == 202, accepted.content
+    assert json_of(o2.get(accepted["Location"]))["state"] == "QUEUED"
+
+    settings.NETWEAVE_DMS_REQUEUE_AFTER = 3600
+    run_tasks(requeue_stalled_operations.delay)
+    assert json_of(o2.get(accepted["Location"]))["state"] == "QUEUED"  # too young to be called lost
+
+    settings.NETWEAVE_DMS_REQUEUE_AFTER = 0
+    run_tasks(requeue_stalled_operations.delay)
+    assert json_of(o2.get(accepted["Location"]))["state"] == "SUCCEEDED"
+    assert json_of(o2.get(f"{base(manager)}/NfDeployment/{json_of(accepted)['nfDeploymentId']}"))["status"] == 3
+
+
+def test_a_second_task_for_a_running_operation_leaves_it_alone(
+    o2: Any, manager: Any, mock_dms: Any, run_tasks: Any
+) -> None:
+    """The sweeper re-queued an operation whose first task was only slow: the copy finds it started by another
+    task and does nothing; a redelivery of the task that started it settles it (test above)."""
+    from deployments.lifecycle import run_operation
+
+    descriptor = json_of(upload(o2, manager, chart("netweave-demo")))
+    accepted = o2.post(f"{base(manager)}/NfDeployment", {"name": "nf-slow", "descriptorId": descriptor["id"]})
+    operation_id = json_of(accepted)["operationId"]
+    LifecycleOperation.objects.filter(id=operation_id).update(state="RUNNING", task_id="first-task")
+    assert run_operation(operation_id, task_id="sweeper-copy") == "skipped"
+    assert json_of(o2.get(accepted["Location"]))["state"] == "RUNNING"
+    assert run_operation(operation_id, task_id="first-task") == "failed"  # redelivered after its worker died
+    assert "interrupted" in json_of(o2.get(accepted["Location"]))["error"]
