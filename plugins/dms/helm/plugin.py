@@ -21,6 +21,7 @@ from plugins.dms.charts import inspect_chart
 from plugins.dms.helm import mapping
 from plugins.dms.helm.cli import HelmCLI
 from plugins.dms.helm.config import HelmConfig, duration_seconds
+from plugins.dms.helm.kube import PodLogReader
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.dms import (
     Deployment,
@@ -33,7 +34,7 @@ from plugins.sdk.dms import (
     DMSPlugin,
     LogOptions,
 )
-from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound, NotSupported, PluginError
+from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound, PluginError
 
 SOURCE_SUFFIX = ".source.json"
 MAX_HISTORY_READ = 1000
@@ -48,6 +49,7 @@ class HelmDMSPlugin(DMSPlugin):
         super().__init__(instance_name)
         self._config: dict[str, Any] = {}
         self._helm: HelmCLI | None = None
+        self._pod_logs: PodLogReader | None = None
         self._charts = Path()
 
     def capabilities(self) -> frozenset[Capability]:
@@ -77,12 +79,25 @@ class HelmDMSPlugin(DMSPlugin):
             kubeconfig=self._config["kubeconfig"],
             timeout_seconds=duration_seconds(self._config["timeout"]),
         )
+        self._pod_logs = PodLogReader(
+            self._config["kubeconfig"], timeout_seconds=duration_seconds(self._config["timeout"])
+        )
 
     @property
     def helm(self) -> HelmCLI:
         if self._helm is None:
             raise BackendUnavailable(f"helm instance '{self.instance_name}' is not initialized")
         return self._helm
+
+    @property
+    def pod_logs(self) -> PodLogReader:
+        if self._pod_logs is None:
+            raise BackendUnavailable(f"helm instance '{self.instance_name}' is not initialized")
+        return self._pod_logs
+
+    def close(self) -> None:
+        if self._pod_logs is not None:
+            self._pod_logs.close()
 
     def health(self) -> HealthStatus:
         try:
@@ -347,4 +362,8 @@ class HelmDMSPlugin(DMSPlugin):
         return sorted((mapping.to_revision(entry) for entry in entries or []), key=lambda r: r.revision)
 
     def get_deployment_logs(self, native_id: str, options: LogOptions | None = None) -> bytes:
-        raise NotSupported("Helm keeps no workload logs; read them from the cluster's pods.")
+        """The logs of the release's pods, read from the cluster (Helm keeps none itself); see kube.py."""
+        namespace, name = mapping.split_release_id(native_id)
+        release = self.helm.json(["status", name, "--namespace", namespace], operation="status")
+        manifest = str(release.get("manifest") or "")
+        return self.pod_logs.release_logs(namespace, name, manifest, options or LogOptions())

@@ -1,0 +1,7 @@
+//go:build tools
+
+// Package tools pins sigs.k8s.io/kwok, the Kubernetes SIG's kubelet simulator, so build.sh compiles its
+// `kwok` command from a checksummed module version.
+package tools
+
+import _ "sigs.k8s.io/kwok/cmd/kwok"
