@@ -3,8 +3,9 @@ the kubelet of a kwok node (tests/kwok_harness.py), which serves each container'
 
 There is no controller-manager or scheduler on the harness, so the test plays them: it creates the release's
 pods itself (labelled as the ReplicaSet controller would label them, bound to the kwok node), and kwok runs them.
-Also checked: the answer before any pod exists, a pod nobody scheduled, tailLines and container, a release
-removed behind netweave's back (404), an unknown deployment (404), and an API server that cannot be reached (503).
+Also checked: the answer before any pod exists, a pod nobody scheduled, tailLines and container, the size limit
+of an answer, a release removed behind netweave's back (404), an unknown deployment (404), and an API server
+that cannot be reached (503).
 """
 
 from __future__ import annotations
@@ -77,7 +78,13 @@ def text(response: Any) -> str:
 
 
 def test_release_logs_through_the_api(
-    o2: Any, manager: Any, helm_dms: Any, run_tasks: Any, kwok_node: KwokNode, core: k8s.CoreV1Api
+    o2: Any,
+    manager: Any,
+    helm_dms: Any,
+    run_tasks: Any,
+    kwok_node: KwokNode,
+    core: k8s.CoreV1Api,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     release, item = deploy(o2, manager, run_tasks)
 
@@ -113,6 +120,13 @@ def test_release_logs_through_the_api(
     )
     absent = text(o2.get(f"{item}/logs?container=absent"))
     assert f"==> pod {NAMESPACE}/{running} <==\nno container 'absent' in this pod\n" in absent
+
+    monkeypatch.setattr(logs, "MAX_BODY_BYTES", 10)  # past the first pod, the answer stops and says so
+    capped = text(o2.get(f"{item}/logs"))
+    assert capped.startswith(f"==> pod {NAMESPACE}/{running} container main <==\nmain line 1\n")
+    assert capped.endswith(logs.TRUNCATED.format(pods=1, limit=10) + "\n")
+    assert waiting not in capped
+    monkeypatch.undo()
 
     assert o2.get(f"{item}/logs?tailLines=0").status_code == 400
     assert o2.get(f"{item}/logs?since=1h").status_code == 400

@@ -6,8 +6,8 @@
 #   tools/kwok/build.sh module-dir  print the folder of the pinned module's source (its stage and CRD manifests)
 #
 # The cache lives outside the repository (${NETWEAVE_CACHE:-/root/.cache/netweave}/kwok-<version>/) so CI on this
-# machine reuses it; on a fresh machine the first call builds it (about 80 s on 2 cores with an empty Go build
-# cache, plus the module download).
+# machine reuses it; on a fresh machine the first call builds it (96 s on 2 cores with empty Go module and build
+# caches).
 set -euo pipefail
 cd "$(dirname "$0")"
 GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"

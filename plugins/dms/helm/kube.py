@@ -106,8 +106,12 @@ class PodLogReader:
         pods = self.pods(namespace, logs.release_selectors(manifest, release, namespace))
         if not pods:
             return logs.NO_PODS.format(namespace=namespace, release=release).encode() + b"\n"
-        parts = []
-        for pod in pods:
+        parts: list[bytes] = []
+        for index, pod in enumerate(pods):
+            if sum(map(len, parts)) >= logs.MAX_BODY_BYTES:
+                stop = logs.TRUNCATED.format(pods=len(pods) - index, limit=logs.MAX_BODY_BYTES)
+                parts.append(stop.encode() + b"\n")
+                break
             note = logs.pod_note(pod)
             names = logs.containers(pod, options.container)
             if note or not names:

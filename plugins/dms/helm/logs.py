@@ -23,6 +23,11 @@ from plugins.sdk.dms import LogOptions
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"})
 LIMIT_BYTES_PER_CONTAINER = 1024 * 1024  # a container's share of the body; tailLines bounds it too
+MAX_BODY_BYTES = 16 * 1024 * 1024  # the whole answer: a release with many pods stops here, and says so
+TRUNCATED = (
+    "(the answer stops here: {pods} more pod(s) not read, the answer's limit of {limit} bytes is reached; "
+    "ask for fewer tailLines or one container)"
+)
 NO_PODS = "no pods of release {namespace}/{release} exist (none scheduled yet, or the workloads run none)"
 
 _OPERATORS = {"In": "in", "NotIn": "notin"}
