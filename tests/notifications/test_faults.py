@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection, connections
@@ -174,6 +175,23 @@ def test_receiver_fails_then_recovers(cluster: Cluster, instance: PluginInstance
     report("receiver answered 500 for ~3 s", expected, received)
 
 
+def outbox_story(subscription: Subscription, pool_id: str) -> list[tuple[Any, ...]]:
+    """What the outbox recorded for one pool, in row order: the evidence an ordering failure needs."""
+    rows = subscription.notifications.order_by("id").values_list("id", "payload", "attempts", "delivered", "last_error")
+    return [
+        (
+            pk,
+            payload["notificationEventType"],
+            (payload.get("postObjectState") or payload["priorObjectState"])["description"],
+            attempts,
+            delivered,
+            error,
+        )
+        for pk, payload, attempts, delivered, error in rows
+        if (payload.get("postObjectState") or payload["priorObjectState"])["resourcePoolId"] == pool_id
+    ]
+
+
 def test_order_per_subscription_under_concurrent_changes(cluster: Cluster, instance: PluginInstance) -> None:
     subscriptions = [subscribe(cluster.receiver, f"/s{i}") for i in range(3)]
     cluster.worker("w1")
@@ -213,8 +231,10 @@ def test_order_per_subscription_under_concurrent_changes(cluster: Cluster, insta
             state = body.get("postObjectState") or body["priorObjectState"]
             event = {0: "create", 1: "modify", 2: "delete"}[body["notificationEventType"]]
             per_object.setdefault(state["resourcePoolId"], []).append(f"{event}:{state['description']}")
-        for sequence in per_object.values():
-            assert sequence == ["create:v0", "modify:v1", "modify:v2", "modify:v3", "modify:v4", "delete:v4"]
+        for pool_id, sequence in per_object.items():
+            assert sequence == ["create:v0", "modify:v1", "modify:v2", "modify:v3", "modify:v4", "delete:v4"], (
+                outbox_story(subscription, pool_id)
+            )
         # And in the order the outbox holds them: delivery is strictly sequential per subscription.
         order = [
             str(p["notificationId"])
