@@ -31,11 +31,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from rest_framework.settings import api_settings
 
 from plugins.discovery import get_plugin_class
 from plugins.models import PluginInstance, Secret
 from plugins.sdk.base import Plugin
+from plugins.sdk.validation import error_paths
 
 logger = logging.getLogger(__name__)
 
@@ -181,8 +181,9 @@ CONFIG_KEY = "config"  # the error key for problems with the config block as a w
 
 
 class ConfigError(Exception):
-    """A plugin instance's config is invalid. `errors` maps a config key (dotted for nested keys, "config" for the
-    block as a whole) to its problems. Messages never contain a credential's value."""
+    """A plugin instance's config is invalid. `errors` maps a config key (a path as plugins.sdk.validation spells
+    it: dotted for nested keys, [index] for list items, "config" for the block as a whole) to its problems.
+    Messages never contain a credential's value."""
 
     def __init__(self, instance_name: str, errors: Mapping[str, list[str]], *, plugin_type: str = "") -> None:
         self.instance_name = instance_name
@@ -224,42 +225,6 @@ def is_secret_ref(value: object) -> bool:
     )
 
 
-def _flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested error structure as {"key.sub[0].leaf": [messages]}."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(detail, Mapping):
-        for key, value in detail.items():
-            name = CONFIG_KEY if key in ("non_field_errors", api_settings.NON_FIELD_ERRORS_KEY) else key
-            child = f"{prefix}.{name}" if prefix and name != CONFIG_KEY else (prefix or str(name))
-            for sub_key, messages in _flatten_errors(value, child).items():
-                flat.setdefault(sub_key, []).extend(messages)
-    elif isinstance(detail, list) and any(isinstance(item, Mapping | list) for item in detail):
-        for index, item in enumerate(detail):
-            if item:
-                for sub_key, messages in _flatten_errors(item, f"{prefix}[{index}]").items():
-                    flat.setdefault(sub_key, []).extend(messages)
-    elif isinstance(detail, list):
-        flat[prefix or CONFIG_KEY] = [str(message) for message in detail]
-    else:
-        flat[prefix or CONFIG_KEY] = [str(detail)]
-    return flat
-
-
-def _redact(errors: dict[str, list[str]], values: list[str]) -> dict[str, list[str]]:
-    secrets_shown = [v for v in values if v]
-    if not secrets_shown:
-        return errors
-    redacted: dict[str, list[str]] = {}
-    for key, messages in errors.items():
-        clean = []
-        for message in messages:
-            for value in secrets_shown:
-                message = message.replace(value, "********")
-            clean.append(message)
-        redacted[key] = clean
-    return redacted
-
-
 def _plugin_label(plugin_class: type[Plugin]) -> str:
     return f"{getattr(plugin_class, 'category', '?')}.{getattr(plugin_class, 'name', '?')}"
 
@@ -282,9 +247,9 @@ def _run_serializer(
         serializer.fields[key].required = False
     if not serializer.is_valid():
         structural = set(errors)  # a key already reported (bad reference, unknown key) is not also "required"
-        for key, messages in _redact(_flatten_errors(serializer.errors), secret_values).items():
+        for key, message in error_paths(serializer.errors, root=CONFIG_KEY, hide=secret_values):
             if key not in structural:
-                errors.setdefault(key, []).extend(messages)
+                errors.setdefault(key, []).append(message)
     if errors:
         raise ConfigError(instance_name, errors, plugin_type=_plugin_label(plugin_class))
     result = dict(serializer.validated_data)

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from netweave.o2.rendering import dumps
 from plugins.sdk.errors import PluginError
+from plugins.sdk.validation import error_paths
 
 logger = logging.getLogger(__name__)
 
@@ -90,27 +91,6 @@ def problem_response(
     return response
 
 
-def _flatten_validation(detail: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """DRF validation errors as (field path, message) pairs, for a detail sentence that names fields."""
-    if isinstance(detail, Mapping):
-        pairs: list[tuple[str, str]] = []
-        for key, value in detail.items():
-            path = key if not prefix else f"{prefix}/{key}"
-            if key == "non_field_errors":
-                path = prefix or "body"
-            pairs.extend(_flatten_validation(value, path))
-        return pairs
-    if isinstance(detail, list):
-        pairs = []
-        for index, item in enumerate(detail):
-            if isinstance(item, Mapping | list) and not isinstance(item, str):
-                pairs.extend(_flatten_validation(item, f"{prefix}/{index}" if prefix else str(index)))
-            else:
-                pairs.append((prefix or "body", str(item)))
-        return pairs
-    return [(prefix or "body", str(detail))]
-
-
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every exception raised in an O2 view becomes a ProblemDetails response."""
     request = context.get("request")
@@ -127,7 +107,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         if exc.field:
             attributes["field"] = exc.field
     elif isinstance(exc, exceptions.ValidationError):
-        pairs = _flatten_validation(exc.detail)
+        pairs = error_paths(exc.detail, root="body")
         status = 400
         detail = "; ".join(f"{path}: {message}" for path, message in pairs) or "Invalid request body."
         if pairs:

@@ -36,17 +36,6 @@ def reject_unknown_keys(serializer: serializers.Serializer, data: Any) -> None:
             raise serializers.ValidationError({key: ["Unknown setting."] for key in unknown})
 
 
-def first_error(errors: Any, prefix: str = "") -> tuple[str, str]:
-    """The first (dotted field, message) of DRF's nested error structure."""
-    if isinstance(errors, dict):
-        key, value = next(iter(errors.items()))
-        name = "config" if key == "non_field_errors" else str(key)
-        return first_error(value, f"{prefix}.{name}" if prefix else name)
-    if isinstance(errors, list):
-        return first_error(errors[0], prefix)
-    return (prefix or "config", str(errors))
-
-
 class DurationField(serializers.Field):
     """A duration such as `30s`, `5m` or `1h`, validated to a number of seconds in [min, max]."""
 

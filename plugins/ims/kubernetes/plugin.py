@@ -22,7 +22,7 @@ from plugins.ims.kubernetes.client import (
     Connection,
     Source,
 )
-from plugins.ims.kubernetes.config import KubernetesConfig, first_error, parse_duration
+from plugins.ims.kubernetes.config import KubernetesConfig, parse_duration
 from plugins.ims.kubernetes.informer import Informer
 from plugins.ims.kubernetes.mapping import Options, Snapshot
 from plugins.sdk.base import Capability, HealthStatus
@@ -37,6 +37,7 @@ from plugins.sdk.ims import (
     ResourcePool,
     ResourceType,
 )
+from plugins.sdk.validation import error_paths
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class KubernetesIMSPlugin(IMSPlugin):
     def initialize(self, config: Mapping[str, Any]) -> None:
         serializer = self.config_class(data=dict(config))
         if not serializer.is_valid():
-            field, message = first_error(serializer.errors)
+            field, message = error_paths(serializer.errors, root="config")[0]
             # The kubeconfig is a credential: its value never appears, only the field name and the message.
             raise InvalidRequest(f"invalid {self.name} config: {field}: {message}", field=field)
         data = dict(serializer.validated_data)

@@ -79,15 +79,3 @@ class MockConfig(serializers.Serializer):
     def to_internal_value(self, data: Any) -> Any:
         reject_unknown_keys(self, data)
         return super().to_internal_value(data)
-
-
-def flatten_errors(errors: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """DRF's nested error dict as (dotted field, message) pairs: churn.changesPerMinute, ..."""
-    if isinstance(errors, dict):
-        pairs: list[tuple[str, str]] = []
-        for key, value in errors.items():
-            pairs.extend(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
-        return pairs
-    if isinstance(errors, list):
-        return [pair for item in errors for pair in flatten_errors(item, prefix)]
-    return [(prefix or "config", str(errors))]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from plugins.ims.mock import mapping
-from plugins.ims.mock.config import MockConfig, flatten_errors
+from plugins.ims.mock.config import MockConfig
 from plugins.ims.mock.demo import GenerationSpec, spec_from_mapping
 from plugins.ims.mock.store import (
     KIND_DEPLOYMENT_MANAGER,
@@ -34,6 +34,7 @@ from plugins.sdk.ims import (
     ResourcePool,
     ResourceType,
 )
+from plugins.sdk.validation import error_paths
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class MockIMSPlugin(IMSPlugin):
     def initialize(self, config: Mapping[str, Any]) -> None:
         serializer = MockConfig(data=dict(config))
         if not serializer.is_valid():
-            errors = flatten_errors(serializer.errors)
+            errors = error_paths(serializer.errors, root="config")
             detail = "; ".join(f"{field}: {message}" for field, message in errors)
             raise InvalidRequest(f"invalid mock config: {detail}", field=errors[0][0])
         data: dict[str, Any] = dict(serializer.validated_data)

@@ -7,11 +7,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.ims.mock.config import flatten_errors, reject_unknown_keys
+from plugins.ims.mock.config import reject_unknown_keys
 
 SECRET_FIELDS = frozenset({"password", "applicationCredentialSecret"})
-
-__all__ = ["SECRET_FIELDS", "OpenStackConfig", "flatten_errors"]
 
 
 class OpenStackConfig(serializers.Serializer):

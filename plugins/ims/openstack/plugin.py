@@ -19,7 +19,7 @@ from openstack import exceptions as sdk_exceptions
 from openstack.connection import Connection
 
 from plugins.ims.openstack import mapping
-from plugins.ims.openstack.config import SECRET_FIELDS, OpenStackConfig, flatten_errors
+from plugins.ims.openstack.config import SECRET_FIELDS, OpenStackConfig
 from plugins.ims.openstack.errors import AUTH_FAILED, translated
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound, PluginError
@@ -31,6 +31,7 @@ from plugins.sdk.ims import (
     ResourcePool,
     ResourceType,
 )
+from plugins.sdk.validation import error_paths
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class OpenStackIMSPlugin(IMSPlugin):
         """Validate and build the connection. Nothing is sent yet: a wrong password shows in health()."""
         serializer = OpenStackConfig(data=dict(config))
         if not serializer.is_valid():
-            errors = flatten_errors(serializer.errors)
+            errors = error_paths(serializer.errors, root="config")
             detail = "; ".join(f"{field}: {message}" for field, message in errors if field not in SECRET_FIELDS)
             raise InvalidRequest(f"invalid openstack config: {detail or 'credentials'}", field=errors[0][0])
         data = dict(serializer.validated_data)

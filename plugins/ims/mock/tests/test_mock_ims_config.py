@@ -9,9 +9,10 @@ import pytest
 import yaml
 from django.conf import settings
 
-from plugins.ims.mock.config import MockConfig, flatten_errors
+from plugins.ims.mock.config import MockConfig
 from plugins.ims.mock.plugin import MockIMSPlugin
 from plugins.sdk.errors import InvalidRequest
+from plugins.sdk.validation import error_paths
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample.yaml"
 
@@ -19,7 +20,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample.yaml"
 def errors_of(data: dict[str, Any]) -> dict[str, str]:
     serializer = MockConfig(data=data)
     assert not serializer.is_valid()
-    return dict(flatten_errors(serializer.errors))
+    return dict(error_paths(serializer.errors, root="config"))
 
 
 def test_defaults() -> None:
@@ -55,7 +56,7 @@ def test_partial_churn_block_takes_defaults() -> None:
         ({"seed": -5}, "seed", "greater than or equal to 0"),
         ({"churn": {"changesPerMinute": 0}}, "churn.changesPerMinute", "greater than or equal to 1"),
         ({"churn": {"enabled": "perhaps"}}, "churn.enabled", "Must be a valid boolean."),
-        ({"churn": "yes"}, "churn.non_field_errors", "Invalid data"),
+        ({"churn": "yes"}, "churn", "Invalid data"),
         ({"failHealth": "x"}, "failHealth", "Must be a valid boolean."),
         ({"pollIntervalSeconds": 0}, "pollIntervalSeconds", "greater than or equal to 0.05"),
         ({"stateFile": "a\x00b"}, "stateFile", "Null characters are not allowed."),

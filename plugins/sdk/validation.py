@@ -1,0 +1,64 @@
+"""DRF validation errors as (field path, message) pairs: one notation wherever an error names a field.
+
+DRF reports a serializer's problems as a tree (dicts of fields, lists of items, messages at the leaves), but a
+ProblemDetails `additionalAttributes.field`, a plugin instance's config error and a plugin's InvalidRequest
+each name a field with one string. The O2 error handler, the config/secrets layer and the plugins all flatten
+the tree here, so a field is spelt the same way in an API response, the admin and a plugin's message:
+
+- nested keys are dotted: `churn.changesPerMinute`;
+- list items are indexed: `resourceMatching[0].label` (DRF's ListField reports `{index: [...]}`, a nested
+  serializer with many=True a list with one entry per item; both read the same);
+- an error about an object as a whole (DRF's `non_field_errors`) belongs to that object's path, or to `root`
+  (`body`, `config`) at the top.
+
+It lives in the SDK, which imports nothing of netweave, so plugins and netweave's own layers can both use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rest_framework.settings import api_settings
+
+REDACTED = "********"
+
+
+def error_paths(detail: Any, *, root: str, hide: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Every message in DRF's error tree `detail` with the path of the field it is about, in DRF's order.
+
+    `hide`: values that must not appear in a message (credentials a field echoed back); each occurrence is
+    replaced by REDACTED.
+    """
+    pairs: list[tuple[str, str]] = []
+    _collect(detail, "", root, pairs)
+    hidden = [value for value in hide if value]
+    if hidden:
+        pairs = [(path, _redacted(message, hidden)) for path, message in pairs]
+    return pairs
+
+
+def _collect(detail: Any, path: str, root: str, pairs: list[tuple[str, str]]) -> None:
+    if isinstance(detail, Mapping):
+        for key, value in detail.items():
+            _collect(value, _child_path(path, key, root), root, pairs)
+    elif isinstance(detail, list | tuple):
+        for index, item in enumerate(detail):
+            nested = isinstance(item, Mapping | list | tuple)
+            _collect(item, _child_path(path, index, root) if nested else path, root, pairs)
+    else:
+        pairs.append((path or root, str(detail)))
+
+
+def _child_path(path: str, key: object, root: str) -> str:
+    if key in ("non_field_errors", api_settings.NON_FIELD_ERRORS_KEY):
+        return path
+    if isinstance(key, int):
+        return f"{path or root}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def _redacted(message: str, hidden: list[str]) -> str:
+    for value in hidden:
+        message = message.replace(value, REDACTED)
+    return message
