@@ -57,7 +57,8 @@ def _build(*args: str) -> str:
         [str(BUILD), *args], capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False, cwd=REPO
     )
     if done.returncode != 0:
-        raise KwokFailed(f"tools/kwok/build.sh {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+        command = " ".join(("tools/kwok/build.sh", *args))
+        raise KwokFailed(f"{command} failed ({done.returncode}):\n{done.stderr[-4000:]}")
     return done.stdout.strip().splitlines()[-1]
 
 

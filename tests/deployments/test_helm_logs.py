@@ -62,13 +62,43 @@ def deploy(o2: Any, manager: Any, run_tasks: Any) -> tuple[str, str]:
     return name, f"{base(manager)}/NfDeployment/{json_of(accepted)['nfDeploymentId']}"
 
 
-def make_pod(core: k8s.CoreV1Api, name: str, labels: dict[str, str], containers: list[str], node: str | None) -> None:
-    """A pod as the ReplicaSet controller would create it, bound to `node` as the scheduler would (None: never
-    scheduled)."""
+def make_pod(
+    core: k8s.CoreV1Api,
+    name: str,
+    labels: dict[str, str],
+    containers: list[str],
+    node: str | None,
+    owner: Any = None,
+) -> None:
+    """A pod as the ReplicaSet controller would create it (controlled by `owner`, if given), bound to `node` as
+    the scheduler would (None: never scheduled)."""
     spec: dict[str, Any] = {"containers": [{"name": c, "image": "registry.k8s.io/pause:3.10"} for c in containers]}
     if node:
         spec["nodeName"] = node
-    core.create_namespaced_pod(NAMESPACE, {"metadata": {"name": name, "labels": labels}, "spec": spec})
+    metadata: dict[str, Any] = {"name": name, "labels": labels}
+    if owner is not None:
+        metadata["ownerReferences"] = [controller_reference(owner, "ReplicaSet")]
+    core.create_namespaced_pod(NAMESPACE, {"metadata": metadata, "spec": spec})
+
+
+def controller_reference(owner: Any, kind: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "name": owner.metadata.name,
+        "uid": owner.metadata.uid,
+        "controller": True,
+    }
+
+
+def make_replicaset(apps: k8s.AppsV1Api, name: str, labels: dict[str, str], deployment: Any = None) -> Any:
+    """A ReplicaSet as the Deployment controller would create it (controlled by `deployment`, if given)."""
+    metadata: dict[str, Any] = {"name": name}
+    if deployment is not None:
+        metadata["ownerReferences"] = [controller_reference(deployment, "Deployment")]
+    template = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "main", "image": "pause"}]}}
+    body = {"metadata": metadata, "spec": {"replicas": 1, "selector": {"matchLabels": labels}, "template": template}}
+    return apps.create_namespaced_replica_set(NAMESPACE, body)
 
 
 def text(response: Any) -> str:
@@ -91,10 +121,18 @@ def test_release_logs_through_the_api(
     before = text(o2.get(f"{item}/logs"))
     assert before == logs.NO_PODS.format(namespace=NAMESPACE, release=release) + "\n"
 
+    # The chart's Deployment selects `app: <release>`: its ReplicaSet's pod is the release's, found by that
+    # selector and kept by its ownerReferences. Another ReplicaSet's pod with the same labels is not. A pod with
+    # Helm's instance label is the release's, here one nobody scheduled.
+    apps = k8s.AppsV1Api(core.api_client)
+    replicaset = make_replicaset(
+        apps, f"{release}-7d9f", {"app": release}, apps.read_namespaced_deployment(release, NAMESPACE)
+    )
+    intruder = make_replicaset(apps, f"intruder-{release}", {"app": release})
     running, waiting = f"{release}-7d9f-abcde", f"{release}-7d9f-fghij"
-    make_pod(core, running, {"app": release}, ["main", "sidecar"], kwok_node.name)
+    make_pod(core, running, {"app": release}, ["main", "sidecar"], kwok_node.name, owner=replicaset)
     make_pod(core, waiting, {logs.INSTANCE_LABEL: release}, ["main"], None)
-    make_pod(core, f"other-{release}", {"app": "someone-else"}, ["main"], kwok_node.name)
+    make_pod(core, f"intruder-{release}-x", {"app": release}, ["main"], kwok_node.name, owner=intruder)
     kwok_node.wait_running(NAMESPACE, running)
     kwok_node.add_logs(NAMESPACE, running, {"main": MAIN_LINES, "sidecar": SIDECAR_LINES})
 
@@ -131,8 +169,9 @@ def test_release_logs_through_the_api(
     assert o2.get(f"{item}/logs?tailLines=0").status_code == 400
     assert o2.get(f"{item}/logs?since=1h").status_code == 400
 
-    for pod in (running, waiting, f"other-{release}"):
+    for pod in (running, waiting, f"intruder-{release}-x"):
         core.delete_namespaced_pod(pod, NAMESPACE, grace_period_seconds=0)
+    apps.delete_namespaced_replica_set(f"intruder-{release}", NAMESPACE)
     deleted = run_tasks(lambda: o2.delete(item))
     assert json_of(o2.get(deleted["Location"]))["state"] == "SUCCEEDED"
 
@@ -222,12 +261,26 @@ spec: {selector: {matchLabels: {app.kubernetes.io/instance: rel}}}
 """
 
 
-def test_release_selectors_come_from_the_label_and_the_workloads() -> None:
-    assert logs.release_selectors(MANIFEST, "rel", "ns") == [
-        "app.kubernetes.io/instance=rel",
-        "app=web,tier=front,track in (stable,canary),!legacy",
+def test_workloads_of_the_manifest_and_pod_ownership() -> None:
+    workloads = logs.release_workloads(MANIFEST, "ns")
+    assert workloads == [
+        logs.Workload("Deployment", "web", "app=web,tier=front,track in (stable,canary),!legacy"),
+        logs.Workload("DaemonSet", "agent", "app.kubernetes.io/instance=rel"),
     ]
-    assert logs.release_selectors("", "rel", "ns") == ["app.kubernetes.io/instance=rel"]
+    assert logs.release_workloads("", "ns") == []
+
+    def pod(kind: str = "", name: str = "") -> dict[str, Any]:
+        owners = [{"kind": kind, "name": name, "controller": True}] if kind else []
+        return {"metadata": {"name": "p", "ownerReferences": [{"kind": "Node", "name": "n"}, *owners]}}
+
+    by_deployment = {"web-5d8f": "web", "api-77aa": "api"}
+    assert logs.owned_by_release(pod(), workloads, {})
+    assert logs.owned_by_release(pod("DaemonSet", "agent"), workloads, {})
+    assert logs.owned_by_release(pod("ReplicaSet", "web-5d8f"), workloads, by_deployment)
+    assert not logs.owned_by_release(pod("ReplicaSet", "api-77aa"), workloads, by_deployment)
+    assert not logs.owned_by_release(pod("StatefulSet", "web"), workloads, by_deployment)
+    assert logs.needs_replicaset_owners([pod("DaemonSet", "agent"), pod("ReplicaSet", "web-5d8f")], workloads)
+    assert not logs.needs_replicaset_owners([pod("DaemonSet", "agent"), pod()], workloads)
 
 
 def test_notes_say_why_there_is_no_log() -> None:

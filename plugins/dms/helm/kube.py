@@ -102,8 +102,30 @@ class PodLogReader:
             raise translate(exc, "reading a pod's log") from None
         return bytes(response.data)
 
+    def replicaset_owners(self, namespace: str) -> dict[str, str]:
+        """ReplicaSet name -> the name of the Deployment controlling it, in `namespace`."""
+        try:
+            response = client.AppsV1Api(self.core.api_client).list_namespaced_replica_set(
+                namespace, _preload_content=False, _request_timeout=self.timeout
+            )
+        except Exception as exc:
+            raise translate(exc, f"listing the ReplicaSets of namespace {namespace!r}") from None
+        owners = {}
+        for replicaset in orjson.loads(response.data).get("items") or []:
+            controller = logs.controller_of(replicaset)
+            if controller is not None and controller[0] == "Deployment":
+                owners[str(replicaset["metadata"]["name"])] = controller[1]
+        return owners
+
+    def release_pods(self, namespace: str, release: str, manifest: str) -> list[Mapping[str, Any]]:
+        workloads = logs.release_workloads(manifest, namespace)
+        labelled = self.pods(namespace, [logs.instance_selector(release)])
+        selected = self.pods(namespace, list(dict.fromkeys(w.selector for w in workloads if w.selector)))
+        owners = self.replicaset_owners(namespace) if logs.needs_replicaset_owners(selected, workloads) else {}
+        return logs.sorted_pods([*labelled, *(p for p in selected if logs.owned_by_release(p, workloads, owners))])
+
     def release_logs(self, namespace: str, release: str, manifest: str, options: LogOptions) -> bytes:
-        pods = self.pods(namespace, logs.release_selectors(manifest, release, namespace))
+        pods = self.release_pods(namespace, release, manifest)
         if not pods:
             return logs.NO_PODS.format(namespace=namespace, release=release).encode() + b"\n"
         parts: list[bytes] = []

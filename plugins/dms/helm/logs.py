@@ -1,10 +1,11 @@
 """Pure functions for a release's workload logs: which pods belong to a release, what to ask the API server for
 each container, and how the answer is laid out.
 
-A release's pods are found the way `kubectl logs deployment/<name>` finds them: by label selector. Two kinds of
-selector are used, in the release's namespace: Helm's conventional `app.kubernetes.io/instance=<release>` label,
-and the pod selector of each workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job) in the release's
-manifest, so a chart that does not follow the label convention still has its pods found.
+A release's pods, in its namespace, are those carrying Helm's conventional `app.kubernetes.io/instance=<release>`
+label, and those the pod selector of a workload of the release's manifest (Deployment, StatefulSet, DaemonSet,
+ReplicaSet, Job) matches, as `kubectl logs deployment/<name>` finds them, so a chart that does not follow the
+label convention still has its pods found; of the latter, a pod controlled by another chart's workload (the
+selectors of two charts may overlap) is left out, by its ownerReferences.
 
 The body is plain text: for every pod (sorted by name) and container, a header line, then the container's last
 lines; a pod or container that has no log to give says why in one line instead (not scheduled yet, container
@@ -14,6 +15,7 @@ waiting), so the caller sees every pod of the release and nothing is silently le
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -51,19 +53,63 @@ def selector_string(selector: Mapping[str, Any] | None) -> str:
     return ",".join(terms)
 
 
-def release_selectors(manifest: str, release: str, namespace: str) -> list[str]:
-    """The label selectors whose pods (in `namespace`) make up the release: the instance label first, then the
-    pod selector of every workload the manifest puts in that namespace, without repeats."""
-    selectors = [f"{INSTANCE_LABEL}={release}"]
+@dataclass(frozen=True)
+class Workload:
+    """A pod-running object of the release's manifest: its kind, name and pod selector (query syntax)."""
+
+    kind: str
+    name: str
+    selector: str
+
+
+def instance_selector(release: str) -> str:
+    return f"{INSTANCE_LABEL}={release}"
+
+
+def release_workloads(manifest: str, namespace: str) -> list[Workload]:
+    """The workloads the manifest puts in `namespace` (Deployments, StatefulSets, ...), with their selectors."""
+    workloads = []
     for document in yaml.safe_load_all(manifest or ""):
         if not isinstance(document, Mapping) or document.get("kind") not in WORKLOAD_KINDS:
             continue
-        if ((document.get("metadata") or {}).get("namespace") or namespace) != namespace:
+        meta = document.get("metadata") or {}
+        if (meta.get("namespace") or namespace) != namespace:
             continue
         selector = selector_string((document.get("spec") or {}).get("selector"))
-        if selector and selector not in selectors:
-            selectors.append(selector)
-    return selectors
+        workloads.append(Workload(str(document["kind"]), str(meta.get("name", "")), selector))
+    return workloads
+
+
+def controller_of(obj: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(kind, name) of the object's controller (its ownerReference with `controller: true`), if any."""
+    for owner in (obj.get("metadata") or {}).get("ownerReferences") or []:
+        if owner.get("controller"):
+            return str(owner.get("kind", "")), str(owner.get("name", ""))
+    return None
+
+
+def needs_replicaset_owners(pods: Iterable[Mapping[str, Any]], workloads: Iterable[Workload]) -> bool:
+    """Whether some pod is controlled by a ReplicaSet the manifest does not name (a Deployment's, presumably):
+    only then must the ReplicaSets' own owners be read."""
+    named = {w.name for w in workloads if w.kind == "ReplicaSet"}
+    return any((c := controller_of(pod)) is not None and c[0] == "ReplicaSet" and c[1] not in named for pod in pods)
+
+
+def owned_by_release(
+    pod: Mapping[str, Any], workloads: Iterable[Workload], replicaset_owners: Mapping[str, str]
+) -> bool:
+    """Whether a pod that a workload's selector matched belongs to the release. Selectors of different charts
+    may overlap, so the pod's controller decides: one of the release's workloads, or a ReplicaSet of one of its
+    Deployments (`replicaset_owners`: ReplicaSet name -> its Deployment's name). A pod without a controller,
+    made by hand, counts, as `kubectl logs deployment/<name>` would show it too."""
+    controller = controller_of(pod)
+    if controller is None:
+        return True
+    kind, name = controller
+    owners = {(w.kind, w.name) for w in workloads}
+    if (kind, name) in owners:
+        return True
+    return kind == "ReplicaSet" and ("Deployment", replicaset_owners.get(name, "")) in owners
 
 
 def log_query(options: LogOptions, container: str) -> dict[str, Any]:
