@@ -4,10 +4,10 @@ body, bind the change context and call deployments.packages / deployments.lifecy
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -76,10 +76,10 @@ def _package(manager_id: str, ident: str) -> DeploymentPackage:
 
 
 def _deployment(manager_id: str, ident: str) -> Deployment:
-    manager = packages.deployment_manager(manager_id)
     deployment = (
-        Deployment.objects.select_related("package", "plugin_instance")
-        .filter(id=path_uuid(ident, "NfDeployment"), deployment_manager_id=manager.id)
+        _scoped(Deployment, manager_id)
+        .select_related("package", "plugin_instance")
+        .filter(id=path_uuid(ident, "NfDeployment"))
         .first()
     )
     if deployment is None:
@@ -87,16 +87,40 @@ def _deployment(manager_id: str, ident: str) -> Deployment:
     return deployment
 
 
+def _scoped(model: type[Model], manager_id: str) -> QuerySet[Any]:
+    """The objects of one deployment manager (404 for an unknown manager)."""
+    manager = packages.deployment_manager(manager_id)
+    return model._default_manager.filter(deployment_manager_id=manager.id)
+
+
+class ManagerCollection(O2CollectionView):
+    """A collection below /o2dms/v1/{deploymentManagerId}/...: the `model` rows of that deployment manager."""
+
+    model: ClassVar[type[Model]]
+
+    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
+        return _scoped(self.model, kwargs["deploymentManagerId"])
+
+
+class ManagerItem(O2ItemView):
+    """One object below /o2dms/v1/{deploymentManagerId}/..., named by the URL parameter `id_kwarg`."""
+
+    model: ClassVar[type[Model]]
+    id_kwarg: ClassVar[str]
+
+    def get_row(self, **kwargs: Any) -> dict[str, Any]:
+        ident = kwargs[self.id_kwarg]
+        queryset = _scoped(self.model, kwargs["deploymentManagerId"]).filter(id=path_uuid(ident, self.what))
+        return first_row(queryset, self.spec, self.what, ident)
+
+
 # ---------------------------------------------------------------------------------------------- descriptors
 
 
-class DescriptorList(O2CollectionView):
+class DescriptorList(ManagerCollection):
     spec = specs.NF_DEPLOYMENT_DESCRIPTOR
+    model = DeploymentPackage
     parser_classes = [JSONParser, MultiPartParser, ChartArchiveParser, LegacyGzipParser]
-
-    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
-        manager = packages.deployment_manager(kwargs["deploymentManagerId"])
-        return DeploymentPackage.objects.filter(deployment_manager_id=manager.id)
 
     @extend_schema(tags=TAG, responses=docs.NfDeploymentDescriptorSerializer(many=True), parameters=COLLECTION_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
@@ -154,15 +178,11 @@ def _submission(request: Request) -> packages.PackageSubmission:
     )
 
 
-class DescriptorDetail(O2ItemView):
+class DescriptorDetail(ManagerItem):
     spec = specs.NF_DEPLOYMENT_DESCRIPTOR
+    model = DeploymentPackage
     what = "NfDeploymentDescriptor"
-
-    def get_row(self, **kwargs: Any) -> dict[str, Any]:
-        manager = packages.deployment_manager(kwargs["deploymentManagerId"])
-        ident = kwargs["descriptorId"]
-        qs = DeploymentPackage.objects.filter(id=path_uuid(ident, self.what), deployment_manager_id=manager.id)
-        return first_row(qs, self.spec, self.what, ident)
+    id_kwarg = "descriptorId"
 
     @extend_schema(tags=TAG, responses=docs.NfDeploymentDescriptorSerializer, parameters=ITEM_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
@@ -186,12 +206,9 @@ class DescriptorDetail(O2ItemView):
 # ---------------------------------------------------------------------------------------------- deployments
 
 
-class DeploymentList(O2CollectionView):
+class DeploymentList(ManagerCollection):
     spec = specs.NF_DEPLOYMENT
-
-    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
-        manager = packages.deployment_manager(kwargs["deploymentManagerId"])
-        return Deployment.objects.filter(deployment_manager_id=manager.id)
+    model = Deployment
 
     @extend_schema(tags=TAG, responses=docs.NfDeploymentSerializer(many=True), parameters=COLLECTION_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
@@ -213,15 +230,11 @@ class DeploymentList(O2CollectionView):
         return _accepted(operation)
 
 
-class DeploymentDetail(O2ItemView):
+class DeploymentDetail(ManagerItem):
     spec = specs.NF_DEPLOYMENT
+    model = Deployment
     what = "NfDeployment"
-
-    def get_row(self, **kwargs: Any) -> dict[str, Any]:
-        manager = packages.deployment_manager(kwargs["deploymentManagerId"])
-        ident = kwargs["deploymentId"]
-        qs = Deployment.objects.filter(id=path_uuid(ident, self.what), deployment_manager_id=manager.id)
-        return first_row(qs, self.spec, self.what, ident)
+    id_kwarg = "deploymentId"
 
     @extend_schema(tags=TAG, responses=docs.NfDeploymentSerializer, parameters=ITEM_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
@@ -325,27 +338,20 @@ class DeploymentLogs(APIView):
         return HttpResponse(logs, content_type="text/plain; charset=utf-8")
 
 
-class OperationList(O2CollectionView):
+class OperationList(ManagerCollection):
     spec = specs.NF_DEPLOYMENT_OPERATION
-
-    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
-        manager = packages.deployment_manager(kwargs["deploymentManagerId"])
-        return LifecycleOperation.objects.filter(deployment_manager_id=manager.id)
+    model = LifecycleOperation
 
     @extend_schema(tags=EXT_TAG, responses=docs.OperationSerializer(many=True), parameters=COLLECTION_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         return super().get(request, **kwargs)
 
 
-class OperationDetail(O2ItemView):
+class OperationDetail(ManagerItem):
     spec = specs.NF_DEPLOYMENT_OPERATION
+    model = LifecycleOperation
     what = "operation"
-
-    def get_row(self, **kwargs: Any) -> dict[str, Any]:
-        manager = packages.deployment_manager(kwargs["deploymentManagerId"])
-        ident = kwargs["operationId"]
-        qs = LifecycleOperation.objects.filter(id=path_uuid(ident, self.what), deployment_manager_id=manager.id)
-        return first_row(qs, self.spec, self.what, ident)
+    id_kwarg = "operationId"
 
     @extend_schema(tags=EXT_TAG, responses=docs.OperationSerializer, parameters=ITEM_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
