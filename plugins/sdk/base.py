@@ -11,6 +11,9 @@ from typing import Any, ClassVar
 
 from rest_framework import serializers
 
+from plugins.sdk.errors import InvalidRequest
+from plugins.sdk.validation import error_paths
+
 
 class PluginCategory(StrEnum):
     IMS = "ims"
@@ -80,6 +83,26 @@ class Plugin(ABC):
     @abstractmethod
     def initialize(self, config: Mapping[str, Any]) -> None:
         """Take validated config (secrets resolved) and connect. Raise a PluginError on failure."""
+
+    def validated_config(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """`config` checked by the type's `config_class`, with its defaults filled in: what initialize() uses.
+
+        netweave validates a config block before initialize() sees it, but a plugin object is also built by
+        tests, scripts and other callers that hand it a raw mapping, so initialize() starts with this rather than
+        trusting its argument. Raises InvalidRequest whose `field` is the first bad field's path and whose
+        detail lists every problem (paths as plugins.sdk.validation spells them); the values of `secret_fields`
+        never appear in it.
+        """
+        serializer = self.config_class(data=dict(config))
+        if serializer.is_valid():
+            return dict(serializer.validated_data)
+        credentials = [value for key, value in config.items() if key in self.secret_fields and isinstance(value, str)]
+        pairs = error_paths(serializer.errors, root="config", hide=credentials)
+        problems = "; ".join(f"{path if path == 'config' else f'config.{path}'}: {message}" for path, message in pairs)
+        raise InvalidRequest(
+            f"Plugin instance '{self.instance_name}' ({self.category}.{self.name}) has invalid config: {problems}",
+            field=pairs[0][0],
+        )
 
     @abstractmethod
     def health(self) -> HealthStatus:

@@ -47,11 +47,7 @@ class MockDMSPlugin(DMSPlugin):
         )
 
     def initialize(self, config: Mapping[str, Any]) -> None:
-        serializer = MockDMSConfig(data=dict(config))
-        if not serializer.is_valid():
-            first = next(iter(serializer.errors.items()))
-            raise InvalidRequest(f"Invalid mock DMS config: {first[0]}: {first[1][0]}", field=first[0])
-        self._config = dict(serializer.validated_data)
+        self._config = self.validated_config(config)
         store = MockDMSStore(
             self.state_file_path(self._config["stateFile"]), progress_seconds=self._config["progressSeconds"]
         )

@@ -37,7 +37,6 @@ from plugins.sdk.ims import (
     ResourcePool,
     ResourceType,
 )
-from plugins.sdk.validation import error_paths
 
 logger = logging.getLogger(__name__)
 
@@ -96,12 +95,7 @@ class KubernetesIMSPlugin(IMSPlugin):
         return frozenset(found)
 
     def initialize(self, config: Mapping[str, Any]) -> None:
-        serializer = self.config_class(data=dict(config))
-        if not serializer.is_valid():
-            field, message = error_paths(serializer.errors, root="config")[0]
-            # The kubeconfig is a credential: its value never appears, only the field name and the message.
-            raise InvalidRequest(f"invalid {self.name} config: {field}: {message}", field=field)
-        data = dict(serializer.validated_data)
+        data = self.validated_config(config)  # the kubeconfig is a secret field: its value never appears
         self.close()
         self.namespace = data["namespace"]
         self.ocloud_id = data["ocloudId"]

@@ -34,7 +34,6 @@ from plugins.sdk.ims import (
     ResourcePool,
     ResourceType,
 )
-from plugins.sdk.validation import error_paths
 
 logger = logging.getLogger(__name__)
 
@@ -97,12 +96,7 @@ class MockIMSPlugin(IMSPlugin):
         )
 
     def initialize(self, config: Mapping[str, Any]) -> None:
-        serializer = MockConfig(data=dict(config))
-        if not serializer.is_valid():
-            errors = error_paths(serializer.errors, root="config")
-            detail = "; ".join(f"{field}: {message}" for field, message in errors)
-            raise InvalidRequest(f"invalid mock config: {detail}", field=errors[0][0])
-        data: dict[str, Any] = dict(serializer.validated_data)
+        data = self.validated_config(config)
         churn = dict(data["churn"])
         self._config = data
         self.fail_health = bool(data["failHealth"])

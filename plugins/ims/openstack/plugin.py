@@ -31,7 +31,6 @@ from plugins.sdk.ims import (
     ResourcePool,
     ResourceType,
 )
-from plugins.sdk.validation import error_paths
 
 logger = logging.getLogger(__name__)
 
@@ -117,12 +116,7 @@ class OpenStackIMSPlugin(IMSPlugin):
 
     def initialize(self, config: Mapping[str, Any]) -> None:
         """Validate and build the connection. Nothing is sent yet: a wrong password shows in health()."""
-        serializer = OpenStackConfig(data=dict(config))
-        if not serializer.is_valid():
-            errors = error_paths(serializer.errors, root="config")
-            detail = "; ".join(f"{field}: {message}" for field, message in errors if field not in SECRET_FIELDS)
-            raise InvalidRequest(f"invalid openstack config: {detail or 'credentials'}", field=errors[0][0])
-        data = dict(serializer.validated_data)
+        data = self.validated_config(config)
         self.close()
         self.region = data["region"]
         self.ocloud_id = data["ocloudId"]

@@ -44,8 +44,8 @@ class PrometheusObservabilityPlugin(ObservabilityPlugin):
         return frozenset({Capability.METRICS_COLLECTION, Capability.ALERT_MANAGEMENT})
 
     def initialize(self, config: Mapping[str, Any]) -> None:
-        self._config = dict(config)
-        self._client = httpx.Client(timeout=float(config.get("timeoutSeconds", 5.0)), follow_redirects=False)
+        self._config = self.validated_config(config)
+        self._client = httpx.Client(timeout=float(self._config["timeoutSeconds"]), follow_redirects=False)
 
     def close(self) -> None:
         if self._client is not None:
