@@ -28,8 +28,6 @@ import pytest
 from openstack.connection import Connection
 from openstack.exceptions import NotFoundException
 
-from tests.notifications.conftest import allow_loopback, receiver  # noqa: F401 - fixtures used by the e2e tests
-
 HARNESS = Path(__file__).resolve().parents[2] / "scripts" / "openstack-harness.sh"
 START_TIMEOUT = 1800  # a cold start installs Debian packages first
 
