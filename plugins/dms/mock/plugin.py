@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-
 from plugins.dms.charts import inspect_chart
 from plugins.dms.mock import mapping
 from plugins.dms.mock.config import MockDMSConfig
@@ -29,6 +27,7 @@ from plugins.sdk.dms import (
     LogOptions,
 )
 from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotSupported
+from plugins.sqlite_state import state_file_location
 
 
 class MockDMSPlugin(DMSPlugin):
@@ -55,11 +54,7 @@ class MockDMSPlugin(DMSPlugin):
         self._store = store
 
     def state_file_path(self, configured: str) -> Path:
-        data_dir = Path(settings.DATA_DIR)
-        if not configured:
-            return data_dir / f"mock-dms-{self.instance_name}.sqlite3"
-        path = Path(configured)
-        return path if path.is_absolute() else data_dir / path
+        return state_file_location(configured, f"mock-dms-{self.instance_name}.sqlite3")
 
     def close(self) -> None:
         if self._store is not None:

@@ -17,9 +17,7 @@ uninstalled release disappears. The transition therefore happens at the same mom
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -28,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from plugins.sdk.dms import TRANSITIONAL_PHASES, DeploymentPhase
-from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound, PluginError
+from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound
+from plugins.sqlite_state import SQLiteStateFile
 
 SCHEMA_VERSION = 1
 
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS packages (
         native_id TEXT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL, package_type TEXT NOT NULL,
         description TEXT NOT NULL, app_version TEXT NOT NULL, default_values TEXT NOT NULL,
@@ -95,73 +93,32 @@ class RevisionRow:
 
 
 class MockDMSStore:
-    """The state file. Thread-safe inside a process (one connection behind a lock), process-safe through
-    SQLite's locking; a forked child opens its own connection."""
+    """The simulated engine's tables and queries on its state file (plugins.sqlite_state: one connection per
+    process behind a lock, SQLite's locking between processes)."""
 
     def __init__(
         self, path: Path | str, *, progress_seconds: float = 2.0, clock: Callable[[], float] = time.time
     ) -> None:
-        self.path = Path(path)
+        self._file = SQLiteStateFile(path, label="mock DMS state file")
+        self.path = self._file.path
         self.progress_seconds = progress_seconds
         self.clock = clock
-        self._lock = threading.RLock()
-        self._connection: sqlite3.Connection | None = None
-        self._pid = 0
 
     # ------------------------------------------------------------------------------------------ plumbing
 
     def open(self) -> None:
-        with self._write() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if row is None:
-                conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) != SCHEMA_VERSION:
-                raise BackendUnavailable(
-                    f"mock DMS state file {self.path} has schema version {row[0]}, this plugin writes "
-                    f"{SCHEMA_VERSION}: delete the file to start over"
-                )
+        """Create the tables of a new file; refuse a file another schema version wrote."""
+        self._file.open(_SCHEMA, SCHEMA_VERSION)
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None and self._pid == os.getpid():
-                self._connection.close()
-            self._connection = None
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._connection is None or self._pid != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            self._connection = conn
-            self._pid = os.getpid()
-        return self._connection
+        self._file.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; phases that are due are settled first, in the same transaction."""
-        with self._lock:
-            try:
-                conn = self._conn()
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'releases'").fetchone():
-                        self._settle(conn)
-                    yield conn
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            except PluginError:
-                raise
-            except sqlite3.IntegrityError as exc:
-                raise Conflict(f"mock DMS state file rejected the change: {exc}") from exc
-            except sqlite3.Error as exc:
-                raise BackendUnavailable(f"mock DMS state file {self.path}: {exc}") from exc
+        with self._file.transaction() as conn:
+            self._settle(conn)
+            yield conn
 
     def _settle(self, conn: sqlite3.Connection) -> None:
         now = self.clock()

@@ -34,6 +34,7 @@ from plugins.sdk.ims import (
     ResourcePool,
     ResourceType,
 )
+from plugins.sqlite_state import state_file_location
 
 logger = logging.getLogger(__name__)
 
@@ -128,13 +129,7 @@ class MockIMSPlugin(IMSPlugin):
                 )
 
     def state_file_path(self, configured: str) -> Path:
-        from django.conf import settings
-
-        data_dir = Path(settings.DATA_DIR)
-        if not configured:
-            return data_dir / f"mock-ims-{self.instance_name}.sqlite3"
-        path = Path(configured).expanduser()
-        return path if path.is_absolute() else data_dir / path
+        return state_file_location(configured, f"mock-ims-{self.instance_name}.sqlite3")
 
     def close(self) -> None:
         if self._store is not None:

@@ -18,10 +18,8 @@ number n is computed from random.Random(seed, n) alone, so the same history alwa
 from __future__ import annotations
 
 import json
-import os
 import random
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -30,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from plugins.ims.mock import demo
-from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound, PluginError
+from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound
+from plugins.sqlite_state import SQLiteStateFile
 
 KIND_DEPLOYMENT_MANAGER = "deploymentManager"
 KIND_RESOURCE_POOL = "resourcePool"
@@ -41,7 +40,6 @@ MAX_CHURN_STEPS_PER_CALL = 100
 JOURNAL_KEEP = 100_000
 
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS deployment_managers (
         native_id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, service_uri TEXT NOT NULL,
         supported_locations TEXT NOT NULL, capabilities TEXT NOT NULL, capacity TEXT NOT NULL,
@@ -94,8 +92,8 @@ class JournalEntry:
 
 
 class MockStore:
-    """The state file. Thread-safe inside a process (one connection behind a lock), process-safe through
-    SQLite's locking; a process that forks after opening gets a fresh connection of its own."""
+    """The simulated O-Cloud's tables and queries on its state file (plugins.sqlite_state: one connection per
+    process behind a lock, SQLite's locking between processes)."""
 
     def __init__(
         self,
@@ -105,96 +103,35 @@ class MockStore:
         clock: Callable[[], float] = time.time,
         busy_timeout: float = 30.0,
     ) -> None:
-        self.path = Path(path)
+        self._file = SQLiteStateFile(path, label="mock state file", busy_timeout=busy_timeout)
+        self.path = self._file.path
         self.churn = churn or ChurnSettings()
         self.clock = clock
-        self.busy_timeout = busy_timeout
-        self._lock = threading.RLock()
-        self._connection: sqlite3.Connection | None = None
-        self._pid = 0
 
     # ------------------------------------------------------------------------------------------ lifecycle
 
     def open(self, spec: demo.GenerationSpec) -> bool:
         """Create the schema and, when the file holds no O-Cloud yet, generate one from `spec`.
         Returns True when this call generated the data. An existing O-Cloud is never regenerated."""
-        with self._lock, self._guard():
-            conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                if row is not None:
-                    conn.execute("COMMIT")
-                    if int(row[0]) != demo.SCHEMA_VERSION:
-                        raise BackendUnavailable(
-                            f"mock state file {self.path} has schema version {row[0]}, this plugin writes "
-                            f"{demo.SCHEMA_VERSION}: delete the file to regenerate it"
-                        )
-                    return False
-                self._generate(conn, spec)
-                conn.execute("COMMIT")
-                return True
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        return self._file.open(_SCHEMA, demo.SCHEMA_VERSION, lambda conn: self._generate(conn, spec))
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None and self._pid == os.getpid():
-                self._connection.close()
-            self._connection = None
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._connection is None or self._pid != os.getpid():
-            # A forked child must not share its parent's connection: open its own (the parent's is left alone).
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            self._connection = conn
-            self._pid = os.getpid()
-        return self._connection
-
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        """Turn SQLite failures into the SDK's errors (a locked, unreadable or corrupt file is unavailable)."""
-        try:
-            yield
-        except PluginError:
-            raise
-        except sqlite3.IntegrityError as exc:
-            raise Conflict(f"mock state file rejected the change: {exc}") from exc
-        except sqlite3.Error as exc:
-            raise BackendUnavailable(f"mock state file {self.path}: {exc}") from exc
+        self._file.close()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._guard():
-            conn = self._conn()
+        """One read transaction (one snapshot), after the churn steps that are due."""
+        with self._file.connected() as conn:
             self._churn_if_due(conn)
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.execute("COMMIT")
+            with self._file.transaction(write=False) as snapshot:
+                yield snapshot
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._guard():
-            conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._apply_due_churn(conn)
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        """One write transaction; the churn steps that are due are applied first, in the same transaction."""
+        with self._file.transaction() as conn:
+            self._apply_due_churn(conn)
+            yield conn
 
     # ------------------------------------------------------------------------------------------ generation
 
@@ -210,7 +147,6 @@ class MockStore:
         insert("resources", demo.RESOURCE_COLUMNS, generator.resources())  # streamed
         insert("deployment_managers", demo.DM_COLUMNS, generator.deployment_managers())
         meta = {
-            "schema_version": str(demo.SCHEMA_VERSION),
             "spec": demo.dumps(spec.as_dict()),
             "seed": str(spec.seed),
             "generated_at": repr(self.clock()),
@@ -435,13 +371,8 @@ class MockStore:
         if not self.churn.enabled:
             return
         if self._due(conn)[0] > 0:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._apply_due_churn(conn)  # recomputed under the write lock: another process may have done it
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            with self._file.transaction() as locked:
+                self._apply_due_churn(locked)  # recomputed under the write lock: another process may have done it
 
     def _apply_due_churn(self, conn: sqlite3.Connection) -> None:
         steps, clock = self._due(conn)
