@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import shared_task
 
-from deployments import lifecycle
+from deployments import health, lifecycle
 
 
 @shared_task(name="deployments.run_lifecycle_operation", ignore_result=True, bind=True)
@@ -24,6 +24,7 @@ def requeue_stalled_operations() -> int:
 
 @shared_task(name="deployments.refresh_deployments", ignore_result=True)
 def refresh_deployments() -> str:
-    """Periodic (NETWEAVE_DMS_REFRESH_INTERVAL): record changes made to deployments outside netweave."""
-    counts = lifecycle.refresh_deployments()
+    """Periodic (NETWEAVE_DMS_REFRESH_INTERVAL): check the DMS backends (an alarm for one that is unusable), then
+    record changes made to deployments outside netweave."""
+    counts = {**health.check_dms_backends(), **lifecycle.refresh_deployments()}
     return ", ".join(f"{key} {value}" for key, value in counts.items())

@@ -399,6 +399,7 @@ class SyncFailed(Exception):
 
 def sync_instance(instance: PluginInstance) -> SyncResult:
     """Pull the whole inventory of one IMS plugin instance and reconcile it, recording the outcome on the row."""
+    from inventory.alarms import backend_health
     from plugins.registry import get_plugin
     from plugins.sdk.errors import PluginError
 
@@ -417,8 +418,10 @@ def sync_instance(instance: PluginInstance) -> SyncResult:
         message = getattr(exc, "detail", None) or str(exc)
         _record_outcome(instance, ok=False, summary=f"sync failed: {message}"[:500])
         logger.warning("sync of %s failed: %s", instance.name, message)
+        backend_health.raise_backend_alarm(instance, f"sync failed: {message}")
         raise SyncFailed(message) from exc
     _record_outcome(instance, ok=True, summary=result.summary()[:500])
+    backend_health.clear_backend_alarm(instance)
     logger.info("sync of %s: %s", instance.name, result.summary())
     return result
 

@@ -13,14 +13,11 @@ a poll cannot reach the backend and cleared by the next poll that succeeds.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-
-from inventory.alarms import lifecycle
+from inventory.alarms import backend_health, lifecycle
 from inventory.alarms.models import PerceivedSeverity
 from inventory.models import Resource
 from netweave import context
@@ -31,8 +28,8 @@ from plugins.sdk.observability import Alert, ObservabilityPlugin, ResourceMatche
 
 logger = logging.getLogger(__name__)
 
-HEALTH_KEY = "netweave:backend-unreachable"
-HEALTH_DEFINITION = "netweave-observability-backend-unreachable"
+HEALTH_KEY = backend_health.KEY
+HEALTH_DEFINITION = "netweave-observability-backend-unreachable"  # backend_health.definition_id of the category
 
 
 # O2 perceivedSeverity (O2-REFERENCE.md §6) of the usual alert severity names; anything else is INDETERMINATE.
@@ -52,8 +49,7 @@ def perceived_severity(name: str) -> int:
     return SEVERITIES.get(name.strip().lower(), PerceivedSeverity.INDETERMINATE)
 
 
-def ocloud_id() -> uuid.UUID:
-    return uuid.UUID(str(settings.NETWEAVE_OCLOUD["oCloudId"]))
+ocloud_id = backend_health.ocloud_id
 
 
 @dataclass(frozen=True)
@@ -151,28 +147,13 @@ def reconcile_instance(instance: PluginInstance) -> str:
                 return f"skipped: {instance.name} is not an observability plugin"
             alerts = plugin.list_alerts()
         except PluginError as exc:
-            raise_health_alarm(instance, status.message if not status.healthy else str(exc))
+            backend_health.raise_backend_alarm(instance, status.message if not status.healthy else str(exc))
             return f"unreachable: {exc}"
         keep: frozenset[str] = frozenset()
         if not status.healthy:
-            raise_health_alarm(instance, status.message)
+            backend_health.raise_backend_alarm(instance, status.message)
             keep = frozenset({HEALTH_KEY})
         return str(apply_alerts(instance, plugin, alerts, complete=True, keep=keep))
-
-
-def raise_health_alarm(instance: PluginInstance, message: str) -> None:
-    logger.warning("Observability instance %s unreachable: %s", instance.name, message)
-    lifecycle.upsert(
-        instance,
-        lifecycle.RaisedAlarm(
-            source_key=HEALTH_KEY,
-            severity=PerceivedSeverity.MAJOR,
-            resource_id=ocloud_id(),
-            alarm_definition_id=HEALTH_DEFINITION,
-            probable_cause_id=HEALTH_DEFINITION,
-            extensions={"pluginInstance": instance.name, "message": message[:500]},
-        ),
-    )
 
 
 def receive_webhook(instance: PluginInstance, payload: Any) -> Summary:

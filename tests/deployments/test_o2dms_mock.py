@@ -247,7 +247,9 @@ def test_refresh_records_changes_made_outside_netweave(o2: Any, manager: Any, mo
     engine = get_plugin(mock_dms)
     engine.scale_deployment("default/nf-1", 7)  # behind netweave's back
     engine.delete_deployment("default/nf-2")
-    assert refresh_deployments() == "checked 2, changed 1, gone 1, unreachable 0"
+    assert (
+        refresh_deployments() == "healthy backends 1, unhealthy backends 0, checked 2, changed 1, gone 1, unreachable 0"
+    )
     nf1 = json_of(o2.get(f"{base(manager)}/NfDeployment/{json_of(first)['nfDeploymentId']}?all_fields"))
     assert nf1["extensions"]["netweave.values"] == {"replicaCount": 7}
     assert nf1["extensions"]["netweave.revision"] == 2
@@ -256,7 +258,9 @@ def test_refresh_records_changes_made_outside_netweave(o2: Any, manager: Any, mo
     last = ChangeLogEntry.objects.filter(object_id=nf2_id).order_by("-id").first()
     assert last.source == "sync"
     assert last.post_state["status"] == 1
-    assert refresh_deployments() == "checked 2, changed 0, gone 0, unreachable 0"
+    assert (
+        refresh_deployments() == "healthy backends 1, unhealthy backends 0, checked 2, changed 0, gone 0, unreachable 0"
+    )
 
 
 def test_o2dms_changes_are_not_sent_as_inventory_notifications(
