@@ -12,6 +12,7 @@ the tree here, so a field is spelt the same way in an API response, the admin an
   (`body`, `config`) at the top.
 
 It lives in the SDK, which imports nothing of netweave, so plugins and netweave's own layers can both use it.
+`reject_unknown_keys`, the other half of a config class's field-level messages, is here for the same reason.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 REDACTED = "********"
@@ -36,6 +38,17 @@ def error_paths(detail: Any, *, root: str, hide: Iterable[str] = ()) -> list[tup
     if hidden:
         pairs = [(path, _redacted(message, hidden)) for path, message in pairs]
     return pairs
+
+
+def reject_unknown_keys(serializer: serializers.Serializer, data: Any) -> None:
+    """Name the keys of `data` that `serializer` has no field for (call it first in `to_internal_value`).
+
+    DRF ignores unknown keys, so a mistyped config key (`resourcez: 5`) would silently leave the default in
+    place; every plugin config class refuses it instead, with the message "Unknown setting." at the key."""
+    if isinstance(data, dict):
+        unknown = sorted(set(data) - set(serializer.fields))
+        if unknown:
+            raise serializers.ValidationError({key: ["Unknown setting."] for key in unknown})
 
 
 def _collect(detail: Any, path: str, root: str, pairs: list[tuple[str, str]]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from plugins.dms.charts import DEFAULT_MAX_PACKAGE_BYTES
-from plugins.ims.mock.config import reject_unknown_keys
+from plugins.sdk.validation import reject_unknown_keys
 
 
 class MockDMSConfig(serializers.Serializer):

@@ -11,6 +11,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from plugins.sdk.validation import reject_unknown_keys
+
 POOL_MODES = ("auto", "machineSets", "nodeLabel")
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -26,14 +28,6 @@ def parse_duration(value: Any) -> float:
     if not match:
         raise ValueError("not a duration")
     return float(match.group(1)) * UNIT_SECONDS[match.group(2)]
-
-
-def reject_unknown_keys(serializer: serializers.Serializer, data: Any) -> None:
-    """A mistyped key would otherwise be ignored silently: name it instead."""
-    if isinstance(data, dict):
-        unknown = sorted(set(data) - set(serializer.fields))
-        if unknown:
-            raise serializers.ValidationError({key: ["Unknown setting."] for key in unknown})
 
 
 class DurationField(serializers.Field):

@@ -6,15 +6,9 @@ from typing import Any
 
 from rest_framework import serializers
 
+from plugins.sdk.validation import reject_unknown_keys
+
 MAX_RESOURCES = 1_000_000
-
-
-def reject_unknown_keys(serializer: serializers.Serializer, data: Any) -> None:
-    """A mistyped key would otherwise be silently ignored: name it instead."""
-    if isinstance(data, dict):
-        unknown = sorted(set(data) - set(serializer.fields))
-        if unknown:
-            raise serializers.ValidationError({key: ["Unknown setting."] for key in unknown})
 
 
 class ChurnConfig(serializers.Serializer):

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.ims.mock.config import reject_unknown_keys
+from plugins.sdk.validation import reject_unknown_keys
 
 SECRET_FIELDS = frozenset({"password", "applicationCredentialSecret"})
 

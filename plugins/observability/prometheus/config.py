@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from rest_framework import serializers
 
-from plugins.ims.mock.config import reject_unknown_keys
+from plugins.sdk.validation import reject_unknown_keys
 
 
 class MatcherConfig(serializers.Serializer):
