@@ -12,7 +12,8 @@ the tree here, so a field is spelt the same way in an API response, the admin an
   (`body`, `config`) at the top.
 
 It lives in the SDK, which imports nothing of netweave, so plugins and netweave's own layers can both use it.
-`reject_unknown_keys`, the other half of a config class's field-level messages, is here for the same reason.
+`reject_unknown_keys` (a config class's refusal of unknown keys) and `checked_text` (a plugin's check of a text
+value a caller sent) are here for the same reason: every plugin needs them and words them the same way.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from plugins.sdk.errors import InvalidRequest
+
 REDACTED = "********"
+MAX_TEXT_LENGTH = 255
 
 
 def error_paths(detail: Any, *, root: str, hide: Iterable[str] = ()) -> list[tuple[str, str]]:
@@ -49,6 +53,19 @@ def reject_unknown_keys(serializer: serializers.Serializer, data: Any) -> None:
         unknown = sorted(set(data) - set(serializer.fields))
         if unknown:
             raise serializers.ValidationError({key: ["Unknown setting."] for key in unknown})
+
+
+def checked_text(value: Any, field: str, *, required: bool = False, max_length: int = MAX_TEXT_LENGTH) -> str:
+    """A text value of an SDK object a caller sent (a pool's name, a resource's description), checked before a
+    plugin hands it to its backend: a string, not blank when `required`, at most `max_length` characters.
+    Raises InvalidRequest naming `field`."""
+    if not isinstance(value, str):
+        raise InvalidRequest(f"{field} must be a string", field=field)
+    if required and not value.strip():
+        raise InvalidRequest(f"{field} is required", field=field)
+    if len(value) > max_length:
+        raise InvalidRequest(f"{field} is longer than {max_length} characters", field=field)
+    return value
 
 
 def _collect(detail: Any, path: str, root: str, pairs: list[tuple[str, str]]) -> None:

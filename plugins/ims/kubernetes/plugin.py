@@ -37,6 +37,7 @@ from plugins.sdk.ims import (
     ResourcePool,
     ResourceType,
 )
+from plugins.sdk.validation import checked_text
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +51,6 @@ def _slug(name: str) -> str:
     """A DNS label from a pool name: lowercase, '-' for anything else, at most 63 characters."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:63].strip("-")
     return slug
-
-
-def _text(value: Any, field: str, *, max_length: int = 255) -> str:
-    if not isinstance(value, str):
-        raise InvalidRequest(f"{field} must be a string", field=field)
-    if len(value) > max_length:
-        raise InvalidRequest(f"{field} is longer than {max_length} characters", field=field)
-    return value
 
 
 class KubernetesIMSPlugin(IMSPlugin):
@@ -295,15 +288,15 @@ class KubernetesIMSPlugin(IMSPlugin):
     @staticmethod
     def _pool_annotations(pool: ResourcePool) -> dict[str, str]:
         return {
-            mapping.ANNOTATION_DESCRIPTION: _text(pool.description, "description", max_length=10_000),
-            mapping.ANNOTATION_LOCATION: _text(pool.location, "location"),
-            mapping.ANNOTATION_GLOBAL_LOCATION: _text(pool.global_location_id, "global_location_id"),
+            mapping.ANNOTATION_DESCRIPTION: checked_text(pool.description, "description", max_length=10_000),
+            mapping.ANNOTATION_LOCATION: checked_text(pool.location, "location"),
+            mapping.ANNOTATION_GLOBAL_LOCATION: checked_text(pool.global_location_id, "global_location_id"),
         }
 
     def create_resource_pool(self, pool: ResourcePool) -> ResourcePool:
         """Create a MachineSet named after the pool (0 replicas unless `<plugin>.replicas` says otherwise)."""
         self._require_machine_api("creating a pool")
-        name = _slug(_text(pool.name, "name"))
+        name = _slug(checked_text(pool.name, "name"))
         if pool.native_id and pool.native_id != mapping.machine_set_pool_id(name):
             raise InvalidRequest("native_id must be empty or machineset/<name>", field="native_id")
         if not DNS_LABEL.match(name):
@@ -356,7 +349,7 @@ class KubernetesIMSPlugin(IMSPlugin):
         The Machine carries the pool in the `netweave.io/pool` label, not the MachineSet's selector labels: a
         machine-api controller would otherwise adopt it and delete it again to honour the replica count."""
         self._require_machine_api("creating a resource")
-        ms_name = self._machine_set_name(_text(resource.resource_pool_id, "resource_pool_id"))
+        ms_name = self._machine_set_name(checked_text(resource.resource_pool_id, "resource_pool_id"))
         if resource.native_id:
             raise InvalidRequest("native_id must be empty: the API server names the Machine", field="native_id")
         if resource.parent_id:
@@ -370,7 +363,7 @@ class KubernetesIMSPlugin(IMSPlugin):
         }
         labels[mapping.LABEL_POOL] = ms_name
         type_prefix = mapping.instance_type_id("")
-        type_id = _text(resource.resource_type_id, "resource_type_id")
+        type_id = checked_text(resource.resource_type_id, "resource_type_id")
         if not type_id.startswith(type_prefix):
             raise InvalidRequest("a Machine's resource type must be an instance type", field="resource_type_id")
         flavour = type_id[len(type_prefix) :]
@@ -381,7 +374,9 @@ class KubernetesIMSPlugin(IMSPlugin):
             spec["providerSpec"] = {"value": dict(writable["providerSpec"])}
         annotations = {}
         if resource.description:
-            annotations[mapping.ANNOTATION_DESCRIPTION] = _text(resource.description, "description", max_length=10_000)
+            annotations[mapping.ANNOTATION_DESCRIPTION] = checked_text(
+                resource.description, "description", max_length=10_000
+            )
         body = {
             "apiVersion": f"{MACHINE_GROUP}/{MACHINE_VERSION}",
             "kind": "Machine",

@@ -34,26 +34,16 @@ from plugins.sdk.ims import (
     ResourcePool,
     ResourceType,
 )
+from plugins.sdk.validation import checked_text
 from plugins.sqlite_state import state_file_location
 
 logger = logging.getLogger(__name__)
 
 MAX_ID_LENGTH = 255
-MAX_TEXT_LENGTH = 255
-
-
-def _check_text(value: Any, field: str, *, required: bool = False, max_length: int = MAX_TEXT_LENGTH) -> str:
-    if not isinstance(value, str):
-        raise InvalidRequest(f"{field} must be a string", field=field)
-    if required and not value.strip():
-        raise InvalidRequest(f"{field} is required", field=field)
-    if len(value) > max_length:
-        raise InvalidRequest(f"{field} is longer than {max_length} characters", field=field)
-    return value
 
 
 def _check_native_id(value: Any, field: str, *, required: bool) -> str:
-    text = _check_text(value if value is not None else "", field, required=required, max_length=MAX_ID_LENGTH)
+    text = checked_text(value if value is not None else "", field, required=required, max_length=MAX_ID_LENGTH)
     if text and (text != text.strip() or any(c.isspace() or not c.isprintable() for c in text)):
         raise InvalidRequest(f"{field} must not contain spaces or control characters", field=field)
     return text
@@ -213,10 +203,10 @@ class MockIMSPlugin(IMSPlugin):
         if not isinstance(pool, ResourcePool):
             raise InvalidRequest("expected a ResourcePool")
         _check_native_id(pool.native_id, "native_id", required=False)
-        _check_text(pool.name, "name", required=True)
-        _check_text(pool.description, "description", max_length=10_000)
-        _check_text(pool.global_location_id, "global_location_id")
-        _check_text(pool.location, "location")
+        checked_text(pool.name, "name", required=True)
+        checked_text(pool.description, "description", max_length=10_000)
+        checked_text(pool.global_location_id, "global_location_id")
+        checked_text(pool.location, "location")
         _check_extensions(pool.extensions)
         return mapping.resource_pool_to_row(pool)
 
@@ -244,8 +234,8 @@ class MockIMSPlugin(IMSPlugin):
         _check_native_id(resource.resource_type_id, "resource_type_id", required=True)
         _check_native_id(resource.resource_pool_id, "resource_pool_id", required=True)
         _check_native_id(resource.parent_id, "parent_id", required=False)
-        _check_text(resource.description, "description", max_length=10_000)
-        _check_text(resource.global_asset_id, "global_asset_id")
+        checked_text(resource.description, "description", max_length=10_000)
+        checked_text(resource.global_asset_id, "global_asset_id")
         _check_extensions(resource.extensions)
         row = self.store.create_resource(mapping.resource_to_row(resource, origin="api"))
         return mapping.resource_from_row(row)

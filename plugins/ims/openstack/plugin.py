@@ -31,6 +31,7 @@ from plugins.sdk.ims import (
     ResourcePool,
     ResourceType,
 )
+from plugins.sdk.validation import checked_text
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +48,6 @@ WRITABLE_RESOURCE_KEYS = frozenset({EXT_IMAGE, EXT_NAME, EXT_HOST, EXT_METADATA}
 MAX_TEXT = 255
 BOOT_POLL_SECONDS = 0.5
 HOST_PLACEMENT_MICROVERSION = "2.74"  # `host` in a server create request: placed by the scheduler, admin only
-
-
-def _text(value: Any, field: str, *, required: bool = False, max_length: int = MAX_TEXT) -> str:
-    if not isinstance(value, str):
-        raise InvalidRequest(f"{field} must be a string", field=field)
-    if required and not value.strip():
-        raise InvalidRequest(f"{field} is required", field=field)
-    if len(value) > max_length:
-        raise InvalidRequest(f"{field} is longer than {max_length} characters", field=field)
-    return value
 
 
 def _string_map(value: Any, field: str) -> dict[str, str]:
@@ -294,10 +285,10 @@ class OpenStackIMSPlugin(IMSPlugin):
         """(netweave-owned metadata, wanted hosts or None, wanted user metadata or None) from a pool request."""
         if not isinstance(pool, ResourcePool):
             raise InvalidRequest("expected a ResourcePool")
-        _text(pool.name, "name", required=True)
-        _text(pool.description, "description")
-        _text(pool.global_location_id, "global_location_id")
-        _text(pool.location, "location")
+        checked_text(pool.name, "name", required=True)
+        checked_text(pool.description, "description")
+        checked_text(pool.global_location_id, "global_location_id")
+        checked_text(pool.location, "location")
         _unknown_extensions(pool.extensions, DERIVED_POOL_KEYS | {EXT_HOSTS, EXT_METADATA})
         hosts = _host_list(pool.extensions[EXT_HOSTS]) if EXT_HOSTS in pool.extensions else None
         metadata = None
@@ -442,12 +433,14 @@ class OpenStackIMSPlugin(IMSPlugin):
             raise InvalidRequest("Nova servers have no parent resource", field="parent_id")
         ext = resource.extensions
         _unknown_extensions(ext, WRITABLE_RESOURCE_KEYS)
-        image = _text(ext.get(EXT_IMAGE, ""), f"extensions.{EXT_IMAGE}", required=True)
-        name = _text(ext.get(EXT_NAME, ""), f"extensions.{EXT_NAME}") or f"netweave-{uuid.uuid4().hex[:8]}"
+        image = checked_text(ext.get(EXT_IMAGE, ""), f"extensions.{EXT_IMAGE}", required=True)
+        name = checked_text(ext.get(EXT_NAME, ""), f"extensions.{EXT_NAME}") or f"netweave-{uuid.uuid4().hex[:8]}"
         user_meta = _string_map(ext.get(EXT_METADATA, {}), f"extensions.{EXT_METADATA}")
-        description = _text(resource.description, "description")
-        asset = _text(resource.global_asset_id, "global_asset_id")
-        host = self._placement_host(resource.resource_pool_id, _text(ext.get(EXT_HOST, ""), f"extensions.{EXT_HOST}"))
+        description = checked_text(resource.description, "description")
+        asset = checked_text(resource.global_asset_id, "global_asset_id")
+        host = self._placement_host(
+            resource.resource_pool_id, checked_text(ext.get(EXT_HOST, ""), f"extensions.{EXT_HOST}")
+        )
         compute = self.conn.compute
         try:
             with translated(f"reading flavor {resource.resource_type_id!r}", field="resource_type_id"):
