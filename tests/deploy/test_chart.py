@@ -277,12 +277,18 @@ def web_process(helm_binary: str, tmp_path: Path) -> Iterator[tuple[int, dict[st
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DJANGO_SECRET_KEY": uuid.uuid4().hex,
     }
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
         yield port, env, container
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def started_log(env: dict[str, str]) -> str:
+    return (Path(env["NETWEAVE_DATA_DIR"]) / "gunicorn.log").read_text()[-3000:]
 
 
 def test_the_web_command_answers_its_probe(web_process: tuple[int, dict[str, str], dict[str, Any]]) -> None:
@@ -296,7 +302,7 @@ def test_the_web_command_answers_its_probe(web_process: tuple[int, dict[str, str
             response = httpx.get(url, headers=headers, timeout=5)
             break
         except httpx.TransportError:
-            assert time.monotonic() < deadline, "gunicorn did not start"
+            assert time.monotonic() < deadline, f"gunicorn did not start:\n{started_log(env)}"
             time.sleep(0.3)
     assert response.status_code == 200, response.text
     # A Host outside DJANGO_ALLOWED_HOSTS (the pod IP a kubelet would send) is refused: the probe's header matters.
