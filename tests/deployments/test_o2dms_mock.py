@@ -163,7 +163,7 @@ def test_bad_input_is_4xx_and_changes_nothing(o2: Any, manager: Any, mock_dms: A
     assert json_of(no_descriptor)["additionalAttributes"]["field"] == "descriptorId"
     bad_values = o2.post(deploy, {"name": "x", "descriptorId": descriptor["id"], "values": {"replicaCount": "two"}})
     assert bad_values.status_code == 400
-    assert json_of(bad_values)["additionalAttributes"]["field"] == "values/replicaCount"
+    assert json_of(bad_values)["additionalAttributes"]["field"] == "values.replicaCount"
     unknown_field = o2.post(deploy, {"name": "x", "descriptorId": descriptor["id"], "replicas": 2})
     assert unknown_field.status_code == 400
     assert not Deployment.objects.exists()

@@ -9,7 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from plugins.dms.charts import DEFAULT_MAX_PACKAGE_BYTES
-from plugins.ims.mock.config import reject_unknown_keys
+from plugins.sdk.validation import reject_unknown_keys
 
 GO_DURATION = re.compile(r"^(\d+h)?(\d+m)?(\d+s)?$")
 _UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1}

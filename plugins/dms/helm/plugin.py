@@ -58,11 +58,7 @@ class HelmDMSPlugin(DMSPlugin):
         )
 
     def initialize(self, config: Mapping[str, Any]) -> None:
-        serializer = HelmConfig(data=dict(config))
-        if not serializer.is_valid():
-            key, messages = next(iter(serializer.errors.items()))
-            raise InvalidRequest(f"Invalid helm config: {key}: {messages[0]}", field=key)
-        self._config = dict(serializer.validated_data)
+        self._config = self.validated_config(config)
         state = Path(settings.DATA_DIR) / f"helm-{self.instance_name}"
         configured = self._config["chartDir"]
         self._charts = (

@@ -114,7 +114,7 @@ class MockDMSPlugin(DMSPlugin):
         if key in values:
             replicas = values[key]
             if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
-                raise InvalidRequest(f"values.{key} must be a non-negative integer.", field=f"values/{key}")
+                raise InvalidRequest(f"values.{key} must be a non-negative integer.", field=f"values.{key}")
 
     def check_deployment(self, request: DeploymentRequest) -> None:
         self.store.get_package(request.package_id)

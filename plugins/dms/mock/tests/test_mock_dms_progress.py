@@ -78,7 +78,7 @@ def test_bad_requests(tmp_path: Path) -> None:
     package = plugin.upload_deployment_package(DeploymentPackageUpload("", "", "helm-chart", minimal_chart_archive()))
     with pytest.raises(InvalidRequest) as excinfo:
         plugin.check_deployment(DeploymentRequest("a", package.native_id, values={"replicaCount": "two"}))
-    assert excinfo.value.field == "values/replicaCount"
+    assert excinfo.value.field == "values.replicaCount"
 
 
 def test_config_rejects_unknown_keys() -> None:
