@@ -38,6 +38,7 @@ EXT_TAG = ["netweave O2dms lifecycle extensions"]
 PREFIX = "/o2dms/v1"
 LIFECYCLE = "O2dms_DeploymentLifecycle"
 MAX_LOG_LINES = 10000
+MAX_SINCE_SECONDS = 366 * 86400
 # GETs that ask the backend (not the database) can also meet a backend without the capability, or down.
 BACKEND_READ_ERRORS: dict[Any, Any] = {
     (501, "application/problem+json"): ProblemDetailsSerializer,
@@ -315,26 +316,42 @@ class DeploymentHistory(APIView):
         return json_response(revisions)
 
 
+def _bounded_int(params: Any, name: str, maximum: int, *, default: int | None) -> int | None:
+    """A positive integer query parameter of at most `maximum` (400 naming it otherwise)."""
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise BadRequest(f"{name} must be an integer from 1 to {maximum}.", parameter=name)
+    return int(raw)
+
+
 class DeploymentLogs(APIView):
     @extend_schema(
         tags=EXT_TAG,
         parameters=[
             OpenApiParameter("tailLines", int, description=f"Last lines to return (1..{MAX_LOG_LINES}, default 100)"),
             OpenApiParameter("container", str, description="Container name, where the backend has several"),
+            OpenApiParameter(
+                "sinceSeconds", int, description=f"Only lines written in the last N seconds (1..{MAX_SINCE_SECONDS})"
+            ),
         ],
         responses={
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The deployment's logs"),
+            204: OpenApiResponse(description="No log line matches (none written in the sinceSeconds window)"),
             **BACKEND_READ_ERRORS,
         },
     )
     def get(self, request: Request, deploymentManagerId: str, deploymentId: str) -> HttpResponse:
         params = request.query_params
-        reject_unknown_parameters(params.keys(), ("tailLines", "container"))
-        tail = params.get("tailLines", "100")
-        if not tail.isdigit() or not 1 <= int(tail) <= MAX_LOG_LINES:
-            raise BadRequest(f"tailLines must be an integer from 1 to {MAX_LOG_LINES}.", parameter="tailLines")
+        reject_unknown_parameters(params.keys(), ("tailLines", "container", "sinceSeconds"))
+        tail = _bounded_int(params, "tailLines", MAX_LOG_LINES, default=100)
+        since = _bounded_int(params, "sinceSeconds", MAX_SINCE_SECONDS, default=None)
         deployment = _deployment(deploymentManagerId, deploymentId)
-        logs = lifecycle.logs(deployment, LogOptions(tail_lines=int(tail), container=params.get("container", "")))
+        options = LogOptions(tail_lines=tail or 100, container=params.get("container", ""), since_seconds=since)
+        logs = lifecycle.logs(deployment, options)
+        if not logs:
+            return HttpResponse(status=204)
         return HttpResponse(logs, content_type="text/plain; charset=utf-8")
 
 

@@ -108,8 +108,12 @@ class DeploymentRevision:
 
 @dataclass(frozen=True)
 class LogOptions:
+    """What part of a deployment's logs to return: the last `tail_lines` lines, of one `container` (all when
+    empty), written in the last `since_seconds` seconds (no limit when None)."""
+
     tail_lines: int = 100
     container: str = ""
+    since_seconds: int | None = None
 
 
 class DMSPlugin(Plugin):

@@ -44,6 +44,7 @@ from plugins.sdk.dms import (
     DeploymentRequest,
     DeploymentUpdate,
     DMSPlugin,
+    LogOptions,
 )
 from plugins.sdk.errors import Conflict, InvalidRequest, NotFound, NotSupported
 
@@ -246,6 +247,8 @@ class DMSPluginContract:
             with pytest.raises(InvalidRequest):
                 dms_plugin.rollback_deployment(native_id, 999)
 
+        self.check_logs(dms_plugin, native_id)
+
         history = dms_plugin.get_deployment_history(native_id)
         revisions = [entry.revision for entry in history]
         assert revisions == sorted(revisions)
@@ -257,6 +260,20 @@ class DMSPluginContract:
         self.gone(dms_plugin, native_id)
         assert all(d.native_id != native_id for d in dms_plugin.list_deployments())
         dms_plugin.delete_deployment_package(package.native_id)
+
+    @staticmethod
+    def check_logs(dms_plugin: DMSPlugin, native_id: str) -> None:
+        """Logs are optional (the SDK has no capability name for them): bytes, or NotSupported; never a stub.
+        The options are honoured: at most `tail_lines` lines, and a since-window still answers."""
+        try:
+            everything = dms_plugin.get_deployment_logs(native_id, LogOptions(tail_lines=1000))
+        except NotSupported:
+            return
+        assert isinstance(everything, bytes)
+        one = dms_plugin.get_deployment_logs(native_id, LogOptions(tail_lines=1))
+        assert isinstance(one, bytes)
+        assert len(one) <= len(everything)
+        assert isinstance(dms_plugin.get_deployment_logs(native_id, LogOptions(since_seconds=3600)), bytes)
 
     def test_unknown_deployment_is_not_found(self, dms_plugin: DMSPlugin) -> None:
         self.require(dms_plugin, Capability.DEPLOYMENT_LIFECYCLE)

@@ -156,6 +156,8 @@ def test_release_logs_through_the_api(
         f"==> pod {NAMESPACE}/{running} container sidecar <==\nsidecar serving\n"
         f"==> pod {NAMESPACE}/{waiting} <==\nnot scheduled to a node yet (phase Pending): no logs\n"
     )
+    # sinceSeconds reaches the kubelet (kwok): lines written in the last hour are all of them.
+    assert text(o2.get(f"{item}/logs?container=sidecar&tailLines=1&sinceSeconds=3600")) == only_sidecar
     absent = text(o2.get(f"{item}/logs?container=absent"))
     assert f"==> pod {NAMESPACE}/{running} <==\nno container 'absent' in this pod\n" in absent
 
@@ -168,6 +170,7 @@ def test_release_logs_through_the_api(
 
     assert o2.get(f"{item}/logs?tailLines=0").status_code == 400
     assert o2.get(f"{item}/logs?since=1h").status_code == 400
+    assert o2.get(f"{item}/logs?sinceSeconds=0").status_code == 400
 
     for pod in (running, waiting, f"intruder-{release}-x"):
         core.delete_namespaced_pod(pod, NAMESPACE, grace_period_seconds=0)

@@ -323,3 +323,22 @@ def test_a_second_task_for_a_running_operation_leaves_it_alone(
     assert json_of(o2.get(accepted["Location"]))["state"] == "RUNNING"
     assert run_operation(operation_id, task_id="first-task") == "failed"  # redelivered after its worker died
     assert "interrupted" in json_of(o2.get(accepted["Location"]))["error"]
+
+
+def test_logs_since_seconds(o2: Any, manager: Any, mock_dms: Any, run_tasks: Any) -> None:
+    """sinceSeconds keeps the lines of the last N seconds: the engine's events, moved two hours back, are out of
+    a one-hour window and inside a three-hour one."""
+    import sqlite3
+
+    descriptor = json_of(upload(o2, manager, chart("netweave-demo")))
+    accepted = run_tasks(
+        lambda: o2.post(f"{base(manager)}/NfDeployment", {"name": "nf-since", "descriptorId": descriptor["id"]})
+    )
+    item = f"{base(manager)}/NfDeployment/{json_of(accepted)['nfDeploymentId']}"
+    assert o2.get(f"{item}/logs?sinceSeconds=3600").content
+    with sqlite3.connect(mock_dms.config["stateFile"]) as conn:
+        conn.execute("UPDATE events SET at = at - 7200")
+    assert o2.get(f"{item}/logs?sinceSeconds=3600").status_code == 204
+    assert o2.get(f"{item}/logs?sinceSeconds=10800").content == o2.get(f"{item}/logs").content != b""
+    problem = json_of(o2.get(f"{item}/logs?sinceSeconds=soon"))
+    assert problem["additionalAttributes"] == {"parameter": "sinceSeconds"}

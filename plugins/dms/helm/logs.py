@@ -114,7 +114,14 @@ def owned_by_release(
 
 def log_query(options: LogOptions, container: str) -> dict[str, Any]:
     """Keyword arguments of `CoreV1Api.read_namespaced_pod_log` for one container."""
-    return {"container": container, "tail_lines": options.tail_lines, "limit_bytes": LIMIT_BYTES_PER_CONTAINER}
+    query: dict[str, Any] = {
+        "container": container,
+        "tail_lines": options.tail_lines,
+        "limit_bytes": LIMIT_BYTES_PER_CONTAINER,
+    }
+    if options.since_seconds is not None:
+        query["since_seconds"] = options.since_seconds
+    return query
 
 
 def header(pod: Mapping[str, Any], container: str = "") -> str:

@@ -177,6 +177,6 @@ class MockDMSPlugin(DMSPlugin):
         options = options or LogOptions()
         lines = [
             f"{dt.datetime.fromtimestamp(at, tz=dt.UTC).isoformat()} {message}"
-            for at, message in self.store.events(native_id, options.tail_lines)
+            for at, message in self.store.events(native_id, options.tail_lines, options.since_seconds)
         ]
         return ("\n".join(lines) + "\n").encode() if lines else b""

@@ -285,11 +285,14 @@ class MockDMSStore:
                 for row in rows
             ]
 
-    def events(self, native_id: str, tail: int) -> list[tuple[float, str]]:
+    def events(self, native_id: str, tail: int, since_seconds: int | None = None) -> list[tuple[float, str]]:
+        """The release's last `tail` events, only those of the last `since_seconds` seconds when given."""
+        since = time.time() - since_seconds if since_seconds is not None else float("-inf")
         with self._write() as conn:
             self._release_row(conn, native_id)
             rows = conn.execute(
-                "SELECT at, message FROM events WHERE release_id = ? ORDER BY seq DESC LIMIT ?", (native_id, tail)
+                "SELECT at, message FROM events WHERE release_id = ? AND at >= ? ORDER BY seq DESC LIMIT ?",
+                (native_id, since, tail),
             ).fetchall()
             return [(row["at"], row["message"]) for row in reversed(rows)]
 
