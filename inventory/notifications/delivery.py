@@ -112,6 +112,33 @@ def send(subscription: Subscription, body: bytes) -> int:
     raise DeliveryFailed(f"more than {MAX_REDIRECTS} redirects")
 
 
+def probe(callback: str) -> None:
+    """The optional reachability check at subscribe time (NETWEAVE_CALLBACK_CHECK_ON_SUBSCRIBE): a GET to the
+    callback, authenticated like a delivery, that must answer 2xx (ETSI NFV-SOL 013 expects 204 No Content) without
+    a redirect. Raises DeliveryFailed saying what the callback answered."""
+    candidate = Subscription(callback=callback)
+    try:
+        endpoint = auth.endpoint_for(candidate)
+        client = auth.client_for(endpoint)
+        headers = auth.request_headers(endpoint, b"")
+    except (auth.AuthError, SecretError) as exc:
+        raise DeliveryFailed(f"authentication: {exc}") from None
+    headers.pop("Content-Type", None)
+    try:
+        address = check_callback(callback)
+    except CallbackRefused as exc:
+        raise DeliveryFailed(f"callback refused: {exc}") from None
+    target, extra, extensions = callback, dict[str, str](), dict[str, str]()
+    if address is not None:
+        target, extra, extensions = pinned_request(callback, address)
+    try:
+        response = client.get(target, headers={**headers, **extra}, extensions=extensions)
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
+    if not 200 <= response.status_code < 300:
+        raise DeliveryFailed(f"GET answered HTTP {response.status_code}, not 204")
+
+
 def _expire(row: Notification) -> None:
     row.status = Notification.Status.EXPIRED
     row.last_error = (row.last_error + "\n" if row.last_error else "") + f"expired after {max_age()} without delivery"

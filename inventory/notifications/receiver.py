@@ -28,7 +28,9 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Records every POST; answers `status` (204 by default) unless `fail_with` is set."""
+    """Records every POST; answers `status` (204 by default) unless `fail_with` is set. A GET (the reachability
+    check some O2 servers make at subscribe time, SOL013 style) is answered 204, or `fail_with`, and its path
+    recorded in `probes`."""
 
     host: str = "127.0.0.1"
     port: int = 0
@@ -37,6 +39,7 @@ class Receiver:
     fail_with: int | None = None
     delay: float = 0.0
     max_in_flight: dict[str, int] = field(default_factory=dict)  # per path: the most requests seen at once
+    probes: list[str] = field(default_factory=list)
     _in_flight: dict[str, int] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -51,6 +54,13 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                with receiver._lock:
+                    receiver.probes.append(self.path)
+                self.send_response(receiver.fail_with or 204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

@@ -6,10 +6,12 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from inventory.models import Subscription
 from inventory.notifications.callbacks import CallbackRefused, check_callback
+from inventory.notifications.delivery import DeliveryFailed, probe
 from inventory.notifications.filters import parse_subscription_filter
 from netweave.o2.problems import BadRequest, O2Problem
 from netweave.o2.spec import O2Field, ObjectSpec, uuid_field
@@ -61,6 +63,11 @@ def create_subscription(
     key = fingerprint(callback, filter_text, consumer_id, kind)
     if Subscription.objects.filter(fingerprint=key).exists():
         raise _duplicate()
+    if settings.NETWEAVE_CALLBACK_CHECK_ON_SUBSCRIBE:
+        try:
+            probe(callback)
+        except DeliveryFailed as exc:
+            raise BadRequest(f"The callback did not pass the reachability check: {exc}.", field="callback") from None
     try:
         with transaction.atomic():
             subscription = Subscription.objects.create(

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from inventory.models import Subscription
 from inventory.notifications import callbacks
+from inventory.notifications.receiver import Receiver
 from tests.notifications.conftest import SUBSCRIPTIONS, subscribe
 from tests.o2client import O2Client, json_of
 
@@ -164,3 +165,33 @@ def test_allow_listed_scheme_still_refuses_private_addresses(o2: O2Client, setti
     assert o2.post(SUBSCRIPTIONS, {"callback": "http://127.0.0.1:9/n"}).status_code == 400
     settings.NETWEAVE_CALLBACK_ALLOWED_HOSTS = ["127.0.0.1"]
     assert o2.post(SUBSCRIPTIONS, {"callback": "http://127.0.0.1:9/n"}).status_code == 201
+
+
+def test_reachability_check_at_subscribe_time(o2: O2Client, receiver: Receiver, settings: Any) -> None:
+    """With NETWEAVE_CALLBACK_CHECK_ON_SUBSCRIBE, each kind of subscription GETs its callback first: 204 lets the
+    subscription be made, anything else is 400 naming `callback` and stores nothing."""
+    settings.NETWEAVE_CALLBACK_CHECK_ON_SUBSCRIBE = True
+    created = o2.post(SUBSCRIPTIONS, {"callback": receiver.url + "/inventory"})
+    assert created.status_code == 201, created.content
+    alarms = o2.post("/o2ims-infrastructureMonitoring/v1/alarmSubscriptions", {"callback": receiver.url + "/alarms"})
+    assert alarms.status_code == 201, alarms.content
+    dms = o2.post("/netweave-dms-ext/v1/subscriptions", {"callback": receiver.url + "/dms"})
+    assert dms.status_code == 201, dms.content
+    assert receiver.probes == ["/inventory", "/alarms", "/dms"]
+
+    receiver.fail_with = 404
+    refused = o2.post(SUBSCRIPTIONS, {"callback": receiver.url + "/gone"})
+    assert refused.status_code == 400
+    problem = json_of(refused)
+    assert problem["additionalAttributes"] == {"field": "callback"}
+    assert "HTTP 404" in problem["detail"]
+    unreachable = o2.post(SUBSCRIPTIONS, {"callback": "http://127.0.0.1:9/nobody-listens"})
+    assert unreachable.status_code == 400
+    assert "reachability check" in json_of(unreachable)["detail"]
+    assert Subscription.objects.count() == 3
+    assert receiver.received == []  # a probe is not a notification
+
+
+def test_no_reachability_check_by_default(o2: O2Client, receiver: Receiver) -> None:
+    assert o2.post(SUBSCRIPTIONS, {"callback": receiver.url + "/x"}).status_code == 201
+    assert receiver.probes == []
