@@ -1,4 +1,5 @@
-"""The container's HEALTHCHECK: exit 0 when the web process answers the public API-versions resource with 200.
+"""The container's HEALTHCHECK: exit 0 when the web process answers its public readiness check with 200 (the
+process serves and its database answers).
 
 Django answers 400 to a Host header outside DJANGO_ALLOWED_HOSTS, so the request names the first allowed host
 (a leading-dot domain pattern without its dot; "localhost" for a wildcard or when the list is empty).
@@ -11,7 +12,7 @@ import http.client
 import os
 import sys
 
-PATH = "/o2ims-infrastructureInventory/api_versions"
+PATH = "/health/ready"
 
 
 def allowed_host(setting: str) -> str:

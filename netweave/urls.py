@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from netweave import health
 from netweave.metrics import metrics
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
     # Swagger UI renders HTML templates, which cannot render a 405 ProblemDetails: only GET and HEAD reach it.
     path("api/docs/", require_safe(SpectacularSwaggerView.as_view(url_name="openapi-schema")), name="swagger-ui"),
     path("metrics", metrics, name="metrics"),
+    path("health", health.Liveness.as_view(), name="health"),
+    path("health/ready", health.Readiness.as_view(), name="health-ready"),
     path("", include("inventory.api.urls")),
     path("", include("deployments.api.urls")),
     path("", include("inventory.alarms.urls")),

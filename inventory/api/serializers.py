@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from netweave.o2 import schema
 from netweave.o2.strict import StrictSerializer
 
 KINDS = ["UNDEFINED", "PHYSICAL", "LOGICAL"]
@@ -90,13 +91,7 @@ class DeploymentManagerSerializer(serializers.Serializer):
     extensions = ExtensionsField(required=False)
 
 
-class ProblemDetailsSerializer(serializers.Serializer):
-    type = serializers.CharField(required=False)
-    title = serializers.CharField(required=False)
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    instance = serializers.CharField(required=False)
-    additionalAttributes = serializers.DictField(child=serializers.CharField(), required=False)
+ProblemDetailsSerializer = schema.ProblemDetailsSerializer
 
 
 # --- netweave IMS write extension -------------------------------------------------------------------------

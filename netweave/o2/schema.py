@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework import serializers
+
 PROBLEM_DETAILS = {
     "type": "object",
     "description": "RFC 7807 ProblemDetails (O2-REFERENCE.md §4)",
@@ -70,3 +72,14 @@ def add_problem_responses(result: dict[str, Any], generator: Any, request: Any, 
                     "schema": {"type": "string"},
                 }
     return result
+
+
+class ProblemDetailsSerializer(serializers.Serializer):
+    """The ProblemDetails body of every 4xx/5xx answer (O2-REFERENCE.md §4), for the OpenAPI document."""
+
+    type = serializers.CharField(required=False)
+    title = serializers.CharField(required=False)
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    instance = serializers.CharField(required=False)
+    additionalAttributes = serializers.DictField(child=serializers.CharField(), required=False)

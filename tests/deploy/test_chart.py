@@ -195,8 +195,9 @@ def test_only_web_pods_are_probed_on_the_health_path(helm_binary: str) -> None:
     for name, obj in deployments(render(helm_binary)).items():
         container = obj["spec"]["template"]["spec"]["containers"][0]
         if name == "web":
+            assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+            assert container["livenessProbe"]["httpGet"]["path"] == "/health"
             for probe in ("readinessProbe", "livenessProbe"):
-                assert container[probe]["httpGet"]["path"] == "/o2ims-infrastructureInventory/api_versions"
                 assert container[probe]["httpGet"]["port"] == "http"
         else:
             assert "readinessProbe" not in container
@@ -262,7 +263,8 @@ def free_port() -> int:
 
 @pytest.fixture
 def web_process(helm_binary: str, tmp_path: Path) -> Iterator[tuple[int, dict[str, str], dict[str, Any]]]:
-    """The rendered web command, run here with the rendered settings (bound to loopback instead of 0.0.0.0)."""
+    """The rendered web command, run here with the rendered settings (bound to loopback instead of 0.0.0.0), after
+    the rendered migration step, as the hook Job runs it before the pods start."""
     objects = render(helm_binary)
     settings = objects[("ConfigMap", "nw-netweave")]["data"]
     container = deployments(objects)["web"]["spec"]["template"]["spec"]["containers"][0]
@@ -277,6 +279,12 @@ def web_process(helm_binary: str, tmp_path: Path) -> Iterator[tuple[int, dict[st
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DJANGO_SECRET_KEY": uuid.uuid4().hex,
     }
+    # What the chart runs first: the hook Job's migration step, with the same settings.
+    job = objects[("Job", "nw-netweave-migrate")]["spec"]["template"]["spec"]
+    (migrate,) = [c for c in job.get("initContainers", []) + job["containers"] if c["name"] == "migrate"]
+    migrate_command = [sys.executable if part == "python" else part for part in migrate["command"]]
+    done = subprocess.run(migrate_command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
     log = tmp_path / "gunicorn.log"
     with log.open("w") as output:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
@@ -305,6 +313,9 @@ def test_the_web_command_answers_its_probe(web_process: tuple[int, dict[str, str
             assert time.monotonic() < deadline, f"gunicorn did not start:\n{started_log(env)}"
             time.sleep(0.3)
     assert response.status_code == 200, response.text
+    assert response.json()["database"] == "ok"
+    live = container["livenessProbe"]["httpGet"]
+    assert httpx.get(f"http://127.0.0.1:{port}{live['path']}", headers=headers, timeout=5).status_code == 200
     # A Host outside DJANGO_ALLOWED_HOSTS (the pod IP a kubelet would send) is refused: the probe's header matters.
     assert httpx.get(url, headers={"Host": "10.1.2.3"}, timeout=5).status_code == 400
     # The data directory is an empty volume in the pods (it hides the files collected into the image): WhiteNoise
