@@ -5,6 +5,7 @@ so `make run` needs no external server. Production sets DATABASE_URL (PostgreSQL
 (Redis or RabbitMQ); nothing else changes.
 """
 
+import contextlib
 from pathlib import Path
 
 import environ
@@ -103,8 +104,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Collected static files; the image collects them outside the data directory (a volume in the chart's pods).
+STATIC_ROOT = Path(env.str("NETWEAVE_STATIC_ROOT", default=str(DATA_DIR / "static")))
+if not STATIC_ROOT.exists():
+    with contextlib.suppress(OSError):  # a read-only image path is fine: it was filled at build time
+        STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
