@@ -96,3 +96,26 @@ def receiver(settings: Any) -> Iterator[Any]:
     yield server
     server.stop()
     auth.forget_endpoints()
+
+
+@pytest.fixture
+def run_tasks(settings: Any, django_capture_on_commit_callbacks: Any) -> Iterator[Callable[[Callable[[], Any]], Any]]:
+    """Call `action` and run what it queued after its commit (Celery eager: tasks run in-process, as a worker
+    would run them, including the tasks those tasks queue), returning the action's result."""
+    from netweave.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+
+    def run(action: Callable[[], Any]) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    yield run
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def deliver(run_tasks: Callable[[Callable[[], Any]], Any]) -> Callable[[Callable[[], Any]], Any]:
+    """`run_tasks` under the name the notification tests use: a change and the deliveries it queues."""
+    return run_tasks

@@ -3,7 +3,7 @@ Celery running tasks inline after each request's commit, and the test charts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +21,10 @@ def chart(name: str) -> bytes:
 
 
 @pytest.fixture
-def run_tasks(settings: Any, django_capture_on_commit_callbacks: Any) -> Iterator[Callable[[Callable[[], Any]], Any]]:
-    """Call `action` and run the Celery tasks it queued (after its commit) inline, as a worker would."""
-    from netweave.celery import app
-
+def run_tasks(run_tasks: Callable[[Callable[[], Any]], Any], settings: Any) -> Callable[[Callable[[], Any]], Any]:
+    """The root `run_tasks`, with the deployment poll shortened so that inline operations settle fast."""
     settings.NETWEAVE_DMS_POLL_SECONDS = 0.05
-    app.conf.task_always_eager = True
-
-    def run(action: Callable[[], Any]) -> Any:
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-
-    yield run
-    app.conf.task_always_eager = False
+    return run_tasks
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ receiver through the Celery task (eager here; a real worker in test_faults.py)."
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -42,22 +41,6 @@ ID_FIELD = {
     "ResourcePoolInfo": "resourcePoolId",
     "CloudInfo": "oCloudId",
 }
-
-
-@pytest.fixture
-def deliver(settings: Any, django_capture_on_commit_callbacks: Any) -> Callable[[Callable[[], Any]], None]:
-    """Run a change and the after-commit delivery it queues (Celery eager: the task runs in-process)."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from netweave.celery import app
-
-    app.conf.task_always_eager = True
-
-    def run(change: Callable[[], Any]) -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            change()
-
-    yield run
-    app.conf.task_always_eager = False
 
 
 def object_type_of(body: dict[str, Any]) -> str:

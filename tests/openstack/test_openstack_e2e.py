@@ -7,7 +7,7 @@ a subscriber is told; backend refusals become the right ProblemDetails; a wrong 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,22 +33,6 @@ EXT = "/netweave-ims-ext/v1/resourcePools"
 def _forget_plugin_objects() -> Iterator[None]:
     yield
     registry.forget_all()
-
-
-@pytest.fixture
-def deliver(settings: Any, django_capture_on_commit_callbacks: Any) -> Iterator[Callable[[Callable[[], Any]], Any]]:
-    """Run a change and the notification delivery it queues after commit (Celery eager, in-process)."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from netweave.celery import app
-
-    app.conf.task_always_eager = True
-
-    def run(change: Callable[[], Any]) -> Any:
-        with django_capture_on_commit_callbacks(execute=True):
-            return change()
-
-    yield run
-    app.conf.task_always_eager = False
 
 
 def boot(conn: Connection, name: str, catalogue: dict[str, Any], *, flavor: str = "nw.small", **attrs: Any) -> Any:
