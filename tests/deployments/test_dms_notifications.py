@@ -166,3 +166,10 @@ def test_version_discovery(o2: Any) -> None:
     assert json_of(o2.get("/o2dms/api_versions"))["uriPrefix"] == "/o2dms/v1"
     assert json_of(o2.get("/o2dms/v1/api_versions"))["apiVersions"] == [{"version": "1.0.0"}]
     assert json_of(o2.get("/netweave-dms-ext/v1/api_versions"))["uriPrefix"] == "/netweave-dms-ext/v1"
+
+
+def test_list_query_count(o2: Any, receiver: Receiver, django_assert_max_num_queries: Any) -> None:
+    for n in range(6):
+        subscribe(o2, receiver.url + "/count", consumerSubscriptionId=str(n))
+    with django_assert_max_num_queries(4):
+        assert len(json_of(o2.get(SUBSCRIPTIONS))) == 6

@@ -342,3 +342,17 @@ def test_logs_since_seconds(o2: Any, manager: Any, mock_dms: Any, run_tasks: Any
     assert o2.get(f"{item}/logs?sinceSeconds=10800").content == o2.get(f"{item}/logs").content != b""
     problem = json_of(o2.get(f"{item}/logs?sinceSeconds=soon"))
     assert problem["additionalAttributes"] == {"parameter": "sinceSeconds"}
+
+
+def test_collections_use_a_fixed_number_of_queries(
+    o2: Any, manager: Any, mock_dms: Any, run_tasks: Any, django_assert_max_num_queries: Any
+) -> None:
+    """Each O2dms collection costs the same few queries whatever its length (manager lookup, rows, paging)."""
+    descriptor = json_of(upload(o2, manager, chart("netweave-demo")))
+    for n in range(4):
+        run_tasks(
+            lambda n=n: o2.post(f"{base(manager)}/NfDeployment", {"name": f"nf-q{n}", "descriptorId": descriptor["id"]})
+        )
+    for collection, length in (("NfDeploymentDescriptor", 1), ("NfDeployment", 4), ("operations", 4)):
+        with django_assert_max_num_queries(4):
+            assert len(json_of(o2.get(f"{base(manager)}/{collection}?all_fields"))) == length
