@@ -218,7 +218,12 @@ class DeploymentManagerDetail(O2ItemView):
 
     @extend_schema(
         tags=TAG,
-        responses=docs.DeploymentManagerSerializer,
+        # ?profile asks the plugin (a kubernetes plugin requests a ServiceAccount token), which may fail.
+        responses={
+            200: docs.DeploymentManagerSerializer,
+            (502, "application/problem+json"): docs.ProblemDetailsSerializer,
+            (503, "application/problem+json"): docs.ProblemDetailsSerializer,
+        },
         parameters=[*ITEM_QUERY, OpenApiParameter("profile", str, description="native_k8sapi, sol018, ...")],
     )
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:

@@ -1,5 +1,6 @@
 """Test-side helpers that create and remove real API objects (Nodes with status, MachineSets, Machines,
-StorageClasses, MachineConfigPools) on the harness's kube-apiserver, with the test's own client."""
+StorageClasses, MachineConfigPools, an SMO's ServiceAccount with its Role) on the harness's kube-apiserver, with
+the test's own client."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class KubeObjects:
         self.core = client.CoreV1Api(self.api)
         self.storage = client.StorageV1Api(self.api)
         self.custom = client.CustomObjectsApi(self.api)
+        self.rbac = client.RbacAuthorizationV1Api(self.api)
         self._created: list[tuple[str, str, str]] = []  # (kind, namespace, name)
 
     def ensure_namespace(self, name: str) -> None:
@@ -175,6 +177,22 @@ class KubeObjects:
         self.custom.create_cluster_custom_object(*MCP, body)
         self._created.append(("machineconfigpool", "", name))
 
+    def create_service_account_with_role(self, namespace: str, name: str, rules: list[dict[str, Any]]) -> None:
+        """A namespace holding ServiceAccount `name`, bound to a Role with `rules` in that namespace: what an
+        operator sets up for the SMO before naming it in profileServiceAccount."""
+        self.core.create_namespace({"metadata": {"name": namespace}})
+        self._created.append(("namespace", "", namespace))
+        self.core.create_namespaced_service_account(namespace, {"metadata": {"name": name}})
+        self.rbac.create_namespaced_role(namespace, {"metadata": {"name": name}, "rules": rules})
+        self.rbac.create_namespaced_role_binding(
+            namespace,
+            {
+                "metadata": {"name": name},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+                "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}],
+            },
+        )
+
     def cleanup(self) -> None:
         for kind, namespace, name in reversed(self._created):
             with contextlib.suppress(ApiException):
@@ -186,6 +204,15 @@ class KubeObjects:
                     self.custom.delete_namespaced_custom_object(*MACHINE, namespace, f"{kind}s", name)
                 elif kind == "machineconfigpool":
                     self.custom.delete_cluster_custom_object(*MCP, name)
+                elif kind == "namespace":
+                    # Without a controller-manager the namespace stays Terminating, but what it holds is gone.
+                    for account in self.core.list_namespaced_service_account(name).items:
+                        self.core.delete_namespaced_service_account(account.metadata.name, name)
+                    for role in self.rbac.list_namespaced_role(name).items:
+                        self.rbac.delete_namespaced_role(role.metadata.name, name)
+                    for binding in self.rbac.list_namespaced_role_binding(name).items:
+                        self.rbac.delete_namespaced_role_binding(binding.metadata.name, name)
+                    self.core.delete_namespace(name)
         self._created.clear()
 
     def delete_all_machines(self, namespace: str) -> None:

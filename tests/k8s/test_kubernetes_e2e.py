@@ -1,10 +1,9 @@
 """End to end through netweave's HTTP API, against a real kube-apiserver: objects made on the API server appear
-in the O2 inventory after a sync; pool writes through the IMS write extension change the MachineSet; the
-native_k8sapi profile; an API server outage."""
+in the O2 inventory after a sync; pool writes through the IMS write extension change the MachineSet; an API
+server outage. The native_k8sapi profile has its own module (test_kubernetes_profile.py)."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -72,29 +71,6 @@ def test_api_objects_appear_in_the_o2_inventory(o2: O2Client, kube: KubeObjects,
     assert cluster["capabilities"]["kubernetesVersion"] == "v1.37.2"
     assert cluster["capacity"]["nodes"] >= 1
     assert cluster["capacity"]["cpu"] >= 16
-
-
-def test_native_k8sapi_profile_returns_the_cluster_access_data(
-    o2: O2Client, kube_cluster: KubeCluster, k8s: Any
-) -> None:
-    sync_instance(k8s)
-    dm = json_of(o2.get(f"{INV}/deploymentManagers"))[0]
-    answer = json_of(o2.get(f"{INV}/deploymentManagers/{dm['deploymentManagerId']}?profile=native_k8sapi"))
-    assert answer["extensions"]["profileName"] == "native_k8sapi"
-    data = answer["extensions"]["profileData"]
-    assert data["cluster_api_endpoint"] == kube_cluster.server
-    assert data["cluster_ca_cert"] == (kube_cluster.directory / "ca.crt").read_text()
-    assert data["admin_user"] == "netweave-admin"
-    assert data["admin_client_cert"] == (kube_cluster.directory / "admin.crt").read_text()
-    assert data["admin_client_key"].startswith("-----BEGIN")
-    # The profile data really grants access: the certificate it hands out is the admin client certificate.
-    assert base64.b64encode(data["admin_client_cert"].encode()).decode() in kube_cluster.kubeconfig_text()
-
-    plain = json_of(o2.get(f"{INV}/deploymentManagers/{dm['deploymentManagerId']}?all_fields"))
-    assert "profileData" not in plain.get("extensions", {})
-    unsupported = o2.get(f"{INV}/deploymentManagers/{dm['deploymentManagerId']}?profile=sol018")
-    assert unsupported.status_code == 404
-    assert "sol018" in json_of(unsupported)["detail"]
 
 
 def test_pool_create_scale_delete_through_the_api_changes_the_machine_set(

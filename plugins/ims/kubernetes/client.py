@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,15 @@ class AccessData:
     ca_cert: str
     user: str
     client_cert: str
-    client_key: str
+    client_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ServiceAccountToken:
+    """A bearer token the API server issued for a ServiceAccount (TokenRequest), and when it expires (RFC 3339)."""
+
+    token: str = field(repr=False)
+    expiration: str
 
 
 class ResourceExpired(BackendUnavailable):
@@ -268,6 +276,25 @@ class Connection:
             body={"propagationPolicy": "Background"},
             what=f"deleting {source.key[:-1]} {name!r}",
         )
+
+    def request_token(self, namespace: str, name: str, seconds: int) -> ServiceAccountToken:
+        """A TokenRequest (authentication.k8s.io/v1) for ServiceAccount namespace/name, valid `seconds`, for the API
+        server's default audiences (the endpoint of the client's create_namespaced_service_account_token).
+        Errors are the usual PluginErrors; the token itself never reaches a message."""
+        answer = self.request(
+            "POST",
+            f"/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token",
+            body={
+                "apiVersion": "authentication.k8s.io/v1",
+                "kind": "TokenRequest",
+                "spec": {"expirationSeconds": seconds},
+            },
+            what=f"requesting a token for ServiceAccount {namespace}/{name}",
+        )
+        status = answer.get("status") or {}
+        if not status.get("token"):
+            raise BackendUnavailable(f"the TokenRequest for ServiceAccount {namespace}/{name} returned no token")
+        return ServiceAccountToken(str(status["token"]), str(status.get("expirationTimestamp", "")))
 
     def watch(
         self, source: Source, namespace: str, resource_version: str, timeout_seconds: int

@@ -2,6 +2,10 @@
 resyncPeriod) plus how pools are formed. `kubeconfig` is a credential (it carries the client key or token), so it
 is a secret field: the config holds `{secretRef: <name>}` and the Secret's provider says where the kubeconfig's
 content lives (a file such as /etc/kubernetes/admin.conf, an environment variable, or encrypted in the database).
+
+The `profile*` keys say what credential the native_k8sapi DMS profile hands to an SMO. netweave's own kubeconfig
+is an administrator's credential, so the default hands out none (endpoint and CA only); `profileServiceAccount`
+makes it a short-lived token of a ServiceAccount the operator has bound to exactly the Roles the SMO needs.
 """
 
 from __future__ import annotations
@@ -14,6 +18,17 @@ from rest_framework import serializers
 from plugins.sdk.validation import reject_unknown_keys
 
 POOL_MODES = ("auto", "machineSets", "nodeLabel")
+SERVICE_ACCOUNT_TOKEN = "serviceAccountToken"
+NO_CREDENTIAL = "none"
+KUBECONFIG_CLIENT_CERTIFICATE = "kubeconfigClientCertificate"
+PROFILE_CREDENTIALS = (SERVICE_ACCOUNT_TOKEN, NO_CREDENTIAL, KUBECONFIG_CLIENT_CERTIFICATE)
+#: A ServiceAccount as "namespace/name": a DNS label, then a DNS subdomain (what the API server accepts).
+SERVICE_ACCOUNT = re.compile(
+    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
+#: The API server refuses TokenRequests shorter than 10 minutes.
+MIN_TOKEN_SECONDS = 600
+MAX_TOKEN_SECONDS = 86400
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
@@ -97,6 +112,27 @@ class KubernetesConfig(serializers.Serializer):
     requestTimeoutSeconds = serializers.FloatField(
         default=10.0, min_value=0.5, max_value=300.0, help_text="Timeout of one API request."
     )
+    profileServiceAccount = serializers.CharField(
+        default="",
+        allow_blank=True,
+        max_length=317,
+        help_text="namespace/name of the ServiceAccount an SMO acts as through the native_k8sapi profile "
+        "(bind it to the Roles the SMO may use; netweave creates no RBAC).",
+    )
+    profileTokenSeconds = serializers.IntegerField(
+        default=3600,
+        min_value=MIN_TOKEN_SECONDS,
+        max_value=MAX_TOKEN_SECONDS,
+        help_text="Lifetime of the ServiceAccount token the profile hands out (TokenRequest expirationSeconds).",
+    )
+    profileCredential = serializers.ChoiceField(
+        choices=PROFILE_CREDENTIALS,
+        default="",
+        allow_blank=True,
+        help_text="What the native_k8sapi profile hands out: serviceAccountToken (a token of "
+        "profileServiceAccount), none (endpoint and CA only) or kubeconfigClientCertificate (netweave's OWN "
+        "client certificate and key). Empty: serviceAccountToken when profileServiceAccount is set, else none.",
+    )
 
     def to_internal_value(self, data: Any) -> Any:
         reject_unknown_keys(self, data)
@@ -108,4 +144,25 @@ class KubernetesConfig(serializers.Serializer):
             raise serializers.ValidationError({"inCluster": ["Set either kubeconfig or inCluster, not both."]})
         if not attrs.get("inCluster") and not has_kubeconfig:
             raise serializers.ValidationError({"kubeconfig": ["Required unless inCluster is true."]})
-        return attrs
+        return self._validate_profile(attrs)
+
+    @staticmethod
+    def _validate_profile(attrs: dict[str, Any]) -> dict[str, Any]:
+        """Resolve an empty profileCredential and refuse combinations that would not do what they say."""
+        account = attrs.get("profileServiceAccount", "")
+        if account and not SERVICE_ACCOUNT.match(account):
+            raise serializers.ValidationError(
+                {"profileServiceAccount": ["Must be namespace/name of a ServiceAccount (lowercase DNS names)."]}
+            )
+        credential = attrs.get("profileCredential") or (SERVICE_ACCOUNT_TOKEN if account else NO_CREDENTIAL)
+        if credential == SERVICE_ACCOUNT_TOKEN and not account:
+            raise serializers.ValidationError({"profileServiceAccount": ["Required with serviceAccountToken."]})
+        if credential != SERVICE_ACCOUNT_TOKEN and account:
+            raise serializers.ValidationError(
+                {"profileServiceAccount": [f"Only used with serviceAccountToken, not {credential}."]}
+            )
+        if credential == KUBECONFIG_CLIENT_CERTIFICATE and attrs.get("inCluster"):
+            raise serializers.ValidationError(
+                {"profileCredential": ["inCluster has no kubeconfig client certificate to hand out."]}
+            )
+        return {**attrs, "profileCredential": credential}

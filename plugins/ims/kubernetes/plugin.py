@@ -20,13 +20,27 @@ from plugins.ims.kubernetes.client import (
     NODES,
     STORAGE_CLASSES,
     Connection,
+    ServiceAccountToken,
     Source,
 )
-from plugins.ims.kubernetes.config import KubernetesConfig, parse_duration
+from plugins.ims.kubernetes.config import (
+    KUBECONFIG_CLIENT_CERTIFICATE,
+    NO_CREDENTIAL,
+    SERVICE_ACCOUNT_TOKEN,
+    KubernetesConfig,
+    parse_duration,
+)
 from plugins.ims.kubernetes.informer import Informer
 from plugins.ims.kubernetes.mapping import Options, Snapshot
 from plugins.sdk.base import Capability, HealthStatus
-from plugins.sdk.errors import BackendUnavailable, InvalidRequest, NotFound, NotSupported, PluginError
+from plugins.sdk.errors import (
+    AuthenticationFailed,
+    BackendUnavailable,
+    InvalidRequest,
+    NotFound,
+    NotSupported,
+    PluginError,
+)
 from plugins.sdk.ims import (
     DeploymentManager,
     IMSPlugin,
@@ -76,6 +90,9 @@ class KubernetesIMSPlugin(IMSPlugin):
         self._server_version: dict[str, Any] = {}
         self._machine_api: bool | None = None
         self.last_informer: Informer | None = None
+        self.profile_credential = NO_CREDENTIAL
+        self.profile_service_account = ""
+        self.profile_token_seconds = 3600
 
     # ------------------------------------------------------------------------------------------ lifecycle
 
@@ -96,6 +113,9 @@ class KubernetesIMSPlugin(IMSPlugin):
         self.pool_label = data["poolLabel"]
         self.informers = bool(data["enableInformers"])
         self.resync_seconds = parse_duration(data["resyncPeriod"])
+        self.profile_credential = data["profileCredential"]
+        self.profile_service_account = data["profileServiceAccount"]
+        self.profile_token_seconds = int(data["profileTokenSeconds"])
         self._connection = Connection(
             kubeconfig=data["kubeconfig"],
             context=data["kubeconfigContext"],
@@ -236,19 +256,58 @@ class KubernetesIMSPlugin(IMSPlugin):
     # ------------------------------------------------------------------------------------------ the DMS profile
 
     def deployment_manager_profile(self, native_id: str, profile: str) -> Mapping[str, Any]:
-        """native_k8sapi: the cluster's API endpoint, CA and the client certificate netweave is configured with."""
+        """native_k8sapi: the cluster's API endpoint and CA, and the credential `profileCredential` names (README:
+        "DMS profile"). Every key is always present; what a credential type does not give is an empty string."""
         if profile != NATIVE_K8S_API:
             raise NotSupported(f"profile {profile!r} is not offered by {self.name} deployment managers")
         if native_id != mapping.CLUSTER_ID:
             raise NotFound(f"no deployment manager {native_id!r}")
         access = self.connection.access
-        return {
+        data = {
             "cluster_api_endpoint": access.server,
             "cluster_ca_cert": access.ca_cert,
-            "admin_user": access.user,
-            "admin_client_cert": access.client_cert,
-            "admin_client_key": access.client_key,
+            "credential_type": self.profile_credential,
+            "admin_user": "",
+            "admin_client_cert": "",
+            "admin_client_key": "",
+            "admin_token": "",
+            "admin_token_expiration": "",
         }
+        if self.profile_credential == SERVICE_ACCOUNT_TOKEN:
+            namespace, name = self.profile_service_account.split("/", 1)
+            token = self._service_account_token(namespace, name)
+            data |= {
+                "admin_user": f"system:serviceaccount:{namespace}:{name}",
+                "admin_token": token.token,
+                "admin_token_expiration": token.expiration,
+            }
+        elif self.profile_credential == KUBECONFIG_CLIENT_CERTIFICATE:
+            # Explicit opt-in: netweave's own credential, with whatever the cluster lets netweave do.
+            data |= {
+                "admin_user": access.user,
+                "admin_client_cert": access.client_cert,
+                "admin_client_key": access.client_key,
+            }
+        return data
+
+    def _service_account_token(self, namespace: str, name: str) -> ServiceAccountToken:
+        """A fresh token of the profile's ServiceAccount. A missing account or a refusal is the operator's to fix,
+        so the error names the config key (and never an HTTP status the caller could take for its own mistake)."""
+        where = f"profileServiceAccount {namespace}/{name} of {self.name} IMS {self.instance_name!r}"
+        try:
+            return self.connection.request_token(namespace, name, self.profile_token_seconds)
+        except NotFound:
+            raise BackendUnavailable(
+                f"{where} does not exist on the cluster: create the ServiceAccount (and bind it to the Roles the "
+                "SMO needs) or change profileServiceAccount"
+            ) from None
+        except AuthenticationFailed as exc:
+            raise AuthenticationFailed(
+                f"{where}: the cluster refused netweave's TokenRequest ({exc.detail}); netweave's credential needs "
+                "`create` on `serviceaccounts/token` in that namespace"
+            ) from None
+        except InvalidRequest as exc:
+            raise BackendUnavailable(f"{where}: the cluster refused the TokenRequest ({exc.detail})") from None
 
     # ------------------------------------------------------------------------------------------ writes
 

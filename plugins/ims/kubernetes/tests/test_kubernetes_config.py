@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from plugins.ims.kubernetes.config import KubernetesConfig, parse_duration
+from plugins.ims.kubernetes.config import KUBECONFIG_CLIENT_CERTIFICATE, KubernetesConfig, parse_duration
 from plugins.ims.kubernetes.plugin import KubernetesIMSPlugin
 from plugins.ims.openshift.config import OpenShiftConfig
 from plugins.sdk.errors import InvalidRequest
@@ -80,3 +80,42 @@ def test_sample_yaml_documents_every_key(folder: str, config_class: type, plugin
     config = {**block["config"], "kubeconfig": "apiVersion: v1"}
     serializer = config_class(data=config)
     assert serializer.is_valid(), serializer.errors
+
+
+@pytest.mark.parametrize(
+    ("config", "credential"),
+    [
+        ({}, "none"),
+        ({"profileServiceAccount": "smo/deployer"}, "serviceAccountToken"),
+        ({"profileCredential": "kubeconfigClientCertificate"}, "kubeconfigClientCertificate"),
+        ({"profileCredential": "none"}, "none"),
+    ],
+)
+def test_the_profile_credential_defaults_to_none_unless_a_service_account_is_named(
+    config: dict[str, object], credential: str
+) -> None:
+    serializer = KubernetesConfig(data={"kubeconfig": "apiVersion: v1", **config})
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data["profileCredential"] == credential
+    assert serializer.validated_data["profileTokenSeconds"] == 3600
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        ({"profileCredential": "serviceAccountToken"}, "profileServiceAccount"),
+        ({"profileServiceAccount": "smo"}, "profileServiceAccount"),
+        ({"profileServiceAccount": "SMO/Deployer"}, "profileServiceAccount"),
+        ({"profileServiceAccount": "smo/deployer", "profileCredential": "none"}, "profileServiceAccount"),
+        ({"profileServiceAccount": "smo/deployer", "profileTokenSeconds": 599}, "profileTokenSeconds"),
+        ({"profileCredential": "adminToken"}, "profileCredential"),
+        (
+            {"inCluster": True, "kubeconfig": "", "profileCredential": KUBECONFIG_CLIENT_CERTIFICATE},
+            "profileCredential",
+        ),
+    ],
+)
+def test_bad_profile_config_names_the_field(config: dict[str, object], field: str) -> None:
+    serializer = KubernetesConfig(data={"kubeconfig": "apiVersion: v1", **config})
+    assert not serializer.is_valid()
+    assert field in serializer.errors
