@@ -3,6 +3,7 @@ credentials as the alternative to a password, and TLS verification with an optio
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 from rest_framework import serializers
@@ -10,6 +11,17 @@ from rest_framework import serializers
 from plugins.sdk.validation import reject_unknown_keys
 
 SECRET_FIELDS = frozenset({"password", "applicationCredentialSecret"})
+
+
+def _ca_bundle_problem(path: str) -> str | None:
+    """Why `path` is not a usable PEM CA bundle, or None when it is."""
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
+    except ssl.SSLError:
+        return f"{path} holds no PEM certificate."
+    except OSError as exc:
+        return f"Cannot read {path}: {exc.strerror or type(exc).__name__}."
+    return None
 
 
 class OpenStackConfig(serializers.Serializer):
@@ -62,6 +74,16 @@ class OpenStackConfig(serializers.Serializer):
         max_value=3600.0,
         help_text="How long a server boot or delete made through netweave may take before it is reported failed.",
     )
+
+    def validate_caBundle(self, value: str) -> str:
+        """Load the bundle now, as keystoneauth would at the first request: a missing or non-PEM file is a config
+        error naming the key, not a TLS failure on every call later. Checked where netweave validates config (admin
+        form, plugins.yaml import, initialize), on the machine where the file must be."""
+        if value:
+            ca_bundle_problem = _ca_bundle_problem(value)
+            if ca_bundle_problem:
+                raise serializers.ValidationError(ca_bundle_problem)
+        return value
 
     def to_internal_value(self, data: Any) -> Any:
         reject_unknown_keys(self, data)

@@ -7,6 +7,7 @@ are reported by type and host only.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 
 from keystoneauth1 import exceptions as ksa
@@ -22,6 +23,22 @@ from plugins.sdk.errors import (
 )
 
 AUTH_FAILED = "authentication failed"
+
+
+TLS_UNVERIFIED = "the TLS certificate of OpenStack could not be verified"
+_VERIFY_FAILED = re.compile(r"certificate verify failed: ([^()'\"]+)")
+
+
+def _tls_failure(exc: ksa.SSLError, doing: str) -> BackendUnavailable:
+    """Say why TLS failed. OpenSSL's reason ("self-signed certificate in certificate chain", "Hostname
+    mismatch, ...") is read from the text keystoneauth builds out of the requests error: it names the URL and the
+    certificate, never a credential (those travel in request bodies and headers)."""
+    found = _VERIFY_FAILED.search(str(exc))
+    if found is None:
+        return BackendUnavailable(f"the TLS handshake with OpenStack failed while {doing}")
+    return BackendUnavailable(
+        f"{TLS_UNVERIFIED} while {doing} ({found.group(1).strip()}): set caBundle to the CA that signed it"
+    )
 
 
 def _message(exc: BaseException) -> str:
@@ -40,6 +57,8 @@ def translate(exc: BaseException, doing: str, *, field: str | None = None) -> Pl
         return AuthenticationFailed(f"{AUTH_FAILED}: Keystone rejected the configured credentials ({doing})")
     if isinstance(exc, ksa.EndpointNotFound | sdk.EndpointNotFound):
         return BackendUnavailable(f"no endpoint for {doing} in the configured region: {exc}")
+    if isinstance(exc, ksa.SSLError):
+        return _tls_failure(exc, doing)
     if isinstance(exc, ksa.ConnectionError | ksa.DiscoveryFailure):
         return BackendUnavailable(f"OpenStack is unreachable while {doing} ({type(exc).__name__})")
     if isinstance(exc, sdk.HttpException) and exc.status_code is not None:
