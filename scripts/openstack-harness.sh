@@ -13,6 +13,12 @@
 # fake virt driver (`compute_driver = fake.FakeDriver`): the real Nova API, scheduler and placement, no VMs.
 # Everything listens on 127.0.0.1; every file it writes is under the run directory, except the cache.
 #
+# Keystone answers on a second port over HTTPS too (the same process and application), for the plugin's TLS
+# tests (verifyTls, caBundle): a throw-away CA and a server certificate for 127.0.0.1 and localhost are made
+# with the openssl CLI at each start, in the run directory's tls/ (ca.pem, server.pem, server.key; EC P-256
+# keys, valid two days). `env` prints that URL as OS_AUTH_URL_TLS and the CA as OS_CACERT_TLS. The catalog
+# keeps the plain-HTTP service endpoints: only the authentication URL is HTTPS.
+#
 # The python3-* library packages come from Debian with --no-install-recommends (run as root). The service
 # .debs (paste ini files, console scripts) are fetched with `apt-get download` and unpacked with `dpkg -x`
 # into the cache, so no package asks dbconfig questions and no system service is enabled. The databases
@@ -21,7 +27,8 @@
 #
 # Environment: NETWEAVE_OPENSTACK_DIR (run directory, default /tmp/netweave-openstack),
 # NETWEAVE_OPENSTACK_PORT_BASE (default 16000; ports base+306 MariaDB, +672/+673 RabbitMQ, +500 keystone,
-# +292 glance, +778 placement, +774 nova, +696 neutron), NETWEAVE_CACHE_DIR (default ~/.cache/netweave).
+# +443 keystone over HTTPS, +292 glance, +778 placement, +774 nova, +696 neutron), NETWEAVE_CACHE_DIR
+# (default ~/.cache/netweave).
 # Every wait is bounded; a failure prints the log tail of the service concerned and exits non-zero.
 set -euo pipefail
 
@@ -35,6 +42,7 @@ REGION="RegionOne"
 P_MYSQL=$((BASE + 306)); P_AMQP=$((BASE + 672)); P_DIST=$((BASE + 673)); P_KEYSTONE=$((BASE + 500))
 P_GLANCE=$((BASE + 292)); P_PLACEMENT=$((BASE + 778)); P_NOVA=$((BASE + 774)); P_NEUTRON=$((BASE + 696))
 KEYSTONE_URL="http://127.0.0.1:$P_KEYSTONE/v3"
+P_KEYSTONE_TLS=$((BASE + 443)); KEYSTONE_TLS_URL="https://127.0.0.1:$P_KEYSTONE_TLS/v3"; TLS="$RUN/tls"
 SOCK="$RUN/mysql/mysqld.sock"
 COMPUTE_HOSTS="compute-1 compute-2"
 
@@ -129,6 +137,12 @@ wait_for() {
 }
 
 http_ok() { $PY -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=3)' "$1"; }
+
+# https_ok URL CAFILE: the URL answers over TLS with a certificate the CA in CAFILE vouches for.
+https_ok() {
+  $PY -c 'import ssl, sys, urllib.request
+urllib.request.urlopen(sys.argv[1], timeout=3, context=ssl.create_default_context(cafile=sys.argv[2]))' "$1" "$2"
+}
 
 stop_all() {
   local f pid
@@ -394,12 +408,32 @@ prepare_databases() {
   start_mariadb
 }
 
+# A throw-away CA and a certificate for 127.0.0.1/localhost signed by it (about 0.1 s).
+make_certificates() {
+  mkdir -p "$TLS"
+  {
+    openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 2 \
+      -keyout "$TLS/ca.key" -out "$TLS/ca.pem" -subj "/CN=netweave OpenStack harness CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+    openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+      -keyout "$TLS/server.key" -out "$TLS/server.csr" -subj "/CN=127.0.0.1" &&
+    printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+      "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+      "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" >"$TLS/server.ext" &&
+    openssl x509 -req -days 2 -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
+      -CAcreateserial -CAserial "$TLS/ca.srl" -extfile "$TLS/server.ext" -out "$TLS/server.pem"
+  } >"$RUN/logs/certificates.log" 2>&1 || fail_with_log certificates
+}
+
 # A small threaded WSGI server for keystone and placement (Debian runs them under uwsgi, not installed here).
 write_wsgi_runner() {
   cat >"$RUN/wsgi_serve.py" <<'EOF'
-"""Serve an OpenStack WSGI application on 127.0.0.1:PORT with a thread per request."""
+"""Serve an OpenStack WSGI application on 127.0.0.1:PORT with a thread per request; with TLS_PORT CERT KEY,
+serve it over HTTPS on 127.0.0.1:TLS_PORT as well."""
 import importlib
+import ssl
 import sys
+import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -414,9 +448,41 @@ class Handler(WSGIRequestHandler):
         sys.stderr.write("%s\n" % (format % args))
 
 
+class TLSServer(Server):
+    """The handshake runs in the request's thread: a client that gives up on it holds up no one else."""
+
+    context = None
+
+    def get_request(self):
+        sock, address = self.socket.accept()
+        return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
+
+    def finish_request(self, request, client_address):
+        request.settimeout(30)
+        try:
+            request.do_handshake()
+        except OSError as exc:  # e.g. the client refused the certificate: its side of the story, not an error
+            sys.stderr.write("TLS handshake with %s:%s failed: %s\n" % (*client_address, exc))
+            return
+        super().finish_request(request, client_address)
+
+
+class TLSHandler(Handler):
+    def get_environ(self):
+        environ = super().get_environ()
+        environ["HTTPS"] = "on"  # wsgi.url_scheme = https: keystone's version links must say https
+        return environ
+
+
 module_name, factory_name, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+tls = sys.argv[4:7]
 del sys.argv[1:]  # the applications parse the command line as oslo.config options
 app = getattr(importlib.import_module(module_name), factory_name)()
+if tls:
+    TLSServer.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    TLSServer.context.load_cert_chain(tls[1], tls[2])
+    secure = make_server("127.0.0.1", int(tls[0]), app, server_class=TLSServer, handler_class=TLSHandler)
+    threading.Thread(target=secure.serve_forever, daemon=True).start()
 make_server("127.0.0.1", port, app, server_class=Server, handler_class=Handler).serve_forever()
 EOF
 }
@@ -424,9 +490,12 @@ EOF
 start_services() {
   local sroot="$1" host
   write_wsgi_runner
+  make_certificates
   spawn keystone env OS_KEYSTONE_CONFIG_DIR="$RUN/etc/keystone" \
-    $PY "$RUN/wsgi_serve.py" keystone.server.wsgi initialize_public_application "$P_KEYSTONE"
+    $PY "$RUN/wsgi_serve.py" keystone.server.wsgi initialize_public_application "$P_KEYSTONE" \
+    "$P_KEYSTONE_TLS" "$TLS/server.pem" "$TLS/server.key"
   wait_for keystone 120 http_ok "$KEYSTONE_URL"
+  wait_for keystone 30 https_ok "$KEYSTONE_TLS_URL" "$TLS/ca.pem"
   bootstrap_catalog >>"$RUN/logs/bootstrap.log" 2>&1 || fail_with_log bootstrap
   spawn placement env OS_PLACEMENT_CONFIG_DIR="$RUN/etc/placement" \
     $PY "$RUN/wsgi_serve.py" placement.wsgi init_application "$P_PLACEMENT"
@@ -541,12 +610,15 @@ export OS_PROJECT_NAME=admin
 export OS_USER_DOMAIN_NAME=Default
 export OS_PROJECT_DOMAIN_NAME=Default
 export OS_REGION_NAME=$REGION
+export OS_AUTH_URL_TLS=$KEYSTONE_TLS_URL
+export OS_CACERT_TLS=$TLS/ca.pem
 export NETWEAVE_OPENSTACK_COMPUTE_HOSTS="$COMPUTE_HOSTS"
 EOF
 }
 
 cmd_status() {
-  alive keystone && alive nova-api && alive nova-conductor && http_ok "$KEYSTONE_URL" && http_ok "http://127.0.0.1:$P_NOVA/"
+  alive keystone && alive nova-api && alive nova-conductor && http_ok "$KEYSTONE_URL" && http_ok "http://127.0.0.1:$P_NOVA/" \
+    && https_ok "$KEYSTONE_TLS_URL" "$TLS/ca.pem"
 }
 
 # Two callers starting or stopping the same run directory at once would kill each other's processes.

@@ -198,6 +198,15 @@ def os_clean(os_admin: Connection, os_catalogue: dict[str, Any]) -> Iterator[dic
 
 
 @pytest.fixture
+def forget_plugin_objects() -> Iterator[None]:
+    """Drop the plugin objects the registry cached for this test's instances, whose rows are rolled back."""
+    yield
+    from plugins import registry
+
+    registry.forget_all()
+
+
+@pytest.fixture
 def plugin_config(openstack_cloud: dict[str, str]) -> dict[str, Any]:
     """The plugin's config for the admin project (password in clear: for direct plugin objects only)."""
     return {

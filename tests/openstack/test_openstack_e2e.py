@@ -7,7 +7,6 @@ a subscriber is told; backend refusals become the right ProblemDetails; a wrong 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,15 +23,9 @@ from tests.notifications.conftest import subscribe
 from tests.o2client import O2Client, json_of
 from tests.openstack.conftest import wait_gone
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("forget_plugin_objects")]
 V1 = "/o2ims-infrastructureInventory/v1"
 EXT = "/netweave-ims-ext/v1/resourcePools"
-
-
-@pytest.fixture(autouse=True)
-def _forget_plugin_objects() -> Iterator[None]:
-    yield
-    registry.forget_all()
 
 
 def boot(conn: Connection, name: str, catalogue: dict[str, Any], *, flavor: str = "nw.small", **attrs: Any) -> Any:
