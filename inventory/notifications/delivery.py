@@ -15,6 +15,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -72,6 +73,34 @@ def _same_origin(a: str, b: str) -> bool:
     return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
 
 
+def _authenticated(
+    subscription: Subscription, body: bytes
+) -> tuple[auth.SmoEndpoint | None, httpx.Client, dict[str, str]]:
+    """The SMO endpoint, HTTP client and authentication headers for a request to the subscription's callback."""
+    try:
+        endpoint = auth.endpoint_for(subscription)
+        return endpoint, auth.client_for(endpoint), auth.request_headers(endpoint, body)
+    except (auth.AuthError, SecretError) as exc:
+        raise DeliveryFailed(f"authentication: {exc}") from None
+
+
+def _checked_request(
+    client: httpx.Client, method: str, url: str, headers: dict[str, str], **kwargs: Any
+) -> httpx.Response:
+    """One request to a callback URL that passes the callback check, sent to the address that was checked."""
+    try:
+        address = check_callback(url)
+    except CallbackRefused as exc:
+        raise DeliveryFailed(f"callback refused: {exc}") from None
+    target, extra, extensions = url, dict[str, str](), dict[str, str]()
+    if address is not None:
+        target, extra, extensions = pinned_request(url, address)
+    try:
+        return client.request(method, target, headers={**headers, **extra}, extensions=extensions, **kwargs)
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
+
+
 def send(subscription: Subscription, body: bytes) -> int:
     """POST one notification body to the callback; returns the 2xx status or raises DeliveryFailed.
 
@@ -79,24 +108,9 @@ def send(subscription: Subscription, body: bytes) -> int:
     that passes the callback check; anything else is a failure.
     """
     url = subscription.callback
-    try:
-        endpoint = auth.endpoint_for(subscription)
-        client = auth.client_for(endpoint)
-        headers = auth.request_headers(endpoint, body)
-    except (auth.AuthError, SecretError) as exc:
-        raise DeliveryFailed(f"authentication: {exc}") from None
+    endpoint, client, headers = _authenticated(subscription, body)
     for _ in range(MAX_REDIRECTS + 1):
-        try:
-            address = check_callback(url)
-        except CallbackRefused as exc:
-            raise DeliveryFailed(f"callback refused: {exc}") from None
-        target, extra, extensions = url, dict[str, str](), dict[str, str]()
-        if address is not None:
-            target, extra, extensions = pinned_request(url, address)
-        try:
-            response = client.post(target, content=body, headers={**headers, **extra}, extensions=extensions)
-        except httpx.HTTPError as exc:
-            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
+        response = _checked_request(client, "POST", url, headers, content=body)
         status = response.status_code
         if 200 <= status < 300:
             return status
@@ -116,25 +130,9 @@ def probe(callback: str) -> None:
     """The optional reachability check at subscribe time (NETWEAVE_CALLBACK_CHECK_ON_SUBSCRIBE): a GET to the
     callback, authenticated like a delivery, that must answer 2xx (ETSI NFV-SOL 013 expects 204 No Content) without
     a redirect. Raises DeliveryFailed saying what the callback answered."""
-    candidate = Subscription(callback=callback)
-    try:
-        endpoint = auth.endpoint_for(candidate)
-        client = auth.client_for(endpoint)
-        headers = auth.request_headers(endpoint, b"")
-    except (auth.AuthError, SecretError) as exc:
-        raise DeliveryFailed(f"authentication: {exc}") from None
+    _, client, headers = _authenticated(Subscription(callback=callback), b"")
     headers.pop("Content-Type", None)
-    try:
-        address = check_callback(callback)
-    except CallbackRefused as exc:
-        raise DeliveryFailed(f"callback refused: {exc}") from None
-    target, extra, extensions = callback, dict[str, str](), dict[str, str]()
-    if address is not None:
-        target, extra, extensions = pinned_request(callback, address)
-    try:
-        response = client.get(target, headers={**headers, **extra}, extensions=extensions)
-    except httpx.HTTPError as exc:
-        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
+    response = _checked_request(client, "GET", callback, headers)
     if not 200 <= response.status_code < 300:
         raise DeliveryFailed(f"GET answered HTTP {response.status_code}, not 204")
 
