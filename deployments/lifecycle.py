@@ -442,14 +442,19 @@ def history(deployment: Deployment) -> list[dict[str, Any]]:
             deployment_manager_id=deployment.deployment_manager_id, plugin_instance=deployment.plugin_instance
         ).values_list("native_id", "id")
     )
+    # An attribute without a value is left out, never sent as null (as every O2 object).
     return [
         {
-            "revision": entry.revision,
-            "status": entry.status,
-            "updated": iso_time(entry.updated),
-            "descriptorId": str(package_ids[entry.package_id]) if entry.package_id in package_ids else None,
-            "appVersion": entry.app_version,
-            "description": entry.description,
+            key: value
+            for key, value in {
+                "revision": entry.revision,
+                "status": entry.status,
+                "updated": iso_time(entry.updated),
+                "descriptorId": str(package_ids[entry.package_id]) if entry.package_id in package_ids else None,
+                "appVersion": entry.app_version,
+                "description": entry.description,
+            }.items()
+            if value is not None
         }
         for entry in revisions
     ]

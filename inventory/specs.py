@@ -1,8 +1,8 @@
 """The O2ims v1 inventory objects (O2-REFERENCE.md §2), declared once for rendering, filters and selectors.
 
 Default-excluded attributes (left out unless asked for, SOL013 `exclude_default`): the free-form and
-structured ones, `extensions` everywhere, `alarmDictionary` on resource types, and `capabilities` and
-`capacity` on deployment managers. docs/o2-api.md lists them.
+structured ones, `extensions` everywhere and `alarmDictionary` on resource types. A deployment manager's
+`capabilities` and `capacity` are ordinary attributes, in the default view. docs/o2-api.md lists them.
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ DEPLOYMENT_MANAGER = ObjectSpec(
         uuid_field("oCloudId", "o_cloud_id"),
         O2Field("serviceUri", "service_uri"),
         O2Field("supportedLocations", "supported_locations", FieldType.ARRAY),
-        O2Field("capabilities", "capabilities", FieldType.OBJECT, default_excluded=True),
-        O2Field("capacity", "capacity", FieldType.OBJECT, default_excluded=True),
+        O2Field("capabilities", "capabilities", FieldType.OBJECT),
+        O2Field("capacity", "capacity", FieldType.OBJECT),
         O2Field("extensions", "extensions", FieldType.OBJECT, default_excluded=True),
     ),
 )

@@ -35,7 +35,7 @@ class NfDeploymentSerializer(serializers.Serializer):
     name = serializers.CharField(required=False)
     description = serializers.CharField(allow_blank=True, required=False)
     descriptorId = serializers.UUIDField(required=False)
-    parentDeploymentId = serializers.UUIDField(allow_null=True, required=False)
+    parentDeploymentId = serializers.UUIDField(required=False)
     status = serializers.ChoiceField(
         [int(v) for v in NfDeploymentState.values],
         required=False,
@@ -53,11 +53,11 @@ class OperationSerializer(serializers.Serializer):
     state = serializers.ChoiceField(LifecycleOperation.State.values, required=False)
     params = serializers.JSONField(required=False)
     result = serializers.JSONField(required=False)
-    error = serializers.CharField(allow_null=True, required=False)
-    errorStatus = serializers.IntegerField(allow_null=True, required=False)
+    error = serializers.CharField(required=False)
+    errorStatus = serializers.IntegerField(required=False)
     createdTime = serializers.DateTimeField(required=False)
-    startTime = serializers.DateTimeField(allow_null=True, required=False)
-    endTime = serializers.DateTimeField(allow_null=True, required=False)
+    startTime = serializers.DateTimeField(required=False)
+    endTime = serializers.DateTimeField(required=False)
 
 
 class StatusSerializer(serializers.Serializer):
@@ -70,8 +70,8 @@ class StatusSerializer(serializers.Serializer):
 class RevisionSerializer(serializers.Serializer):
     revision = serializers.IntegerField()
     status = serializers.CharField()
-    updated = serializers.DateTimeField(allow_null=True)
-    descriptorId = serializers.UUIDField(allow_null=True)
+    updated = serializers.DateTimeField(required=False)
+    descriptorId = serializers.UUIDField(required=False)
     appVersion = serializers.CharField(allow_blank=True)
     description = serializers.CharField(allow_blank=True)
 

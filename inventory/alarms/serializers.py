@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from netweave.o2 import schema
 from netweave.o2.query import MAX_FILTER_LENGTH
 from netweave.o2.strict import StrictSerializer
 
@@ -11,17 +12,17 @@ from netweave.o2.strict import StrictSerializer
 class AlarmEventRecordSerializer(serializers.Serializer):
     alarmEventRecordId = serializers.UUIDField()
     alarmEventRecordID = serializers.UUIDField(required=False)
-    resourceTypeId = serializers.UUIDField(allow_null=True, required=False)
-    resourceTypeID = serializers.UUIDField(allow_null=True, required=False)
-    resourceId = serializers.UUIDField(allow_null=True, required=False)
-    resourceID = serializers.UUIDField(allow_null=True, required=False)
+    resourceTypeId = serializers.UUIDField(required=False)
+    resourceTypeID = serializers.UUIDField(required=False)
+    resourceId = serializers.UUIDField(required=False)
+    resourceID = serializers.UUIDField(required=False)
     alarmDefinitionId = serializers.CharField(allow_blank=True, required=False)
     alarmDefinitionID = serializers.CharField(allow_blank=True, required=False)
     probableCauseId = serializers.CharField(allow_blank=True, required=False)
     probableCauseID = serializers.CharField(allow_blank=True, required=False)
     alarmRaisedTime = serializers.DateTimeField(required=False)
-    alarmChangedTime = serializers.DateTimeField(allow_null=True, required=False)
-    alarmAcknowledgeTime = serializers.DateTimeField(allow_null=True, required=False)
+    alarmChangedTime = serializers.DateTimeField(required=False)
+    alarmAcknowledgeTime = serializers.DateTimeField(required=False)
     alarmAcknowledged = serializers.BooleanField(required=False)
     perceivedSeverity = serializers.IntegerField(
         min_value=0,
@@ -40,7 +41,7 @@ class AlarmModificationSerializer(serializers.Serializer):
 
 
 class AlarmSubscriptionCreateSerializer(StrictSerializer):
-    callback = serializers.CharField(max_length=2000, help_text="Where AlarmEventNotifications are POSTed (https).")
+    callback = schema.UriField(max_length=2000, help_text="Where AlarmEventNotifications are POSTed (https).")
     consumerSubscriptionId = serializers.CharField(
         max_length=255, required=False, allow_null=True, help_text="The SMO's own id, echoed in notifications."
     )
@@ -54,9 +55,9 @@ class AlarmSubscriptionCreateSerializer(StrictSerializer):
 
 class AlarmSubscriptionSerializer(serializers.Serializer):
     alarmSubscriptionId = serializers.UUIDField()
-    consumerSubscriptionId = serializers.CharField(allow_null=True, required=False)
+    consumerSubscriptionId = serializers.CharField(required=False)
     filter = serializers.CharField(allow_blank=True, required=False)
-    callback = serializers.CharField(required=False)
+    callback = schema.UriField(required=False)
 
 
 class AlarmServiceConfigurationSerializer(StrictSerializer):

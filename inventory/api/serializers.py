@@ -50,7 +50,7 @@ class ResourceTypeSerializer(serializers.Serializer):
     vendor = serializers.CharField(allow_blank=True, required=False)
     model = serializers.CharField(allow_blank=True, required=False)
     version = serializers.CharField(allow_blank=True, required=False)
-    alarmDictionary = serializers.JSONField(allow_null=True, required=False)
+    alarmDictionary = serializers.JSONField(required=False)
     resourceKind = serializers.ChoiceField(KINDS, required=False)
     resourceClass = serializers.ChoiceField(CLASSES, required=False)
     extensions = ExtensionsField(required=False)
@@ -71,7 +71,7 @@ class ResourceSerializer(serializers.Serializer):
     resourceTypeId = serializers.UUIDField(required=False)
     resourcePoolId = serializers.UUIDField(required=False)
     globalAssetId = serializers.CharField(allow_blank=True, required=False)
-    parentId = serializers.UUIDField(allow_null=True, required=False)
+    parentId = serializers.UUIDField(required=False)
     description = serializers.CharField(allow_blank=True, required=False)
     elements = serializers.ListField(
         child=serializers.JSONField(), help_text="Child resources (single-object GET only)", required=False

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from netweave.o2 import schema
 from netweave.o2.query import MAX_FILTER_LENGTH
 from netweave.o2.strict import StrictSerializer
 
 
 class SubscriptionCreateSerializer(StrictSerializer):
-    callback = serializers.CharField(max_length=2000, help_text="Where notifications are POSTed (https).")
+    callback = schema.UriField(max_length=2000, help_text="Where notifications are POSTed (https).")
     consumerSubscriptionId = serializers.CharField(
         max_length=255, required=False, allow_null=True, help_text="The SMO's own id, echoed in notifications."
     )
@@ -24,6 +25,6 @@ class SubscriptionCreateSerializer(StrictSerializer):
 
 class SubscriptionSerializer(serializers.Serializer):
     subscriptionId = serializers.UUIDField()
-    consumerSubscriptionId = serializers.CharField(allow_null=True, required=False)
+    consumerSubscriptionId = serializers.CharField(required=False)
     filter = serializers.CharField(allow_blank=True, required=False)
-    callback = serializers.CharField(required=False)
+    callback = schema.UriField(required=False)

@@ -30,12 +30,23 @@ PREFIX = "/o2ims-infrastructureInventory"
 API_VERSIONS = {"uriPrefix": f"{PREFIX}/v1", "apiVersions": [{"version": "1.0.0"}]}
 TAG = ["O2ims inventory"]
 
+_PRECEDENCE = (
+    " Selectors may be combined: all_fields > fields > exclude_fields > exclude_default, the highest one present"
+    " decides and the others are ignored (their attribute names are still checked: an unknown one is 400)."
+)
 COLLECTION_QUERY = [
     OpenApiParameter("filter", str, description="SOL013 filter, e.g. (eq,name,edge-1);(neq,location,lab)"),
-    OpenApiParameter("fields", str, description="Attributes to include in addition to the default set"),
-    OpenApiParameter("exclude_fields", str, description="Attributes to leave out of the full set"),
-    OpenApiParameter("all_fields", str, description="Flag: return every attribute", allow_blank=True),
-    OpenApiParameter("exclude_default", str, description="Flag: leave out the default-excluded attributes"),
+    OpenApiParameter(
+        "fields", str, description="Attributes to include in addition to the default set (a,b/c)." + _PRECEDENCE
+    ),
+    OpenApiParameter("exclude_fields", str, description="Attributes to leave out of the full set." + _PRECEDENCE),
+    OpenApiParameter("all_fields", str, description="Flag: return every attribute." + _PRECEDENCE, allow_blank=True),
+    OpenApiParameter(
+        "exclude_default",
+        str,
+        description="Flag: leave out the default-excluded attributes (also what no selector means)." + _PRECEDENCE,
+        allow_blank=True,
+    ),
     OpenApiParameter("nextpage_opaque_marker", str, description="From the previous page's Link rel=next"),
 ]
 ITEM_QUERY = [p for p in COLLECTION_QUERY if p.name in SELECTOR_PARAMETERS]

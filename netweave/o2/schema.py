@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 PROBLEM_DETAILS = {
@@ -83,3 +84,9 @@ class ProblemDetailsSerializer(serializers.Serializer):
     detail = serializers.CharField()
     instance = serializers.CharField(required=False)
     additionalAttributes = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+@extend_schema_field({"type": "string", "format": "uri"})
+class UriField(serializers.CharField):
+    """A URI attribute (a subscription `callback`): a string documented with `format: uri`. Validation stays with
+    the caller (inventory.notifications.callbacks names the problem better than a generic URL check)."""

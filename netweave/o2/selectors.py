@@ -3,11 +3,13 @@
 Rules, decided once here for every collection:
 
 - No selector means ``exclude_default``: attributes declared ``default_excluded`` are left out.
-- ``all_fields`` returns everything and cannot be combined with any other selector (400 naming both).
-- ``fields`` returns the default set plus the listed attributes, with or without ``exclude_default``;
-  a nested name such as ``extensions/vendor`` adds only that sub-key of the object.
-- ``exclude_fields`` returns the full set minus the listed attributes (or sub-keys); combined with
-  ``exclude_default`` the default-excluded attributes are removed too. It cannot be combined with ``fields``.
+- Selectors may be combined; the one with the highest precedence decides and the others are ignored:
+  ``all_fields`` > ``fields`` > ``exclude_fields`` > ``exclude_default`` (O2-REFERENCE.md §3). The names an
+  ignored ``fields`` or ``exclude_fields`` lists are still checked, so a typo is a 400 whatever else is asked.
+- ``all_fields`` returns everything.
+- ``fields`` returns the default set plus the listed attributes; a nested name such as ``extensions/vendor``
+  adds only that sub-key of the object.
+- ``exclude_fields`` returns the full set minus the listed attributes (or sub-keys).
 - Identifier attributes are always returned. Unknown names, or paths into non-object attributes, are 400.
 
 ``parse_selection`` does all the work once per request so ``Selection.apply``, run per row, only copies keys.
@@ -77,24 +79,15 @@ def _remove(value: dict[str, Any], tree: Tree) -> dict[str, Any]:
 
 def parse_selection(params: Mapping[str, str], spec: ObjectSpec) -> Selection:
     """The Selection a request's query parameters ask for. BadRequest names the parameter and the problem."""
-    present = [name for name in SELECTOR_PARAMS if name in params]
-    _check_combination(present)
-    if "all_fields" in present:
+    fields = _parse_names(params["fields"], "fields", spec) if "fields" in params else None
+    excluded = _parse_names(params["exclude_fields"], "exclude_fields", spec) if "exclude_fields" in params else None
+    if "all_fields" in params:
         return Selection(tuple(f.name for f in spec.fields))
-    if "fields" in present:
-        return _fields_selection(_parse_names(params["fields"], "fields", spec), spec)
-    if "exclude_fields" in present:
-        names = _parse_names(params["exclude_fields"], "exclude_fields", spec)
-        return _exclude_selection(names, spec, drop_default="exclude_default" in present)
+    if fields is not None:
+        return _fields_selection(fields, spec)
+    if excluded is not None:
+        return _exclude_selection(excluded, spec)
     return _default_selection(spec)
-
-
-def _check_combination(present: list[str]) -> None:
-    if "all_fields" in present and len(present) > 1:
-        other = next(name for name in present if name != "all_fields")
-        raise BadRequest(f"all_fields cannot be combined with {other}.", parameter=other)
-    if "fields" in present and "exclude_fields" in present:
-        raise BadRequest("fields cannot be combined with exclude_fields.", parameter="exclude_fields")
 
 
 def _default_selection(spec: ObjectSpec) -> Selection:
@@ -151,14 +144,10 @@ def _is_default(name: str, spec: ObjectSpec) -> bool:
     return o2_field.identifier or not o2_field.default_excluded
 
 
-def _exclude_selection(paths: list[tuple[str, ...]], spec: ObjectSpec, *, drop_default: bool) -> Selection:
+def _exclude_selection(paths: list[tuple[str, ...]], spec: ObjectSpec) -> Selection:
     trees: dict[str, Tree | None] = {}
     for path in paths:
         _add_path(trees, path)
-    keep = tuple(
-        f.name
-        for f in spec.fields
-        if f.identifier or not ((drop_default and f.default_excluded) or (f.name in trees and trees[f.name] is None))
-    )
+    keep = tuple(f.name for f in spec.fields if f.identifier or not (f.name in trees and trees[f.name] is None))
     remove = {name: tree for name, tree in trees.items() if tree is not None and name in keep}
     return Selection(keep, remove=remove)

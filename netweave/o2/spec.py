@@ -40,7 +40,8 @@ class O2Field:
     default_excluded: a complex attribute left out under `exclude_default` (O2-REFERENCE.md §3).
     identifier: always returned, whatever the selectors say.
     render: turns the column value into the JSON value.
-    nullable: the value may be absent, so `eq,attr,null` is meaningful.
+    nullable: the value may be absent (a NULL column: the attribute is then left out of the object, never sent
+        as null), so `eq,attr,null` is meaningful.
     """
 
     name: str
@@ -78,13 +79,16 @@ class ObjectSpec:
 
     def encoder(self, wanted: Collection[str]) -> tuple[list[str], Callable[[Mapping[str, Any]], dict[str, Any]]]:
         """The columns to fetch for the `wanted` attributes, and a function turning such a row into the JSON-ready
-        O2 object. Renderers orjson applies by itself are skipped (the hot path of every collection page)."""
+        O2 object. Renderers orjson applies by itself are skipped (the hot path of every collection page).
+        An attribute without a value is left out, never sent as null (see `render`)."""
         triples = [(f.name, f.column, f.render) for f in self.fields if f.column is not None and f.name in wanted]
         columns = list(dict.fromkeys(column for _, column, _ in triples))
         if all(render in _ORJSON_NATIVE_RENDERS for _, _, render in triples):
             pairs = [(name, column) for name, column, _ in triples]
-            return columns, lambda row: {name: row[column] for name, column in pairs}
-        return columns, lambda row: {name: render(row[column]) for name, column, render in triples}
+            return columns, lambda row: {name: v for name, column in pairs if (v := row[column]) is not None}
+        return columns, lambda row: {
+            name: v for name, column, render in triples if (v := render(row[column])) is not None
+        }
 
     @property
     def columns(self) -> list[str]:
@@ -96,8 +100,15 @@ class ObjectSpec:
         return list(seen)
 
     def render(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        """The full O2 representation of one row (as returned by .values(*self.columns))."""
-        return {f.name: f.render(row[f.column]) for f in self.fields if f.column is not None}
+        """The full O2 representation of one row (as returned by .values(*self.columns)).
+
+        An attribute without a value (a NULL column) is left out: the O2 schemas type optional attributes as
+        strings or objects, so a strict client rejects `null` where it accepts absence (O2-REFERENCE.md §2)."""
+        return {
+            f.name: value
+            for f in self.fields
+            if f.column is not None and (value := f.render(row[f.column])) is not None
+        }
 
 
 # Renderers whose output orjson produces by itself from the raw column value (see ObjectSpec.raw_fields).

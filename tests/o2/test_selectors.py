@@ -57,7 +57,25 @@ def test_exclude_fields_removes_from_the_full_set() -> None:
     result = select("exclude_fields=description,globalAssetId")
     assert list(result) == ["resourceId", "resourceTypeId", "resourcePoolId", "parentId", "extensions"]
     assert select("exclude_fields=extensions/vendor")["extensions"] == {"site": "s1"}
-    assert "extensions" not in select("exclude_fields=description&exclude_default")
+
+
+@pytest.mark.parametrize(
+    ("query", "same_as"),
+    [
+        # all_fields > fields > exclude_fields > exclude_default (O2-REFERENCE.md §3): the highest one decides.
+        ("all_fields&fields=description", "all_fields"),
+        ("all_fields&exclude_fields=extensions", "all_fields"),
+        ("all_fields&exclude_default", "all_fields"),
+        ("all_fields&fields=description&exclude_fields=extensions&exclude_default", "all_fields"),
+        ("fields=extensions&exclude_fields=extensions", "fields=extensions"),
+        ("fields=extensions&exclude_default", "fields=extensions"),
+        ("fields=description&exclude_fields=description&exclude_default", "fields=description"),
+        ("exclude_fields=description&exclude_default", "exclude_fields=description"),
+    ],
+)
+def test_combined_selectors_follow_the_precedence(query: str, same_as: str) -> None:
+    assert select(query) == select(same_as)
+    assert list(select(query)) == list(select(same_as))
 
 
 def test_identifiers_are_always_returned() -> None:
@@ -79,9 +97,9 @@ def test_apply_does_not_modify_the_input() -> None:
         ("fields=description/x", "fields", ["description/x", "not an object"]),
         ("fields=", "fields", ["at least one"]),
         ("fields=description,,extensions", "fields", ["not a valid attribute name"]),
-        ("all_fields&fields=extensions", "fields", ["all_fields", "fields"]),
-        ("all_fields&exclude_default", "exclude_default", ["all_fields", "exclude_default"]),
-        ("fields=extensions&exclude_fields=description", "exclude_fields", ["fields", "exclude_fields"]),
+        # An overridden selector's names are still checked.
+        ("all_fields&fields=nosuch", "fields", ["nosuch"]),
+        ("fields=description&exclude_fields=nope", "exclude_fields", ["nope"]),
     ],
 )
 def test_errors(query: str, parameter: str, names: list[str]) -> None:
