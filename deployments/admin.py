@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from deployments.models import Deployment, DeploymentPackage, LifecycleOperation
+from deployments.models import Deployment, DeploymentPackage, LifecycleOperation, NfDeploymentState
 from inventory.admin import InventoryObjectAdmin, ReadOnlyAdmin
 
 
@@ -20,9 +20,22 @@ class DeploymentPackageAdmin(InventoryObjectAdmin):
 
 @admin.register(Deployment)
 class DeploymentAdmin(InventoryObjectAdmin):
-    list_display = ["name", "namespace", "status", "phase", "revision", "package", "plugin_instance", "updated"]
+    list_display = ["name", "namespace", "status_name", "phase", "revision", "package", "plugin_instance", "updated"]
     list_select_related = ["plugin_instance", "package"]
     list_filter = ["plugin_instance", "status"]
+    readonly_fields = [*InventoryObjectAdmin.readonly_fields, "status_name"]
+
+    @admin.display(description="status", ordering="status")
+    def status_name(self, obj: Deployment) -> str:
+        """The O2dms integer and its name, as an SMO sees it in the API ("3 INSTALLED")."""
+        return status_text(obj.status)
+
+
+def status_text(value: int) -> str:
+    try:
+        return f"{value} {NfDeploymentState(value).name}"
+    except ValueError:
+        return str(value)
 
 
 @admin.register(LifecycleOperation)

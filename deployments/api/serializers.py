@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from deployments.models import LifecycleOperation, NfDeploymentState
@@ -30,17 +31,40 @@ class NfDeploymentDescriptorSerializer(serializers.Serializer):
     extensions = ExtensionsField(required=False)
 
 
+STATUS_MEANINGS = {
+    NfDeploymentState.INITIAL: "accepted, not yet sent to the backend",
+    NfDeploymentState.NOT_INSTALLED: "the install failed and left nothing",
+    NfDeploymentState.INSTALLING: "being installed",
+    NfDeploymentState.INSTALLED: "installed and running",
+    NfDeploymentState.UPDATING: "an upgrade, scale or rollback is running",
+    NfDeploymentState.UNINSTALLING: "being uninstalled",
+    NfDeploymentState.ABNORMAL: "the backend reports a failure",
+}
+STATUS_DESCRIPTION = "O-RAN SC O2dms NfDeployment status: " + "; ".join(
+    f"{state.value} {state.name} ({STATUS_MEANINGS[state]})" for state in NfDeploymentState
+)
+
+
+@extend_schema_field(
+    {
+        "type": "integer",
+        "enum": [int(state.value) for state in NfDeploymentState],
+        "description": STATUS_DESCRIPTION,
+        "x-enum-varnames": [state.name for state in NfDeploymentState],
+        "x-enum-descriptions": [STATUS_MEANINGS[state] for state in NfDeploymentState],
+    }
+)
+class NfDeploymentStatusField(serializers.ChoiceField):
+    """The integer status, documented with each value's O2dms name (clients otherwise see a bare `3`)."""
+
+
 class NfDeploymentSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField(required=False)
     description = serializers.CharField(allow_blank=True, required=False)
     descriptorId = serializers.UUIDField(required=False)
     parentDeploymentId = serializers.UUIDField(required=False)
-    status = serializers.ChoiceField(
-        [int(v) for v in NfDeploymentState.values],
-        required=False,
-        help_text="; ".join(f"{choice.value} {choice.label}" for choice in NfDeploymentState),
-    )
+    status = NfDeploymentStatusField([int(v) for v in NfDeploymentState.values], required=False)
     extensions = ExtensionsField(required=False)
 
 

@@ -316,13 +316,13 @@ class DeploymentHistory(APIView):
         return json_response(revisions)
 
 
-def _bounded_int(params: Any, name: str, maximum: int, *, default: int | None) -> int | None:
-    """A positive integer query parameter of at most `maximum` (400 naming it otherwise)."""
+def _bounded_int(params: Any, name: str, maximum: int, *, default: int | None, minimum: int = 1) -> int | None:
+    """An integer query parameter from `minimum` to `maximum` (400 naming it otherwise)."""
     raw = params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise BadRequest(f"{name} must be an integer from 1 to {maximum}.", parameter=name)
+    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+        raise BadRequest(f"{name} must be an integer from {minimum} to {maximum}.", parameter=name)
     return int(raw)
 
 
@@ -330,24 +330,35 @@ class DeploymentLogs(APIView):
     @extend_schema(
         tags=EXT_TAG,
         parameters=[
-            OpenApiParameter("tailLines", int, description=f"Last lines to return (1..{MAX_LOG_LINES}, default 100)"),
+            OpenApiParameter(
+                "tailLines",
+                int,
+                description=f"Last lines to return per container (0..{MAX_LOG_LINES}, default 100; 0: none, the "
+                "answer is 204). Out of range or not an integer: 400 naming the parameter.",
+            ),
             OpenApiParameter("container", str, description="Container name, where the backend has several"),
             OpenApiParameter(
-                "sinceSeconds", int, description=f"Only lines written in the last N seconds (1..{MAX_SINCE_SECONDS})"
+                "sinceSeconds",
+                int,
+                description=f"Only lines written in the last N seconds (1..{MAX_SINCE_SECONDS}; otherwise 400)",
             ),
         ],
         responses={
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The deployment's logs"),
-            204: OpenApiResponse(description="No log line matches (none written in the sinceSeconds window)"),
+            204: OpenApiResponse(
+                description="No log line matches (none written in the sinceSeconds window), or tailLines=0"
+            ),
             **BACKEND_READ_ERRORS,
         },
     )
     def get(self, request: Request, deploymentManagerId: str, deploymentId: str) -> HttpResponse:
         params = request.query_params
         reject_unknown_parameters(params.keys(), ("tailLines", "container", "sinceSeconds"))
-        tail = _bounded_int(params, "tailLines", MAX_LOG_LINES, default=100)
+        tail = _bounded_int(params, "tailLines", MAX_LOG_LINES, default=100, minimum=0)
         since = _bounded_int(params, "sinceSeconds", MAX_SINCE_SECONDS, default=None)
         deployment = _deployment(deploymentManagerId, deploymentId)
+        if tail == 0:
+            return HttpResponse(status=204)  # no lines asked for: nothing to fetch from the backend
         options = LogOptions(tail_lines=tail or 100, container=params.get("container", ""), since_seconds=since)
         logs = lifecycle.logs(deployment, options)
         if not logs:

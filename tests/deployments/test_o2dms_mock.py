@@ -177,7 +177,9 @@ def test_bad_input_is_4xx_and_changes_nothing(o2: Any, manager: Any, mock_dms: A
     assert json_of(missing)["additionalAttributes"]["field"] == "revision"
     assert o2.post(f"{item}/scale", {"replicas": -1}).status_code == 400
     assert o2.put(item, {"name": "renamed"}).status_code == 400
-    assert o2.get(f"{item}/logs?tailLines=0").status_code == 400
+    assert o2.get(f"{item}/logs?tailLines=0").status_code == 204  # no lines asked for
+    assert o2.get(f"{item}/logs?tailLines=-1").status_code == 400
+    assert o2.get(f"{item}/logs?tailLines=10001").status_code == 400
     in_use = o2.delete(f"{base(manager)}/NfDeploymentDescriptor/{descriptor['id']}")
     assert in_use.status_code == 409
     assert LifecycleOperation.objects.count() == 1
