@@ -18,13 +18,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.conf import settings
-
 from deployments import specs
 from inventory.models import ChangeLogEntry, Subscription
 from inventory.notifications.filters import OBJECT_TYPE, ChangeGrammar
 from inventory.notifications.outbox import EVENT_TYPES, fan_out
 from netweave.o2.query import FilterTerm
+from netweave.o2.urls import public_base
 
 MANAGER_ID = "deploymentManagerId"
 _MANAGER_EXTENSION = "netweave.deploymentManagerId"
@@ -65,7 +64,7 @@ def parse_dms_filter(raw: str) -> list[FilterTerm]:
 
 def object_ref(object_type: str, object_id: uuid.UUID, manager_id: str) -> str:
     """The object's URI: the O-Cloud's service URI plus its O2dms path."""
-    base = str(settings.NETWEAVE_OCLOUD["serviceUri"]).rstrip("/")
+    base = public_base()
     return f"{base}/o2dms/v1/{manager_id}/O2dms_DeploymentLifecycle/{_COLLECTIONS[object_type]}/{object_id}"
 
 

@@ -115,13 +115,23 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# --- Public URL (O2 links) --------------------------------------------------------------------------------------
+# The base URL SMOs reach this netweave at (behind a proxy or an ingress: its external URL). The O-Cloud's
+# `serviceUri`, the paging Link headers, notification `objectRef`s and the SMO registration's IMS_EP are built
+# from it. Unset: API answers use the address the request was made to, and what is built outside a request
+# (notifications, registration) uses http://<NETWEAVE_BIND>, the address `make run` serves.
+# NETWEAVE_OCLOUD_SERVICE_URI is the earlier name of this setting, still read.
+NETWEAVE_BIND = env.str("NETWEAVE_BIND", default="127.0.0.1:8000")
+NETWEAVE_PUBLIC_URL = env.str("NETWEAVE_PUBLIC_URL", default=env.str("NETWEAVE_OCLOUD_SERVICE_URI", default=""))
+
 # --- O-Cloud identity (O2-REFERENCE.md §2) -------------------------------------------------------------------
 NETWEAVE_OCLOUD = {
     "oCloudId": env.str("NETWEAVE_OCLOUD_ID", default="f1b0a8c6-2f1e-4c3b-9a57-0d6c8a1e5b10"),
     "globalCloudId": env.str("NETWEAVE_GLOBAL_CLOUD_ID", default="7d6b3c5a-8e0f-4a1b-b2c3-d4e5f6a7b8c9"),
     "name": env.str("NETWEAVE_OCLOUD_NAME", default="netweave O-Cloud"),
     "description": env.str("NETWEAVE_OCLOUD_DESCRIPTION", default="O-Cloud served by netweave"),
-    "serviceUri": env.str("NETWEAVE_OCLOUD_SERVICE_URI", default="http://127.0.0.1:8000"),
+    # The base URL outside a request (see NETWEAVE_PUBLIC_URL); netweave.o2.urls picks the one to use.
+    "serviceUri": (NETWEAVE_PUBLIC_URL or f"http://{NETWEAVE_BIND}").rstrip("/"),
 }
 
 # --- O2 API behaviour -----------------------------------------------------------------------------------------

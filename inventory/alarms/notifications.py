@@ -26,6 +26,7 @@ from inventory.alarms.specs import ALARM_EVENT_RECORD
 from inventory.models import ChangeLogEntry, Subscription
 from inventory.notifications.outbox import fan_out
 from netweave.o2.query import FilterTerm, matches, parse_filter
+from netweave.o2.urls import public_url
 
 NEW, CHANGE, CLEAR, ACKNOWLEDGE = 0, 1, 2, 3
 MONITORING = "/o2ims-infrastructureMonitoring/v1"
@@ -61,9 +62,7 @@ def build_payload(entry: ChangeLogEntry, subscription: Subscription, event: int)
     if subscription.consumer_subscription_id is not None:
         payload["consumerSubscriptionId"] = subscription.consumer_subscription_id
     payload["notificationEventType"] = event
-    payload["objectRef"] = (
-        str(settings.NETWEAVE_OCLOUD["serviceUri"]).rstrip("/") + f"{MONITORING}/alarms/{entry.object_id}"
-    )
+    payload["objectRef"] = public_url(f"{MONITORING}/alarms/{entry.object_id}")
     payload.update(state)
     return payload
 

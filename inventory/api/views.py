@@ -16,6 +16,7 @@ from inventory.models import DeploymentManager, Resource, ResourcePool, Resource
 from inventory.ocloud import ensure_ocloud
 from netweave.o2.problems import O2Problem
 from netweave.o2.selectors import parse_selection
+from netweave.o2.urls import public_base
 from netweave.o2.views import (
     SELECTOR_PARAMETERS,
     O2CollectionView,
@@ -70,7 +71,10 @@ class OCloudView(APIView):
     def get(self, request: Request) -> HttpResponse:
         reject_unknown_parameters(request.query_params.keys(), SELECTOR_PARAMETERS)
         selection = parse_selection(request.query_params, specs.OCLOUD)
-        return json_response(selection.apply(specs.OCLOUD.render(ensure_ocloud())))
+        o2 = specs.OCLOUD.render(ensure_ocloud())
+        # The address this caller reached us at, unless a public URL is configured (netweave.o2.urls).
+        o2["serviceUri"] = public_base(request)
+        return json_response(selection.apply(o2))
 
 
 class OCloudSlashView(OCloudView):

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from inventory.models import ChangeLogEntry, Notification, Subscription
 from inventory.notifications.filters import SPECS, change_passes, parse_subscription_filter
 from netweave.o2.problems import BadRequest
 from netweave.o2.query import FilterTerm
+from netweave.o2.urls import public_url
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +44,11 @@ def object_path(object_type: str, state: Mapping[str, Any]) -> str | None:
 
 
 def object_ref(object_type: str, state: Mapping[str, Any]) -> str | None:
-    """The object's URI: the O-Cloud's service URI plus the O2ims path."""
+    """The object's URI: the public base URL (netweave.o2.urls) plus the O2ims path."""
     path = object_path(object_type, state)
     if path is None:
         return None
-    return str(settings.NETWEAVE_OCLOUD["serviceUri"]).rstrip("/") + path
+    return public_url(path)
 
 
 def build_payload(entry: ChangeLogEntry, subscription: Subscription) -> dict[str, Any]:

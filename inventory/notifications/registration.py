@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from inventory.models import SmoEndpoint, SmoRegistration
 from inventory.notifications import auth
+from netweave.o2.urls import public_url
 from plugins.secrets import SecretError
 
 
@@ -32,7 +33,7 @@ def registration_body() -> dict[str, str]:
     return {
         "globalCloudId": conf["globalCloudId"],
         "oCloudId": conf["oCloudId"],
-        "IMS_EP": str(conf["serviceUri"]).rstrip("/") + "/o2ims-infrastructureInventory/v1",
+        "IMS_EP": public_url("/o2ims-infrastructureInventory/v1"),
     }
 
 

@@ -20,6 +20,7 @@ from netweave.o2.query import filter_to_q, parse_filter
 from netweave.o2.rendering import dumps
 from netweave.o2.selectors import parse_selection
 from netweave.o2.spec import ObjectSpec, parse_uuid
+from netweave.o2.urls import public_url
 
 SELECTOR_PARAMETERS = frozenset({"all_fields", "fields", "exclude_fields", "exclude_default"})
 COLLECTION_PARAMETERS = SELECTOR_PARAMETERS | {"filter", "nextpage_opaque_marker"}
@@ -76,7 +77,7 @@ class O2CollectionView(APIView):
             columns=columns,
             page_size=settings.NETWEAVE_PAGE_SIZE,
             marker=params.get("nextpage_opaque_marker"),
-            request_url=request.build_absolute_uri(),
+            request_url=public_url(request.get_full_path(), request),
         )
         if not page.rows:
             self.check_empty(**kwargs)

@@ -7,10 +7,10 @@ import uuid
 from urllib.parse import quote
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from inventory.models import DeploymentManager, Resource, ResourcePool, ResourceType
-from tests.o2client import json_of
+from tests.o2client import O2Client, json_of
 
 pytestmark = pytest.mark.django_db
 V1 = "/o2ims-infrastructureInventory/v1"
@@ -189,9 +189,33 @@ def test_list_endpoints_use_constant_queries(o2, synced_mock, django_assert_max_
 
 def test_deployment_manager_unknown_profile_is_404(o2, synced_mock) -> None:
     dm = DeploymentManager.objects.first()
-    response = o2.get(f"{V1}/deploymentManagers/{dm.id}?profile=native_k8sapi")
+    response = o2.get(f"{V1}/deploymentManagers/{dm.id}?profile=sol018")
     assert response.status_code == 404
     assert json_of(response)["additionalAttributes"]["parameter"] == "profile"
+
+
+def test_mock_deployment_managers_serve_the_profile_they_advertise(
+    o2, synced_mock, make_api_token, anonymous_client
+) -> None:
+    """Every demo cluster advertises native_k8sapi in capabilities.dmsProfiles and answers it with the Kubernetes
+    plugin's keys; profile data is for callers allowed to deploy only."""
+    for dm in DeploymentManager.objects.all():
+        path = f"{V1}/deploymentManagers/{dm.id}"
+        advertised = json_of(o2.get(path))["capabilities"]["dmsProfiles"]
+        assert advertised == ["native_k8sapi"]
+        deployer = O2Client(Client(HTTP_AUTHORIZATION=f"Bearer {make_api_token('deployer')}"))
+        answer = json_of(deployer.get(f"{path}?profile=native_k8sapi"))
+        assert answer["extensions"]["profileName"] == "native_k8sapi"
+        data = answer["extensions"]["profileData"]
+        assert data["cluster_api_endpoint"] == dm.service_uri
+        assert data["cluster_ca_cert"].startswith("-----BEGIN CERTIFICATE-----")
+        assert data["admin_user"] == "system:serviceaccount:netweave-smo:o2dms"
+        assert data["admin_token"].startswith(f"mock.{dm.native_id}.")
+        # The same answer from another process sharing the state file (the CA and secret are stored there).
+        assert json_of(deployer.get(f"{path}?profile=native_k8sapi"))["extensions"]["profileData"] == data
+        reader = O2Client(Client(HTTP_AUTHORIZATION=f"Bearer {make_api_token('reader')}"))
+        assert reader.get(f"{path}?profile=native_k8sapi").status_code == 403
+        assert reader.get(path).status_code == 200
 
 
 def test_request_id_is_echoed(o2, synced_mock) -> None:

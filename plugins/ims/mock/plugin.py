@@ -5,6 +5,7 @@ Thin: validation of the caller's input here, storage in store.py, row <-> O2 obj
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from plugins.ims.mock import mapping
+from plugins.ims.mock import profile as mock_profile
 from plugins.ims.mock.config import MockConfig
 from plugins.ims.mock.demo import GenerationSpec, spec_from_mapping
 from plugins.ims.mock.store import (
@@ -24,7 +26,7 @@ from plugins.ims.mock.store import (
     MockStore,
 )
 from plugins.sdk.base import Capability, HealthStatus
-from plugins.sdk.errors import BackendUnavailable, InvalidRequest, NotFound, PluginError
+from plugins.sdk.errors import BackendUnavailable, InvalidRequest, NotFound, NotSupported, PluginError
 from plugins.sdk.ims import (
     DeploymentManager,
     IMSPlugin,
@@ -171,6 +173,23 @@ class MockIMSPlugin(IMSPlugin):
     def get_deployment_manager(self, native_id: str) -> DeploymentManager:
         row = self.store.get_row(KIND_DEPLOYMENT_MANAGER, native_id)
         return mapping.deployment_manager_from_row(row, ocloud_id=self.ocloud_id)
+
+    def deployment_manager_profile(self, native_id: str, profile: str) -> Mapping[str, Any]:
+        """The profiles a simulated cluster advertises in `capabilities.dmsProfiles` (native_k8sapi): see
+        profile.py. Any other profile raises NotSupported (the API answers 404)."""
+        manager = self.get_deployment_manager(native_id)
+        if profile not in manager.capabilities.get("dmsProfiles", ()) or profile != mock_profile.NATIVE_K8S_API:
+            raise NotSupported(f"deployment manager {native_id!r} does not offer the {profile!r} profile")
+        store = self.store
+        now = dt.datetime.fromtimestamp(self.clock(), tz=dt.UTC)
+        ca = store.meta_value(
+            "profile_ca_certificate",
+            lambda: mock_profile.new_ca_certificate(f"netweave mock O-Cloud {self.instance_name} CA", now),
+        )
+        secret = store.meta_value("profile_token_secret", mock_profile.new_token_secret)
+        return mock_profile.profile_data(
+            service_uri=manager.service_uri, ca_certificate=ca, token_secret=secret, native_id=native_id, now=now
+        )
 
     def list_resource_pools(self, filter: ListFilter | None = None) -> list[ResourcePool]:
         where = {"native_id": filter.resource_pool_id} if filter and filter.resource_pool_id else None

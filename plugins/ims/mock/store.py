@@ -169,6 +169,17 @@ class MockStore:
     def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
+    def meta_value(self, key: str, make: Callable[[], str]) -> str:
+        """The `meta` value under `key`, made by `make()` and stored the first time it is asked for (the
+        simulated clusters' CA and token secret: the same for every process sharing the state file)."""
+        with self._write() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                return str(row[0])
+            value = make()
+            self._set_meta(conn, key, value)
+            return value
+
     def meta(self) -> dict[str, str]:
         with self._read() as conn:
             return {row["key"]: row["value"] for row in conn.execute("SELECT key, value FROM meta")}
