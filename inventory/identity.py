@@ -16,6 +16,9 @@ DEPLOYMENT_MANAGER = "deploymentManager"
 RESOURCE_POOL = "resourcePool"
 RESOURCE_TYPE = "resourceType"
 RESOURCE = "resource"
+LOCATION = "location"
+O_CLOUD_SITE = "oCloudSite"
+ALARM_DICTIONARY = "alarmDictionary"  # made from a resource type's embedded dictionary: native id = the type's
 
 
 _NAMESPACE_BYTES = NETWEAVE_NAMESPACE.bytes

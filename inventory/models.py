@@ -66,6 +66,39 @@ class DeploymentManager(InventoryObject):
         return self.name
 
 
+class Location(InventoryObject):
+    """An R005 location (O2ims LocationInfo): where sites are. Its O2 identifier is `global_location_id` (a
+    string the backend gives, e.g. an RFC 5870 geo URI); the row's UUID only keys it internally."""
+
+    global_location_id = models.CharField(max_length=255, db_index=True)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    coordinate: models.JSONField[Any, Any] = models.JSONField(null=True, blank=True)  # a GeoJSON Point
+    civic_address: models.JSONField[Any, Any] = models.JSONField(default=list, blank=True)
+    address = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plugin_instance", "native_id"], name="uniq_loc_native")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OCloudSite(InventoryObject):
+    """An R005 O-Cloud site (O2ims OCloudSiteInfo): a place holding resource pools, at one location."""
+
+    global_location_id = models.CharField(max_length=255, blank=True, db_index=True)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "O-Cloud site"
+        constraints = [models.UniqueConstraint(fields=["plugin_instance", "native_id"], name="uniq_site_native")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ResourceType(InventoryObject):
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -75,6 +108,8 @@ class ResourceType(InventoryObject):
     resource_kind = models.CharField(max_length=20, default="UNDEFINED")
     resource_class = models.CharField(max_length=20, default="UNDEFINED")
     alarm_dictionary: models.JSONField[Any, Any] = models.JSONField(null=True, blank=True)
+    # R005: the id of the AlarmDictionary made from `alarm_dictionary` (NULL when the type has none).
+    alarm_dictionary_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plugin_instance", "native_id"], name="uniq_rt_native")]
@@ -83,12 +118,34 @@ class ResourceType(InventoryObject):
         return self.name
 
 
+class AlarmDictionary(InventoryObject):
+    """An R005 AlarmDictionary, served on its own: made by reconcile from each resource type's embedded
+    dictionary (native id = the type's), so it changes, and is logged and notified, with its type."""
+
+    resource_type_id = models.UUIDField(db_index=True)
+    alarm_dictionary_version = models.CharField(max_length=255, blank=True)
+    alarm_dictionary_schema_version = models.CharField(max_length=255, blank=True)
+    entity_type = models.CharField(max_length=255, blank=True)
+    vendor = models.CharField(max_length=255, blank=True)
+    management_interface_id: models.JSONField[Any, Any] = models.JSONField(default=list, blank=True)
+    pk_notification_field: models.JSONField[Any, Any] = models.JSONField(default=list, blank=True)
+    alarm_definition: models.JSONField[Any, Any] = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name_plural = "alarm dictionaries"
+        constraints = [models.UniqueConstraint(fields=["plugin_instance", "native_id"], name="uniq_ad_native")]
+
+    def __str__(self) -> str:
+        return f"{self.entity_type} ({self.vendor})"
+
+
 class ResourcePool(InventoryObject):
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     o_cloud_id = models.UUIDField()
     global_location_id = models.CharField(max_length=255, blank=True)
     location = models.CharField(max_length=255, blank=True)
+    o_cloud_site_id = models.UUIDField(null=True, blank=True, db_index=True)  # R005; the site's O2 id
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plugin_instance", "native_id"], name="uniq_rp_native")]
@@ -103,6 +160,8 @@ class Resource(InventoryObject):
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="elements")
     global_asset_id = models.CharField(max_length=255, blank=True)
     description = models.TextField(blank=True)
+    tags: models.JSONField[Any, Any] = models.JSONField(default=list, blank=True)  # R005
+    groups: models.JSONField[Any, Any] = models.JSONField(default=list, blank=True)  # R005
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plugin_instance", "native_id"], name="uniq_res_native")]

@@ -29,7 +29,15 @@ from django.utils import timezone
 
 from inventory import bulk, changelog, identity, specs
 from inventory.changelog import Change
-from inventory.models import DeploymentManager, Resource, ResourcePool, ResourceType
+from inventory.models import (
+    AlarmDictionary,
+    DeploymentManager,
+    Location,
+    OCloudSite,
+    Resource,
+    ResourcePool,
+    ResourceType,
+)
 from netweave import context
 from netweave.o2.spec import ObjectSpec
 from plugins.models import PluginInstance
@@ -134,6 +142,7 @@ def _dm_row(obj: sdk.DeploymentManager, oid: uuid.UUID, refs: _Refs) -> dict[str
 
 
 def _pool_row(obj: sdk.ResourcePool, oid: uuid.UUID, refs: _Refs) -> dict[str, Any]:
+    site = obj.site_id
     return {
         "id": oid,
         "global_location_id": obj.global_location_id,
@@ -141,8 +150,68 @@ def _pool_row(obj: sdk.ResourcePool, oid: uuid.UUID, refs: _Refs) -> dict[str, A
         "description": obj.description,
         "o_cloud_id": _ocloud_id(),
         "location": obj.location,
+        "o_cloud_site_id": (
+            refs.ref(identity.O_CLOUD_SITE, site, owner=f"resource pool {obj.native_id!r}", field_name="site")
+            if site
+            else None
+        ),
         "extensions": dict(obj.extensions),
     }
+
+
+def _location_row(obj: sdk.Location, oid: uuid.UUID, refs: _Refs) -> dict[str, Any]:
+    return {
+        "id": oid,
+        "global_location_id": obj.global_location_id,
+        "name": obj.name,
+        "description": obj.description,
+        "coordinate": dict(obj.coordinate) if obj.coordinate is not None else None,
+        "civic_address": [dict(element) for element in obj.civic_address],
+        "address": obj.address,
+        "extensions": dict(obj.extensions),
+    }
+
+
+def _site_row(obj: sdk.OCloudSite, oid: uuid.UUID, refs: _Refs) -> dict[str, Any]:
+    return {
+        "id": oid,
+        "global_location_id": obj.global_location_id,
+        "name": obj.name,
+        "description": obj.description,
+        "extensions": dict(obj.extensions),
+    }
+
+
+@dataclass(frozen=True)
+class DictionaryOf:
+    """A resource type's embedded alarm dictionary, reconciled as an R005 AlarmDictionary of its own."""
+
+    native_id: str  # the resource type's
+    dictionary: Mapping[str, Any]
+
+
+def dictionaries_of(types: Iterable[sdk.ResourceType]) -> list[DictionaryOf]:
+    return [DictionaryOf(t.native_id, t.alarm_dictionary) for t in types if t.alarm_dictionary is not None]
+
+
+# AlarmDictionary attributes (O2-REFERENCE.md §2) -> columns; anything else a backend puts in goes to extensions.
+_DICTIONARY_COLUMNS = {
+    "alarmDictionaryVersion": ("alarm_dictionary_version", ""),
+    "alarmDictionarySchemaVersion": ("alarm_dictionary_schema_version", ""),
+    "entityType": ("entity_type", ""),
+    "vendor": ("vendor", ""),
+    "managementInterfaceId": ("management_interface_id", []),
+    "pkNotificationField": ("pk_notification_field", []),
+    "alarmDefinition": ("alarm_definition", []),
+}
+
+
+def _dictionary_row(obj: DictionaryOf, oid: uuid.UUID, refs: _Refs) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": oid, "resource_type_id": refs.oid(identity.RESOURCE_TYPE, obj.native_id)}
+    for name, (column, default) in _DICTIONARY_COLUMNS.items():
+        row[column] = obj.dictionary.get(name, default)
+    row["extensions"] = {k: v for k, v in obj.dictionary.items() if k not in _DICTIONARY_COLUMNS}
+    return row
 
 
 def _type_row(obj: sdk.ResourceType, oid: uuid.UUID, refs: _Refs) -> dict[str, Any]:
@@ -154,6 +223,9 @@ def _type_row(obj: sdk.ResourceType, oid: uuid.UUID, refs: _Refs) -> dict[str, A
         "model": obj.model,
         "version": obj.version,
         "alarm_dictionary": dict(obj.alarm_dictionary) if obj.alarm_dictionary is not None else None,
+        "alarm_dictionary_id": (
+            refs.oid(identity.ALARM_DICTIONARY, obj.native_id) if obj.alarm_dictionary is not None else None
+        ),
         "resource_kind": str(obj.resource_kind),
         "resource_class": str(obj.resource_class),
         "extensions": dict(obj.extensions),
@@ -171,13 +243,18 @@ def _resource_row(obj: sdk.Resource, oid: uuid.UUID, refs: _Refs) -> dict[str, A
             refs.ref(identity.RESOURCE, obj.parent_id, owner=owner, field_name="parent") if obj.parent_id else None
         ),
         "description": obj.description,
+        "tags": list(obj.tags),
+        "groups": list(obj.groups),
         "extensions": dict(obj.extensions),
     }
 
 
 # Upsert order: referenced kinds first. Deletion runs in the reverse order.
 KINDS: tuple[Kind, ...] = (
+    Kind(identity.LOCATION, Location, specs.LOCATION, _location_row),
+    Kind(identity.O_CLOUD_SITE, OCloudSite, specs.O_CLOUD_SITE, _site_row),
     Kind(identity.RESOURCE_TYPE, ResourceType, specs.RESOURCE_TYPE, _type_row),
+    Kind(identity.ALARM_DICTIONARY, AlarmDictionary, specs.ALARM_DICTIONARY, _dictionary_row),
     Kind(identity.RESOURCE_POOL, ResourcePool, specs.RESOURCE_POOL, _pool_row),
     Kind(identity.DEPLOYMENT_MANAGER, DeploymentManager, specs.DEPLOYMENT_MANAGER, _dm_row),
     Kind(identity.RESOURCE, Resource, specs.RESOURCE, _resource_row),
@@ -186,8 +263,12 @@ KIND_BY_NAME = {k.name: k for k in KINDS}
 
 
 def _inventory_lists(inventory: sdk.Inventory) -> dict[str, Sequence[Any] | None]:
+    types = inventory.resource_types
     return {
-        identity.RESOURCE_TYPE: inventory.resource_types,
+        identity.LOCATION: inventory.locations,
+        identity.O_CLOUD_SITE: inventory.sites,
+        identity.RESOURCE_TYPE: types,
+        identity.ALARM_DICTIONARY: dictionaries_of(types) if types is not None else None,
         identity.RESOURCE_POOL: inventory.resource_pools,
         identity.DEPLOYMENT_MANAGER: inventory.deployment_managers,
         identity.RESOURCE: inventory.resources,
@@ -198,9 +279,10 @@ def _fetch_states(kind: Kind, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[
     """The stored O2 representation of the given rows, for the change log's prior state."""
     states: dict[uuid.UUID, dict[str, Any]] = {}
     id_list = list(ids)
+    columns = list(dict.fromkeys(["id", *kind.spec.columns]))  # a location's O2 identifier is not its row id
     for start in range(0, len(id_list), BATCH_SIZE):
         chunk = id_list[start : start + BATCH_SIZE]
-        for row in kind.model.objects.filter(id__in=chunk).values(*kind.spec.columns):  # type: ignore[attr-defined]
+        for row in kind.model.objects.filter(id__in=chunk).values(*columns):  # type: ignore[attr-defined]
             states[row["id"]] = kind.spec.render(row)
     return states
 
@@ -345,7 +427,7 @@ def _reconcile(
     result = SyncResult()
     deletes = deletes or {}
     refs = _Refs(instance.pk)
-    for name in (identity.RESOURCE_TYPE, identity.RESOURCE_POOL):
+    for name in (identity.O_CLOUD_SITE, identity.RESOURCE_TYPE, identity.RESOURCE_POOL):
         refs.known[name] = _known_ids(instance, KIND_BY_NAME[name], lists.get(name), complete, refs)
     if lists.get(identity.RESOURCE) is not None:
         refs.known[identity.RESOURCE] = _known_ids(
@@ -383,14 +465,25 @@ def apply_changes(
     upserts: Mapping[str, Sequence[Any]] | None = None,
     deletes: Mapping[str, Iterable[str]] | None = None,
 ) -> SyncResult:
-    """Reconcile only the given objects (by kind name): used after API writes and for watch events."""
-    return _reconcile(instance, dict(upserts or {}), complete=False, deletes=deletes)
+    """Reconcile only the given objects (by kind name): used after API writes and for watch events.
+
+    A resource type's alarm dictionary follows it: upserted with it, deleted when it goes or loses it."""
+    lists: dict[str, Sequence[Any]] = dict(upserts or {})
+    removed: dict[str, list[str]] = {kind: list(ids) for kind, ids in (deletes or {}).items()}
+    types = lists.get(identity.RESOURCE_TYPE)
+    gone = list(removed.get(identity.RESOURCE_TYPE, ()))
+    if types:
+        lists[identity.ALARM_DICTIONARY] = dictionaries_of(types)
+        gone += [t.native_id for t in types if t.alarm_dictionary is None]
+    if gone:
+        removed[identity.ALARM_DICTIONARY] = [*removed.get(identity.ALARM_DICTIONARY, ()), *gone]
+    return _reconcile(instance, lists, complete=False, deletes=removed)
 
 
 def retire_instance(instance: PluginInstance) -> SyncResult:
     """Remove everything an instance owns, logging each deletion, so the instance row can be deleted."""
     with context.bind(plugin_instance_id=instance.pk):
-        return reconcile(instance, sdk.Inventory([], [], [], []))
+        return reconcile(instance, sdk.Inventory([], [], [], [], locations=[], sites=[]))
 
 
 class SyncFailed(Exception):

@@ -177,6 +177,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "netweave.o2.schema.add_problem_responses",
         "netweave.security.schema.add_security_responses",
+        "inventory.api.serializers.add_release_markers",
     ],
 }
 

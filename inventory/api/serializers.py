@@ -7,8 +7,11 @@ any other attribute out.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
+from inventory import specs
 from netweave.o2 import schema
 from netweave.o2.strict import StrictSerializer
 
@@ -51,6 +54,7 @@ class ResourceTypeSerializer(serializers.Serializer):
     model = serializers.CharField(allow_blank=True, required=False)
     version = serializers.CharField(allow_blank=True, required=False)
     alarmDictionary = serializers.JSONField(required=False)
+    alarmDictionaryId = serializers.UUIDField(required=False, help_text="R005: the id of the type's AlarmDictionary")
     resourceKind = serializers.ChoiceField(KINDS, required=False)
     resourceClass = serializers.ChoiceField(CLASSES, required=False)
     extensions = ExtensionsField(required=False)
@@ -63,6 +67,7 @@ class ResourcePoolSerializer(serializers.Serializer):
     description = serializers.CharField(allow_blank=True, required=False)
     oCloudId = serializers.UUIDField(required=False)
     location = serializers.CharField(allow_blank=True, required=False)
+    oCloudSiteId = serializers.UUIDField(required=False, help_text="R005: the O-Cloud site the pool is at")
     extensions = ExtensionsField(required=False)
 
 
@@ -76,6 +81,8 @@ class ResourceSerializer(serializers.Serializer):
     elements = serializers.ListField(
         child=serializers.JSONField(), help_text="Child resources (single-object GET only)", required=False
     )
+    tags = serializers.ListField(child=serializers.CharField(), required=False, help_text="R005")
+    groups = serializers.ListField(child=serializers.CharField(), required=False, help_text="R005")
     extensions = ExtensionsField(required=False)
 
 
@@ -91,7 +98,79 @@ class DeploymentManagerSerializer(serializers.Serializer):
     extensions = ExtensionsField(required=False)
 
 
+class LocationSerializer(serializers.Serializer):
+    globalLocationId = serializers.CharField(help_text="The location's identifier (the path parameter)")
+    name = serializers.CharField(required=False)
+    description = serializers.CharField(allow_blank=True, required=False)
+    coordinate = serializers.JSONField(required=False, help_text="GeoJSON Point: [longitude, latitude]")
+    civicAddress = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="RFC 4776 civic address elements (caType, caValue)"
+    )
+    address = serializers.CharField(allow_blank=True, required=False)
+    oCloudSiteIds = serializers.ListField(
+        child=serializers.UUIDField(), required=False, help_text="The O-Cloud sites at this location"
+    )
+    extensions = ExtensionsField(required=False)
+
+
+class OCloudSiteSerializer(serializers.Serializer):
+    oCloudSiteId = serializers.UUIDField()
+    globalLocationId = serializers.CharField(allow_blank=True, required=False)
+    name = serializers.CharField(required=False)
+    description = serializers.CharField(allow_blank=True, required=False)
+    resourcePools = serializers.ListField(
+        child=serializers.UUIDField(), required=False, help_text="The resource pools at this site"
+    )
+    extensions = ExtensionsField(required=False)
+
+
+class AlarmDictionarySerializer(serializers.Serializer):
+    alarmDictionaryId = serializers.UUIDField()
+    resourceTypeId = serializers.UUIDField(required=False, help_text="The resource type the dictionary belongs to")
+    alarmDictionaryVersion = serializers.CharField(allow_blank=True, required=False)
+    alarmDictionarySchemaVersion = serializers.CharField(allow_blank=True, required=False)
+    entityType = serializers.CharField(allow_blank=True, required=False)
+    vendor = serializers.CharField(allow_blank=True, required=False)
+    managementInterfaceId = serializers.ListField(child=serializers.CharField(), required=False)
+    pkNotificationField = serializers.ListField(child=serializers.CharField(), required=False)
+    alarmDefinition = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="alarmDefinitionId, alarmName, alarmLastChange, alarmChangeType, alarmDescription, "
+        "proposedRepairActions, clearingType, alarmAdditionalFields",
+    )
+    extensions = ExtensionsField(required=False)
+
+
 ProblemDetailsSerializer = schema.ProblemDetailsSerializer
+
+# The spec release each O2ims inventory object follows, and the attributes a later release added to it
+# (published as `x-o2-release` by add_release_markers).
+RELEASES: dict[str, tuple[str, dict[str, str]]] = {
+    "OCloud": (specs.R003, {}),
+    "ResourceType": (specs.R003, {"alarmDictionaryId": specs.R005}),
+    "ResourcePool": (specs.R003, {"oCloudSiteId": specs.R005}),
+    "Resource": (specs.R003, {"tags": specs.R005, "groups": specs.R005}),
+    "DeploymentManager": (specs.R003, {}),
+    "Location": (specs.R005, {}),
+    "OCloudSite": (specs.R005, {}),
+    "AlarmDictionary": (specs.R005, {}),
+}
+
+
+def add_release_markers(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: `x-o2-release` on each inventory object and on the attributes a later
+    release added, so an SMO written against R003 sees what it may ignore."""
+    components = result.get("components", {}).get("schemas", {})
+    for name, (release, added) in RELEASES.items():
+        component = components.get(name)
+        if component is None:
+            continue
+        component["x-o2-release"] = release
+        properties = component.get("properties", {})
+        for attribute in component.get("properties", {}):
+            properties[attribute]["x-o2-release"] = added.get(attribute, release)
+    return result
 
 
 # --- netweave IMS write extension -------------------------------------------------------------------------

@@ -17,6 +17,14 @@ urlpatterns = [
     path(f"{P}/v1/resourcePools/<str:resourcePoolId>/resources/<str:resourceId>", views.ResourceDetail.as_view()),
     path(f"{P}/v1/deploymentManagers", views.DeploymentManagerList.as_view()),
     path(f"{P}/v1/deploymentManagers/<str:deploymentManagerId>", views.DeploymentManagerDetail.as_view()),
+    # R005 additions, in the same v1 API (O2-REFERENCE.md §1).
+    path(f"{P}/v1/resourceTypes/<str:resourceTypeId>/alarmDictionary", views.ResourceTypeAlarmDictionary.as_view()),
+    path(f"{P}/v1/alarmDictionaries", views.AlarmDictionaryList.as_view()),
+    path(f"{P}/v1/alarmDictionaries/<str:alarmDictionaryId>", views.AlarmDictionaryDetail.as_view()),
+    path(f"{P}/v1/locations", views.LocationList.as_view()),
+    path(f"{P}/v1/locations/<str:globalLocationId>", views.LocationDetail.as_view()),
+    path(f"{P}/v1/oCloudSites", views.OCloudSiteList.as_view()),
+    path(f"{P}/v1/oCloudSites/<str:oCloudSiteId>", views.OCloudSiteDetail.as_view()),
     path(f"{P}/v1/subscriptions", subscription_views.SubscriptionList.as_view()),
     path(f"{P}/v1/subscriptions/<str:subscriptionId>", subscription_views.SubscriptionDetail.as_view()),
     # netweave's IMS write extension (seed IMS plugin interface), under its own prefix.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -12,7 +13,15 @@ from rest_framework.views import APIView
 
 from inventory import specs
 from inventory.api import serializers as docs
-from inventory.models import DeploymentManager, Resource, ResourcePool, ResourceType
+from inventory.models import (
+    AlarmDictionary,
+    DeploymentManager,
+    Location,
+    OCloudSite,
+    Resource,
+    ResourcePool,
+    ResourceType,
+)
 from inventory.ocloud import ensure_ocloud
 from netweave.o2.problems import O2Problem
 from netweave.o2.selectors import parse_selection
@@ -249,3 +258,141 @@ class DeploymentManagerDetail(O2ItemView):
         selection = parse_selection(request.query_params, self.spec)
         row = self.get_row(**kwargs)
         return json_response(self.decorate(selection.apply(self.spec.render(row)), row, request))
+
+
+# --- R005 additions (O2-REFERENCE.md §1): locations, O-Cloud sites, alarm dictionaries ---------------------------
+
+
+def _sites_by_location(location_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The O-Cloud site ids at each of the given globalLocationIds (one query)."""
+    found: dict[str, list[str]] = {}
+    rows = OCloudSite.objects.filter(global_location_id__in=list(location_ids)).order_by("id")
+    for location_id, site_id in rows.values_list("global_location_id", "id"):
+        found.setdefault(location_id, []).append(str(site_id))
+    return found
+
+
+def _pools_by_site(site_ids: Iterable[Any]) -> dict[str, list[str]]:
+    """The resource pool ids at each of the given O-Cloud sites (one query)."""
+    found: dict[str, list[str]] = {}
+    rows = ResourcePool.objects.filter(o_cloud_site_id__in=list(site_ids)).order_by("id")
+    for site_id, pool_id in rows.values_list("o_cloud_site_id", "id"):
+        found.setdefault(str(site_id), []).append(str(pool_id))
+    return found
+
+
+class LocationList(O2CollectionView):
+    spec = specs.LOCATION
+
+    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
+        return Location.objects.all()
+
+    def decorate_page(self, body: list[dict[str, Any]], wanted: frozenset[str]) -> None:
+        if "oCloudSiteIds" in wanted:
+            sites = _sites_by_location(o2["globalLocationId"] for o2 in body)
+            for o2 in body:
+                o2["oCloudSiteIds"] = sites.get(o2["globalLocationId"], [])
+
+    @extend_schema(tags=TAG, responses=docs.LocationSerializer(many=True), parameters=COLLECTION_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+class LocationDetail(O2ItemView):
+    spec = specs.LOCATION
+    what = "location"
+
+    def get_row(self, **kwargs: Any) -> dict[str, Any]:
+        ident = kwargs["globalLocationId"]
+        # The same place reported by two plugin instances: the first by id is served (docs/decisions/0007).
+        qs = Location.objects.filter(global_location_id=ident).order_by("id")
+        return first_row(qs, self.spec, self.what, ident)
+
+    def decorate(self, o2: dict[str, Any], row: dict[str, Any], request: Request) -> dict[str, Any]:
+        o2["oCloudSiteIds"] = _sites_by_location([row["global_location_id"]]).get(row["global_location_id"], [])
+        return o2
+
+    @extend_schema(tags=TAG, responses=docs.LocationSerializer, parameters=ITEM_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+class OCloudSiteList(O2CollectionView):
+    spec = specs.O_CLOUD_SITE
+
+    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
+        return OCloudSite.objects.all()
+
+    def decorate_page(self, body: list[dict[str, Any]], wanted: frozenset[str]) -> None:
+        if "resourcePools" in wanted:
+            pools = _pools_by_site(o2["oCloudSiteId"] for o2 in body)
+            for o2 in body:
+                o2["resourcePools"] = pools.get(o2["oCloudSiteId"], [])
+
+    @extend_schema(tags=TAG, responses=docs.OCloudSiteSerializer(many=True), parameters=COLLECTION_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+class OCloudSiteDetail(O2ItemView):
+    spec = specs.O_CLOUD_SITE
+    what = "O-Cloud site"
+
+    def get_row(self, **kwargs: Any) -> dict[str, Any]:
+        ident = kwargs["oCloudSiteId"]
+        qs = OCloudSite.objects.filter(id=path_uuid(ident, self.what))
+        return first_row(qs, self.spec, self.what, ident)
+
+    def decorate(self, o2: dict[str, Any], row: dict[str, Any], request: Request) -> dict[str, Any]:
+        o2["resourcePools"] = _pools_by_site([row["id"]]).get(str(row["id"]), [])
+        return o2
+
+    @extend_schema(tags=TAG, responses=docs.OCloudSiteSerializer, parameters=ITEM_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+class AlarmDictionaryList(O2CollectionView):
+    spec = specs.ALARM_DICTIONARY
+
+    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
+        return AlarmDictionary.objects.all()
+
+    @extend_schema(tags=TAG, responses=docs.AlarmDictionarySerializer(many=True), parameters=COLLECTION_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+class AlarmDictionaryDetail(O2ItemView):
+    spec = specs.ALARM_DICTIONARY
+    what = "alarm dictionary"
+
+    def get_row(self, **kwargs: Any) -> dict[str, Any]:
+        ident = kwargs["alarmDictionaryId"]
+        qs = AlarmDictionary.objects.filter(id=path_uuid(ident, self.what))
+        return first_row(qs, self.spec, self.what, ident)
+
+    @extend_schema(tags=TAG, responses=docs.AlarmDictionarySerializer, parameters=ITEM_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)
+
+
+class ResourceTypeAlarmDictionary(O2ItemView):
+    """The alarm dictionary of one resource type; 404 when the type is unknown or has none."""
+
+    spec = specs.ALARM_DICTIONARY
+    what = "alarm dictionary"
+
+    def get_row(self, **kwargs: Any) -> dict[str, Any]:
+        ident = kwargs["resourceTypeId"]
+        type_id = path_uuid(ident, "resource type")
+        row = AlarmDictionary.objects.filter(resource_type_id=type_id).values(*self.spec.columns).first()
+        if row is None:
+            if not ResourceType.objects.filter(id=type_id).exists():
+                raise O2Problem(404, f"No resource type with id '{ident}'.")
+            raise O2Problem(404, f"Resource type '{ident}' has no alarm dictionary.")
+        return dict(row)
+
+    @extend_schema(tags=TAG, responses=docs.AlarmDictionarySerializer, parameters=ITEM_QUERY)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return super().get(request, **kwargs)

@@ -11,9 +11,10 @@ the object's own spec (netweave.o2.query.matches); a term naming an attribute th
 have evaluates as over an absent attribute (`eq` false, `neq` true), which is what lets one filter mix object
 types, e.g. `(eq,objectType,ResourcePoolInfo);(eq,location,lab)`.
 
-One `ChangeGrammar` per kind of subscription: O2ims inventory subscriptions hear about the five inventory object
-types; O2dms subscriptions (deployments.notifications) about descriptors, deployments and operations, with
-`deploymentManagerId` as a second virtual attribute.
+One `ChangeGrammar` per kind of subscription: O2ims inventory subscriptions hear about the five R003 inventory
+object types and the three R005 ones (LocationInfo, OCloudSiteInfo, AlarmDictionaryInfo); O2dms subscriptions
+(deployments.notifications) about descriptors, deployments and operations, with `deploymentManagerId` as a
+second virtual attribute.
 """
 
 from __future__ import annotations
@@ -112,7 +113,17 @@ class ChangeGrammar:
 INVENTORY_GRAMMAR = ChangeGrammar(
     {
         spec.object_type: spec
-        for spec in (specs.OCLOUD, specs.RESOURCE_TYPE, specs.RESOURCE_POOL, specs.DEPLOYMENT_MANAGER, specs.RESOURCE)
+        for spec in (
+            specs.OCLOUD,
+            specs.RESOURCE_TYPE,
+            specs.RESOURCE_POOL,
+            specs.DEPLOYMENT_MANAGER,
+            specs.RESOURCE,
+            # R005 additions
+            specs.LOCATION,
+            specs.O_CLOUD_SITE,
+            specs.ALARM_DICTIONARY,
+        )
     }
 )
 SPECS = INVENTORY_GRAMMAR.specs

@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,6 +41,12 @@ def object_path(object_type: str, state: Mapping[str, Any]) -> str | None:
         return f"{INVENTORY}/deploymentManagers/{state['deploymentManagerId']}"
     if object_type == "ResourceInfo":
         return f"{INVENTORY}/resourcePools/{state['resourcePoolId']}/resources/{state['resourceId']}"
+    if object_type == "LocationInfo":
+        return f"{INVENTORY}/locations/{quote(state['globalLocationId'], safe=':,@')}"
+    if object_type == "OCloudSiteInfo":
+        return f"{INVENTORY}/oCloudSites/{state['oCloudSiteId']}"
+    if object_type == "AlarmDictionaryInfo":
+        return f"{INVENTORY}/alarmDictionaries/{state['alarmDictionaryId']}"
     return None
 
 

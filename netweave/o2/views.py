@@ -61,6 +61,10 @@ class O2CollectionView(APIView):
     def check_empty(self, **kwargs: Any) -> None:
         """Called only when a page is empty: raise O2Problem(404) if the parent in the path does not exist."""
 
+    def decorate_page(self, body: list[dict[str, Any]], wanted: frozenset[str]) -> None:
+        """Add attributes that have no column (a site's `resourcePools`) to a page's objects, in one query for the
+        whole page, when the selection `wanted` names them."""
+
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         params = request.query_params
         reject_unknown_parameters(params.keys(), COLLECTION_PARAMETERS)
@@ -82,6 +86,8 @@ class O2CollectionView(APIView):
         if not page.rows:
             self.check_empty(**kwargs)
         body = [encode(row) for row in page.rows]
+        if body:
+            self.decorate_page(body, frozenset(selection.wanted_fields))
         if selection.project or selection.remove:
             body = [selection.apply(o2) for o2 in body]
         headers = {"Link": link_header(page.next_url)} if page.next_url else None

@@ -43,6 +43,37 @@ class DeploymentManager:
 
 
 @dataclass(frozen=True)
+class Location:
+    """An R005 location: where sites are. `global_location_id` is both its O2 identifier and its native id
+    (what the backend calls the place: an RFC 5870 geo URI, a region name...). `coordinate` is a GeoJSON Point
+    ({"type": "Point", "coordinates": [longitude, latitude]}); `civic_address` RFC 4776 elements
+    ({"caType": 3, "caValue": "Paris"})."""
+
+    global_location_id: str
+    name: str
+    description: str = ""
+    coordinate: Mapping[str, Any] | None = None
+    civic_address: tuple[Mapping[str, Any], ...] = ()
+    address: str = ""
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def native_id(self) -> str:
+        return self.global_location_id
+
+
+@dataclass(frozen=True)
+class OCloudSite:
+    """An R005 O-Cloud site: a place holding resource pools (a pool names its site by `site_id`)."""
+
+    native_id: str
+    name: str
+    description: str = ""
+    global_location_id: str = ""
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ResourcePool:
     native_id: str
     name: str
@@ -50,6 +81,7 @@ class ResourcePool:
     global_location_id: str = ""
     location: str = ""
     extensions: Mapping[str, Any] = field(default_factory=dict)
+    site_id: str | None = None  # R005: the native id of the pool's OCloudSite, when the plugin lists sites
 
 
 @dataclass(frozen=True)
@@ -75,6 +107,8 @@ class Resource:
     global_asset_id: str = ""
     parent_id: str | None = None
     extensions: Mapping[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()  # R005
+    groups: tuple[str, ...] = ()  # R005
 
 
 @dataclass(frozen=True)
@@ -99,9 +133,9 @@ class Subscription:
 class InventoryEvent:
     """One object change observed natively (a watch event). `obj` is None on deletion."""
 
-    kind: str  # "deploymentManager", "resourcePool", "resourceType", "resource"
+    kind: str  # "deploymentManager", "resourcePool", "resourceType", "resource", "location", "oCloudSite"
     native_id: str
-    obj: DeploymentManager | ResourcePool | ResourceType | Resource | None
+    obj: DeploymentManager | ResourcePool | ResourceType | Resource | Location | OCloudSite | None
 
 
 @dataclass(frozen=True)
@@ -113,6 +147,9 @@ class Inventory:
     resource_pools: Sequence[ResourcePool] | None
     resource_types: Sequence[ResourceType] | None
     resources: Sequence[Resource] | None
+    # R005, optional so that plugins and callers written before them keep working (None: not provided).
+    locations: Sequence[Location] | None = None
+    sites: Sequence[OCloudSite] | None = None
 
 
 class IMSPlugin(Plugin):
@@ -169,6 +206,16 @@ class IMSPlugin(Plugin):
     def get_resource_type(self, native_id: str) -> ResourceType:
         raise NotSupported(f"{self.name} does not discover resource types")
 
+    # -- R005 locations and O-Cloud sites (docs/decisions/0007-r005-locations-and-sites.md)
+    def list_locations(self) -> list[Location]:
+        """Where the backend's sites are. A plugin whose backend knows no places keeps this default: it does not
+        provide locations, and pools keep only their R003 `globalLocationId`/`location`."""
+        raise NotSupported(f"{self.name} does not list locations")
+
+    def list_sites(self) -> list[OCloudSite]:
+        """The backend's sites; pools name theirs by `ResourcePool.site_id`."""
+        raise NotSupported(f"{self.name} does not list O-Cloud sites")
+
     # -- native subscriptions and events
     def supports_native_subscriptions(self) -> bool:
         return Capability.REALTIME_EVENTS in self.capabilities()
@@ -207,4 +254,6 @@ class IMSPlugin(Plugin):
             resource_pools=attempt(self.list_resource_pools),
             resource_types=attempt(self.list_resource_types),
             resources=attempt(self.list_resources),
+            locations=attempt(self.list_locations),
+            sites=attempt(self.list_sites),
         )

@@ -48,6 +48,8 @@ from plugins.sdk.ims import (
     IMSPlugin,
     Inventory,
     InventoryEvent,
+    Location,
+    OCloudSite,
     Resource,
     ResourceClass,
     ResourceKind,
@@ -64,7 +66,7 @@ IMS_CAPABILITIES = frozenset(
     }
 )
 MAX_NATIVE_ID_LENGTH = 255  # inventory.models.InventoryObject.native_id
-KINDS = ("deployment_managers", "resource_pools", "resource_types", "resources")
+KINDS = ("deployment_managers", "resource_pools", "resource_types", "resources", "locations", "sites")
 ALARM_DICTIONARY_FIELDS = (
     "alarmDictionaryVersion",
     "alarmDictionarySchemaVersion",
@@ -85,7 +87,7 @@ ALARM_DEFINITION_FIELDS = (
     "alarmAdditionalFields",
 )
 
-Listed = DeploymentManager | ResourcePool | ResourceType | Resource
+Listed = DeploymentManager | ResourcePool | ResourceType | Resource | Location | OCloudSite
 
 
 # ---------------------------------------------------------------------------------------------- checks
@@ -176,6 +178,22 @@ def check_o2_fields(obj: Listed) -> list[str]:
         _check_str(errors, where, "name", obj.name, required=True)
         for name in ("description", "global_location_id", "location"):
             _check_str(errors, where, name, getattr(obj, name))
+        if obj.site_id is not None:
+            _check_native_id(errors, where, "site_id", obj.site_id)
+    elif isinstance(obj, Location):
+        _check_str(errors, where, "name", obj.name, required=True)
+        for name in ("description", "address"):
+            _check_str(errors, where, name, getattr(obj, name))
+        if obj.coordinate is not None:
+            _check_object(errors, where, "coordinate", obj.coordinate)
+        if not isinstance(obj.civic_address, tuple | list) or not all(
+            isinstance(x, Mapping) for x in obj.civic_address
+        ):
+            errors.append(f"{where}: civic_address is not a sequence of objects")
+    elif isinstance(obj, OCloudSite):
+        _check_str(errors, where, "name", obj.name, required=True)
+        for name in ("description", "global_location_id"):
+            _check_str(errors, where, name, getattr(obj, name))
     elif isinstance(obj, ResourceType):
         _check_str(errors, where, "name", obj.name, required=True)
         for name in ("description", "vendor", "model", "version"):
@@ -196,6 +214,10 @@ def check_o2_fields(obj: Listed) -> list[str]:
         _check_str(errors, where, "global_asset_id", obj.global_asset_id)
         if obj.parent_id is not None:
             _check_native_id(errors, where, "parent_id", obj.parent_id)
+        for name in ("tags", "groups"):
+            value = getattr(obj, name)
+            if not isinstance(value, tuple | list) or not all(isinstance(x, str) for x in value):
+                errors.append(f"{where}: {name} is not a sequence of strings")
     else:
         errors.append(f"{where}: not an SDK inventory object")
     return errors
@@ -207,6 +229,17 @@ def check_references(inventory: Inventory) -> list[str]:
     pools = {p.native_id for p in inventory.resource_pools or ()}
     types = {t.native_id for t in inventory.resource_types} if inventory.resource_types is not None else None
     parents = {r.native_id: r.parent_id for r in inventory.resources or ()}
+    sites = {s.native_id for s in inventory.sites} if inventory.sites is not None else set()
+    for p in inventory.resource_pools or ():
+        if p.site_id is not None and p.site_id not in sites:
+            errors.append(f"resource pool {p.native_id!r}: site_id {p.site_id!r} is not a listed site")
+    if inventory.locations is not None:
+        locations = {loc.global_location_id for loc in inventory.locations}
+        for s in inventory.sites or ():
+            if s.global_location_id and s.global_location_id not in locations:
+                errors.append(
+                    f"site {s.native_id!r}: global_location_id {s.global_location_id!r} is not a listed location"
+                )
     for r in inventory.resources or ():
         if r.resource_pool_id not in pools:
             errors.append(f"resource {r.native_id!r}: resource_pool_id {r.resource_pool_id!r} is not a listed pool")
@@ -344,6 +377,8 @@ class IMSPluginContract:
             "resource_pools": ResourcePool,
             "resource_types": ResourceType,
             "resources": Resource,
+            "locations": Location,
+            "sites": OCloudSite,
         }
         for kind, cls in expected.items():
             for obj in getattr(inventory, kind) or ():
@@ -502,7 +537,14 @@ class IMSPluginContract:
         assert seen, f"no event for {sorted(touched)} within {self.watch_timeout}s"
         for event in seen:
             assert isinstance(event, InventoryEvent)
-            assert event.kind in ("deploymentManager", "resourcePool", "resourceType", "resource")
+            assert event.kind in (
+                "deploymentManager",
+                "resourcePool",
+                "resourceType",
+                "resource",
+                "location",
+                "oCloudSite",
+            )
             if event.obj is not None:
                 assert event.obj.native_id == event.native_id
                 assert not check_o2_fields(event.obj)
@@ -522,6 +564,8 @@ class IMSPluginContract:
             "resource_pools": (inventory_models.ResourcePool, identity.RESOURCE_POOL),
             "resource_types": (inventory_models.ResourceType, identity.RESOURCE_TYPE),
             "resources": (inventory_models.Resource, identity.RESOURCE),
+            "locations": (inventory_models.Location, identity.LOCATION),
+            "sites": (inventory_models.OCloudSite, identity.O_CLOUD_SITE),
         }
 
         def o2_ids() -> dict[str, dict[str, Any]]:

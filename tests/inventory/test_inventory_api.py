@@ -242,6 +242,7 @@ def test_openapi_document_and_swagger_ui_are_published(client) -> None:
         "description",
         "oCloudId",
         "location",
+        "oCloudSiteId",  # R005, additive
         "extensions",
     }
     assert client.get("/api/docs/").status_code == 200

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from inventory import identity
-from inventory.models import ChangeLogEntry, DeploymentManager, Resource, ResourcePool, ResourceType
+from inventory.models import (
+    AlarmDictionary,
+    ChangeLogEntry,
+    DeploymentManager,
+    Location,
+    OCloudSite,
+    Resource,
+    ResourcePool,
+    ResourceType,
+)
 from inventory.sync import ReconcileError, apply_changes, reconcile, retire_instance, sync_instance
 from plugins.registry import get_plugin
 from plugins.sdk import ims as sdk
@@ -15,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def _ids() -> set[str]:
     ids: set[str] = set()
-    for model in (Resource, ResourcePool, ResourceType, DeploymentManager):
+    for model in (Resource, ResourcePool, ResourceType, DeploymentManager, Location, OCloudSite, AlarmDictionary):
         ids.update(str(i) for i in model.objects.values_list("id", flat=True))
     return ids
 
@@ -25,6 +34,7 @@ def test_first_sync_creates_everything_with_one_log_row_each(make_mock_instance)
     result = sync_instance(instance)
     total = Resource.objects.count() + ResourcePool.objects.count()
     total += ResourceType.objects.count() + DeploymentManager.objects.count()
+    total += Location.objects.count() + OCloudSite.objects.count() + AlarmDictionary.objects.count()
     assert Resource.objects.count() >= 40
     assert result.counts["resource"].created == Resource.objects.count()
     creates = ChangeLogEntry.objects.filter(action="create", source="sync")

@@ -10,9 +10,11 @@ from typing import Any, Protocol
 
 import orjson
 
-from plugins.ims.mock.demo import dumps
+from plugins.ims.mock.demo import CITIES, RESOURCE_TYPES, Site, dumps
 from plugins.sdk.ims import (
     DeploymentManager,
+    Location,
+    OCloudSite,
     Resource,
     ResourceClass,
     ResourceKind,
@@ -45,15 +47,55 @@ def deployment_manager_from_row(row: Row, *, ocloud_id: str = "") -> DeploymentM
     )
 
 
-def resource_pool_from_row(row: Row) -> ResourcePool:
+def resource_pool_from_row(row: Row, sites: frozenset[str] = frozenset()) -> ResourcePool:
+    """A pool names its site (R005 `oCloudSiteId`) by its `mock.site` extension when that is one of `sites`."""
+    extensions = _json(row["extensions"], {})
+    site = extensions.get("mock.site")
     return ResourcePool(
         native_id=row["native_id"],
         name=row["name"],
         description=row["description"],
         global_location_id=row["global_location_id"],
         location=row["location"],
-        extensions=_json(row["extensions"], {}),
+        extensions=extensions,
+        site_id=site if site in sites else None,
     )
+
+
+# RFC 4776 civic address types: country is given as caType "country" by R005 implementations; A1 is the
+# national subdivision (region) and A3 the city.
+_CITY_BY_NAME = {city: (region, country, lat, lon) for city, region, country, lat, lon in CITIES}
+
+
+def location_of(site: Site) -> Location:
+    """The place of a simulated site: its city (sites in the same city share the location)."""
+    region, country, lat, lon = _CITY_BY_NAME[site.city]
+    return Location(
+        global_location_id=site.global_location_id,
+        name=site.city,
+        description=f"{site.city}, {region}, {country}",
+        coordinate={"type": "Point", "coordinates": [lon, lat]},
+        civic_address=(
+            {"caType": "country", "caValue": country},
+            {"caType": 1, "caValue": region},
+            {"caType": 3, "caValue": site.city},
+        ),
+        address=site.location,
+        extensions={"mock.country": country},
+    )
+
+
+def site_of(site: Site) -> OCloudSite:
+    return OCloudSite(
+        native_id=site.native_id,
+        name=f"{site.city} {site.tier} site {site.native_id}",
+        description=f"{site.tier.capitalize()} site {site.native_id} in {site.city}",
+        global_location_id=site.global_location_id,
+        extensions={"mock.tier": site.tier},
+    )
+
+
+_CLASS_BY_TYPE = {t["native_id"]: str(t["resource_class"]).lower() for t in RESOURCE_TYPES}
 
 
 def resource_type_from_row(row: Row) -> ResourceType:
@@ -72,6 +114,11 @@ def resource_type_from_row(row: Row) -> ResourceType:
 
 
 def resource_from_row(row: Row) -> Resource:
+    """R005 `tags`: the resource's site and how it came to be (seed, api, churn); `groups`: its site's group of
+    the resource's class ("edge-1/compute")."""
+    extensions = _json(row["extensions"], {})
+    site = extensions.get("mock.site")
+    klass = _CLASS_BY_TYPE.get(row["resource_type_id"])
     return Resource(
         native_id=row["native_id"],
         resource_type_id=row["resource_type_id"],
@@ -79,7 +126,9 @@ def resource_from_row(row: Row) -> Resource:
         description=row["description"],
         global_asset_id=row["global_asset_id"],
         parent_id=row["parent_id"],
-        extensions=_json(row["extensions"], {}),
+        extensions=extensions,
+        tags=tuple(tag for tag in (f"site:{site}" if site else "", f"origin:{row['origin']}") if tag),
+        groups=(f"{site}/{klass}",) if site and klass else (),
     )
 
 

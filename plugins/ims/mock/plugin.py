@@ -16,7 +16,7 @@ from typing import Any
 from plugins.ims.mock import mapping
 from plugins.ims.mock import profile as mock_profile
 from plugins.ims.mock.config import MockConfig
-from plugins.ims.mock.demo import GenerationSpec, spec_from_mapping
+from plugins.ims.mock.demo import GenerationSpec, Site, sites_for, spec_from_mapping
 from plugins.ims.mock.store import (
     KIND_DEPLOYMENT_MANAGER,
     KIND_RESOURCE,
@@ -32,6 +32,8 @@ from plugins.sdk.ims import (
     IMSPlugin,
     InventoryEvent,
     ListFilter,
+    Location,
+    OCloudSite,
     Resource,
     ResourcePool,
     ResourceType,
@@ -191,12 +193,32 @@ class MockIMSPlugin(IMSPlugin):
             service_uri=manager.service_uri, ca_certificate=ca, token_secret=secret, native_id=native_id, now=now
         )
 
+    def _sites(self) -> list[Site]:
+        """The simulated sites, from the generation spec the state file was made with (it wins over the config)."""
+        stored = json.loads(self.store.meta().get("spec", "{}"))
+        return sites_for(spec_from_mapping(stored))
+
+    def _site_ids(self) -> frozenset[str]:
+        return frozenset(site.native_id for site in self._sites())
+
+    def list_locations(self) -> list[Location]:
+        """One location per city the sites are in (two sites in one city share it)."""
+        by_id: dict[str, Location] = {}
+        for site in self._sites():
+            by_id.setdefault(site.global_location_id, mapping.location_of(site))
+        return list(by_id.values())
+
+    def list_sites(self) -> list[OCloudSite]:
+        return [mapping.site_of(site) for site in self._sites()]
+
     def list_resource_pools(self, filter: ListFilter | None = None) -> list[ResourcePool]:
         where = {"native_id": filter.resource_pool_id} if filter and filter.resource_pool_id else None
-        return [mapping.resource_pool_from_row(r) for r in self.store.list_rows(KIND_RESOURCE_POOL, where=where)]
+        sites = self._site_ids()
+        rows = self.store.list_rows(KIND_RESOURCE_POOL, where=where)
+        return [mapping.resource_pool_from_row(r, sites) for r in rows]
 
     def get_resource_pool(self, native_id: str) -> ResourcePool:
-        return mapping.resource_pool_from_row(self.store.get_row(KIND_RESOURCE_POOL, native_id))
+        return mapping.resource_pool_from_row(self.store.get_row(KIND_RESOURCE_POOL, native_id), self._site_ids())
 
     def list_resource_types(self, filter: ListFilter | None = None) -> list[ResourceType]:
         where = {"native_id": filter.resource_type_id} if filter and filter.resource_type_id else None
@@ -231,7 +253,7 @@ class MockIMSPlugin(IMSPlugin):
 
     def create_resource_pool(self, pool: ResourcePool) -> ResourcePool:
         row = self._pool_row(pool)
-        return mapping.resource_pool_from_row(self.store.create_pool(row))
+        return mapping.resource_pool_from_row(self.store.create_pool(row), self._site_ids())
 
     def update_resource_pool(self, native_id: str, pool: ResourcePool) -> ResourcePool:
         """Replace the pool's name, description, location, global location id and extensions."""
@@ -241,7 +263,7 @@ class MockIMSPlugin(IMSPlugin):
                 f"native_id {pool.native_id!r} does not match the pool being updated ({native_id!r})",
                 field="native_id",
             )
-        return mapping.resource_pool_from_row(self.store.update_pool(native_id, row))
+        return mapping.resource_pool_from_row(self.store.update_pool(native_id, row), self._site_ids())
 
     def delete_resource_pool(self, native_id: str) -> None:
         self.store.delete_pool(native_id)

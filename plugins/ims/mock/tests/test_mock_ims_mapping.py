@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from plugins.ims.mock import demo, mapping
@@ -94,7 +96,8 @@ def test_resource_round_trip_and_parent() -> None:
     )
     row = mapping.resource_to_row(child, origin="api")
     assert row["origin"] == "api"
-    assert mapping.resource_from_row(row) == child
+    # R005 tags are derived from the row: how the resource came to be (and its site, when it has one).
+    assert mapping.resource_from_row(row) == dataclasses.replace(child, tags=("origin:api",))
     orphan = Resource(native_id="r", resource_type_id="t", resource_pool_id="p", parent_id="")
     assert mapping.resource_to_row(orphan)["parent_id"] is None
     assert mapping.resource_from_row(mapping.resource_to_row(orphan)).parent_id is None
