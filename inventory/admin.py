@@ -25,9 +25,12 @@ from django.utils.safestring import SafeString
 
 from inventory import specs
 from inventory.models import (
+    AlarmDictionary,
     ChangeLogEntry,
     DeploymentManager,
+    Location,
     OCloud,
+    OCloudSite,
     Resource,
     ResourcePool,
     ResourceType,
@@ -43,6 +46,9 @@ MODEL_BY_OBJECT_TYPE: dict[str, type[Model]] = {
     specs.RESOURCE_TYPE.object_type: ResourceType,
     specs.RESOURCE_POOL.object_type: ResourcePool,
     specs.RESOURCE.object_type: Resource,
+    specs.LOCATION.object_type: Location,
+    specs.O_CLOUD_SITE.object_type: OCloudSite,
+    specs.ALARM_DICTIONARY.object_type: AlarmDictionary,
 }
 
 
@@ -164,6 +170,31 @@ class ResourceTypeAdmin(InventoryObjectAdmin):
     @admin.display(description="Resources")
     def resources_link(self, obj: ResourceType) -> SafeString:
         return _link(f"{_admin_url(Resource, 'changelist')}?resource_type__exact={obj.pk}", "Resources of this type")
+
+
+@admin.register(Location)
+class LocationAdmin(InventoryObjectAdmin):
+    list_display = ["name", "global_location_id", "address", "plugin_instance", "change_history"]
+    list_select_related = ["plugin_instance"]
+    search_fields = ["name", "native_id", "address"]
+
+
+@admin.register(OCloudSite)
+class OCloudSiteAdmin(InventoryObjectAdmin):
+    list_display = ["name", "global_location_id", "plugin_instance", "pools_link", "change_history"]
+    list_select_related = ["plugin_instance"]
+    readonly_fields = ["pools_link", *InventoryObjectAdmin.readonly_fields]
+
+    @admin.display(description="Resource pools")
+    def pools_link(self, obj: OCloudSite) -> SafeString:
+        return _link(f"{_admin_url(ResourcePool, 'changelist')}?o_cloud_site_id={obj.pk}", "Pools at this site")
+
+
+@admin.register(AlarmDictionary)
+class AlarmDictionaryAdmin(InventoryObjectAdmin):
+    list_display = ["entity_type", "vendor", "alarm_dictionary_version", "plugin_instance", "change_history"]
+    list_select_related = ["plugin_instance"]
+    search_fields = ["entity_type", "vendor", "native_id"]
 
 
 @admin.register(ResourcePool)

@@ -327,7 +327,7 @@ class OCloudSiteList(O2CollectionView):
         if "resourcePools" in wanted:
             pools = _pools_by_site(o2["oCloudSiteId"] for o2 in body)
             for o2 in body:
-                o2["resourcePools"] = pools.get(o2["oCloudSiteId"], [])
+                o2["resourcePools"] = pools.get(str(o2["oCloudSiteId"]), [])  # a page may carry UUID objects
 
     @extend_schema(tags=TAG, responses=docs.OCloudSiteSerializer(many=True), parameters=COLLECTION_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
