@@ -26,6 +26,7 @@ _COMMON = {
     "400": "Bad request: a query parameter or body field is invalid (named in the detail)",
     "404": "Not found",
     "405": "Method not allowed",
+    "406": "Not acceptable: the Accept header names no media type this operation can answer with",
     "500": "Server fault",
 }
 _WRITE = {
