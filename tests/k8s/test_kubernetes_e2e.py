@@ -147,3 +147,21 @@ def test_api_server_outage_health_bad_reads_served_then_recovery(
         kube_cluster.start()
     assert registry.check_health(k8s).healthy
     assert sync_instance(k8s).changed == 0
+
+
+def test_topology_labels_become_locations_and_sites(o2: O2Client, kube: KubeObjects, k8s: Any) -> None:
+    """R005: a node's topology.kubernetes.io/region is a location and its .../zone a site; a label pool whose nodes
+    are all in one zone is at that site (served through HTTP, validated against the OpenAPI)."""
+    region, zone, pool = unique("region"), unique("zone"), unique("ran")
+    labels = {"topology.kubernetes.io/region": region, "topology.kubernetes.io/zone": zone, "netweave.io/pool": pool}
+    for _ in range(2):
+        kube.create_node(unique("node"), labels=labels)
+    sync_instance(k8s)
+
+    (location,) = json_of(o2.get(f"{INV}/locations?filter=(eq,globalLocationId,{region})"))
+    (site,) = json_of(o2.get(f"{INV}/oCloudSites?filter=(eq,name,{zone})"))
+    assert site["globalLocationId"] == region
+    assert location["oCloudSiteIds"] == [site["oCloudSiteId"]]
+    (o2_pool,) = json_of(o2.get(f"{INV}/resourcePools?filter=(eq,name,{pool})"))
+    assert o2_pool["oCloudSiteId"] == site["oCloudSiteId"]
+    assert site["resourcePools"] == [o2_pool["resourcePoolId"]]

@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 WATCH_TIMEOUT_SECONDS = 60
 MAX_RECONNECT_BACKOFF = 5.0
 INVENTORY_KINDS = (
+    ("location", "locations"),
+    ("oCloudSite", "sites"),
     ("deploymentManager", "deployment_managers"),
     ("resourcePool", "resource_pools"),
     ("resourceType", "resource_types"),

@@ -12,7 +12,7 @@ does not change when the Machine, provisioning, gets its Node.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -22,6 +22,8 @@ from kubernetes.utils.quantity import parse_quantity
 from plugins.sdk.ims import (
     DeploymentManager,
     Inventory,
+    Location,
+    OCloudSite,
     Resource,
     ResourceClass,
     ResourceKind,
@@ -44,6 +46,7 @@ LABEL_MACHINE_INSTANCE_TYPE = "machine.openshift.io/instance-type"
 NODE_INSTANCE_TYPE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type")
 ANNOTATION_DEFAULT_STORAGE_CLASS = "storageclass.kubernetes.io/is-default-class"
 LABEL_REGION = "topology.kubernetes.io/region"
+LABEL_ZONE = "topology.kubernetes.io/zone"
 
 
 @dataclass(frozen=True)
@@ -404,6 +407,45 @@ def deployment_manager(
     )
 
 
+# ---------------------------------------------------------------------------------------------- R005 places
+
+
+def topology(nodes: Iterable[Mapping[str, Any]], options: Options) -> tuple[list[Location], list[OCloudSite]]:
+    """Locations from the nodes' `topology.kubernetes.io/region` labels, sites from their `.../zone` labels
+    (a zone's location is the region its nodes name). Nodes without the labels place nothing."""
+    regions: set[str] = set()
+    zone_regions: dict[str, set[str]] = {}
+    for node in nodes:
+        labels = labels_of(node)
+        region, zone = labels.get(LABEL_REGION, ""), labels.get(LABEL_ZONE, "")
+        if region:
+            regions.add(region)
+        if zone:
+            zone_regions.setdefault(zone, set()).update({region} if region else set())
+    k = options.key
+    locations = [
+        Location(
+            global_location_id=region,
+            name=region,
+            description=f"Kubernetes region {region} ({LABEL_REGION})",
+            extensions={k("label"): LABEL_REGION},
+        )
+        for region in sorted(regions)
+    ]
+    sites = [
+        OCloudSite(
+            native_id=zone,
+            name=zone,
+            description=f"Kubernetes zone {zone} ({LABEL_ZONE})",
+            # A zone is in one region; a zone whose nodes disagree names none rather than pick one.
+            global_location_id=next(iter(found)) if len(found) == 1 else "",
+            extensions={k("label"): LABEL_ZONE},
+        )
+        for zone, found in sorted(zone_regions.items())
+    ]
+    return locations, sites
+
+
 # ---------------------------------------------------------------------------------------------- the whole inventory
 
 ExtraTypes = Callable[[Snapshot, Options], list[ResourceType]]
@@ -426,6 +468,12 @@ def derive(
     resources: list[Resource] = []
     managed_nodes: set[str] = set()
 
+    pool_zones: dict[str, set[str]] = {}
+
+    def zone_of(node: Mapping[str, Any] | None, pool_id: str) -> None:
+        zone = labels_of(node).get(LABEL_ZONE, "") if node is not None else ""
+        pool_zones.setdefault(pool_id, set()).add(zone)
+
     def place(node: Mapping[str, Any] | None) -> str:
         nonlocal unassigned
         value = labels_of(node).get(options.pool_label) if node is not None and options.label_pools else None
@@ -442,6 +490,7 @@ def derive(
             managed_nodes.add(node_name or "")
         ms = machine_set_of(machine, machine_sets)
         pool_id = machine_set_pool_id(ms) if ms else place(node)
+        zone_of(node, pool_id)
         resources.append(
             cached(
                 ("machine", name_of(machine)),
@@ -452,6 +501,7 @@ def derive(
     for node_name, node in nodes.items():
         if node_name not in managed_nodes:
             pool_id = place(node)
+            zone_of(node, pool_id)
             resources.append(
                 cached(("node", node_name), (node, pool_id), partial(resource_from, node, None, pool_id, options))
             )
@@ -470,11 +520,20 @@ def derive(
     for extra in extra_types(snapshot, options) if extra_types else []:
         types[extra.native_id] = extra
 
+    locations, sites = topology(nodes.values(), options)
+    site_ids = {site.native_id for site in sites}
+    for pool_id, zones in pool_zones.items():
+        # A pool is at a site when all its nodes are in that one zone.
+        (zone,) = zones if len(zones) == 1 else ("",)
+        if zone in site_ids and pool_id in pools:
+            pools[pool_id] = replace(pools[pool_id], site_id=zone)
     cluster = deployment_manager(nodes.values(), options, memo)
     if memo is not None:
         memo.prune()
     return Inventory(
         deployment_managers=[cluster],
+        locations=locations,
+        sites=sites,
         resource_pools=sorted(pools.values(), key=lambda p: p.native_id),
         resource_types=sorted(types.values(), key=lambda t: t.native_id),
         resources=sorted(resources, key=lambda r: r.native_id),

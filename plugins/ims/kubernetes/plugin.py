@@ -47,6 +47,8 @@ from plugins.sdk.ims import (
     Inventory,
     InventoryEvent,
     ListFilter,
+    Location,
+    OCloudSite,
     Resource,
     ResourcePool,
     ResourceType,
@@ -213,6 +215,14 @@ class KubernetesIMSPlugin(IMSPlugin):
 
     def list_deployment_managers(self, filter: ListFilter | None = None) -> list[DeploymentManager]:
         return list(self.collect_inventory().deployment_managers or ())
+
+    def list_locations(self) -> list[Location]:
+        """The regions of the nodes' topology.kubernetes.io/region labels."""
+        return list(self.collect_inventory().locations or ())
+
+    def list_sites(self) -> list[OCloudSite]:
+        """The zones of the nodes' topology.kubernetes.io/zone labels."""
+        return list(self.collect_inventory().sites or ())
 
     def list_resource_pools(self, filter: ListFilter | None = None) -> list[ResourcePool]:
         pools = list(self.collect_inventory().resource_pools or ())

@@ -162,3 +162,35 @@ def test_differences_come_in_an_order_reconcile_accepts_one_by_one() -> None:
     steps = [(e.kind, e.native_id, e.obj is None) for e in differences(alone, moved)]
     assert steps.index(("resourcePool", "nodepool/gpu", False)) < steps.index(("resource", "node/a", False))
     assert steps.index(("resource", "node/a", False)) < steps.index(("resourcePool", "unassigned", True))
+
+
+def test_regions_and_zones_become_locations_and_sites() -> None:
+    """R005: topology.kubernetes.io/region labels are locations, .../zone labels sites; a pool whose nodes are all
+    in one zone is at that site."""
+    top = {mapping.LABEL_REGION: "eu-west-3"}
+    snapshot = {
+        "nodes": {
+            "a": node("a", labels={**top, mapping.LABEL_ZONE: "eu-west-3a", OPTIONS.pool_label: "ran"}),
+            "b": node("b", labels={**top, mapping.LABEL_ZONE: "eu-west-3a", OPTIONS.pool_label: "ran"}),
+            "c": node("c", labels={**top, mapping.LABEL_ZONE: "eu-west-3b", OPTIONS.pool_label: "core"}),
+            "d": node("d", labels={**top, mapping.LABEL_ZONE: "eu-west-3a", OPTIONS.pool_label: "core"}),
+            "e": node("e"),
+        }
+    }
+    inventory = mapping.derive(snapshot, OPTIONS)
+    (location,) = inventory.locations or ()
+    assert location.global_location_id == "eu-west-3"
+    assert [(s.native_id, s.global_location_id) for s in inventory.sites or ()] == [
+        ("eu-west-3a", "eu-west-3"),
+        ("eu-west-3b", "eu-west-3"),
+    ]
+    sites = {p.name: p.site_id for p in inventory.resource_pools or ()}
+    assert sites == {"ran": "eu-west-3a", "core": None, mapping.UNASSIGNED_POOL: None}
+    assert mapping.derive({"nodes": {"e": node("e")}}, OPTIONS).sites == []
+
+
+def test_watch_differences_carry_sites_before_pools() -> None:
+    labels = {mapping.LABEL_REGION: "r1", mapping.LABEL_ZONE: "z1", OPTIONS.pool_label: "p"}
+    after = flatten(mapping.derive({"nodes": {"a": node("a", labels=labels)}}, OPTIONS))
+    kinds = [event.kind for event in differences({}, after)]
+    assert kinds.index("location") < kinds.index("oCloudSite") < kinds.index("resourcePool")
