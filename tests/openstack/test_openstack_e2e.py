@@ -84,6 +84,15 @@ def test_objects_made_in_openstack_appear_after_a_sync_with_stable_ids(
     assert [m["name"] for m in managers] == ["OpenStack RegionOne"]
     assert "az-paris" in managers[0]["supportedLocations"]
 
+    # R005: the region is the location, its availability zones the sites; the aggregate's pool is at its zone.
+    (location,) = o2_list(o2, f"{V1}/locations")
+    assert location["globalLocationId"] == "RegionOne"
+    sites = {s["name"]: s for s in o2_list(o2, f"{V1}/oCloudSites")}
+    assert sites["az-paris"]["globalLocationId"] == "RegionOne"
+    assert sites["az-paris"]["oCloudSiteId"] in location["oCloudSiteIds"]
+    assert pool["oCloudSiteId"] == sites["az-paris"]["oCloudSiteId"]
+    assert sites["az-paris"]["resourcePools"] == [str(pool_id)]
+
     ids_before = {r["resourceId"] for r in o2_list(o2, f"{V1}/resourcePools/{pool_id}/resources")}
     again = sync_instance(instance)
     assert again.changed == 0

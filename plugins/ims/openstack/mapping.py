@@ -11,7 +11,16 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from plugins.sdk.ims import DeploymentManager, Resource, ResourceClass, ResourceKind, ResourcePool, ResourceType
+from plugins.sdk.ims import (
+    DeploymentManager,
+    Location,
+    OCloudSite,
+    Resource,
+    ResourceClass,
+    ResourceKind,
+    ResourcePool,
+    ResourceType,
+)
 
 # The pool of compute hosts that belong to no aggregate (and of servers not placed on any host yet).
 UNASSIGNED_POOL = "unassigned"
@@ -49,6 +58,8 @@ def resource_pool_from_aggregate(aggregate: Mapping[str, Any]) -> ResourcePool:
         description=_text(metadata.get(META_DESCRIPTION)),
         global_location_id=_text(metadata.get(META_GLOBAL_LOCATION)),
         location=zone,
+        # R005: an aggregate exposed as an availability zone is at that zone's site (list_sites lists it).
+        site_id=zone or None,
         extensions={
             "openstack.aggregateId": aggregate.get("id"),
             "openstack.availabilityZone": zone,
@@ -56,6 +67,27 @@ def resource_pool_from_aggregate(aggregate: Mapping[str, Any]) -> ResourcePool:
             "openstack.hostCount": len(hosts),
             "openstack.metadata": user_metadata(metadata),
         },
+    )
+
+
+def location_of_region(region: str, compute_endpoint: str = "") -> Location:
+    """R005: the region is where its availability zones (the sites) are."""
+    return Location(
+        global_location_id=region,
+        name=region,
+        description=f"OpenStack region {region}",
+        extensions={"openstack.region": region, "openstack.computeEndpoint": compute_endpoint},
+    )
+
+
+def site_of_zone(zone: str, region: str) -> OCloudSite:
+    """R005: an availability zone is a site of its region."""
+    return OCloudSite(
+        native_id=zone,
+        name=zone,
+        description=f"Availability zone {zone} of OpenStack region {region}",
+        global_location_id=region,
+        extensions={"openstack.availabilityZone": zone, "openstack.region": region},
     )
 
 

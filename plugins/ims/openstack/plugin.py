@@ -27,6 +27,8 @@ from plugins.sdk.ims import (
     DeploymentManager,
     IMSPlugin,
     ListFilter,
+    Location,
+    OCloudSite,
     Resource,
     ResourcePool,
     ResourceType,
@@ -218,6 +220,19 @@ class OpenStackIMSPlugin(IMSPlugin):
                 ocloud_id=self.ocloud_id,
             )
         ]
+
+    def list_locations(self) -> list[Location]:
+        """R005: the region this instance serves is its one location."""
+        with translated("describing the region"):
+            endpoint = self.conn.compute.get_endpoint()
+        return [mapping.location_of_region(self.region, endpoint or "")]
+
+    def list_sites(self) -> list[OCloudSite]:
+        """R005: the region's availability zones (Nova's, and those its aggregates expose), except `internal`."""
+        with translated("listing availability zones"):
+            zones = {z.name for z in self.conn.compute.availability_zones() if z.name != "internal"}
+        zones |= {str(a.get("availability_zone")) for a in self._aggregates() if a.get("availability_zone")}
+        return [mapping.site_of_zone(zone, self.region) for zone in sorted(zones)]
 
     def get_deployment_manager(self, native_id: str) -> DeploymentManager:
         if native_id != self.region:
