@@ -115,3 +115,37 @@ def test_the_base_outside_a_request(settings: Any) -> None:
     assert public_base() == settings.NETWEAVE_OCLOUD["serviceUri"]
     with override_settings(NETWEAVE_PUBLIC_URL="https://smo-facing.example/"):
         assert public_base() == "https://smo-facing.example"
+
+
+# O2-REFERENCE.md §2 field tables (v1), minus the default-excluded `extensions` (and `alarmDictionary`).
+DEFAULT_VIEWS = {
+    "deploymentManagers": {
+        "deploymentManagerId",
+        "name",
+        "description",
+        "oCloudId",
+        "serviceUri",
+        "supportedLocations",
+        "capabilities",
+        "capacity",
+    },
+    "resourcePools": {"resourcePoolId", "globalLocationId", "name", "description", "oCloudId", "location"},
+    "resourceTypes": {
+        "resourceTypeId",
+        "name",
+        "description",
+        "vendor",
+        "model",
+        "version",
+        "resourceKind",
+        "resourceClass",
+    },
+}
+R005_ADDED = {"resourcePools": {"oCloudSiteId"}, "resourceTypes": {"alarmDictionaryId"}, "deploymentManagers": set()}
+
+
+@pytest.mark.parametrize("collection", sorted(DEFAULT_VIEWS))
+def test_default_views_follow_the_field_tables(o2: O2Client, synced_mock: Any, collection: str) -> None:
+    """A deployment manager's capabilities and capacity are ordinary attributes, in the default view."""
+    for item in json_of(o2.get(f"{V1}/{collection}")):
+        assert DEFAULT_VIEWS[collection] <= set(item) <= DEFAULT_VIEWS[collection] | R005_ADDED[collection]
