@@ -87,6 +87,14 @@ class Admin:
     def vm(self, name: str) -> Any:
         return next(v for v in self.all(vim.VirtualMachine) if v.name == name)
 
+    def create_vm(self, name: str, *, cpus: int = 1, memory_mib: int = 64) -> Any:
+        """A powered-off VM in the first cluster's root pool, made directly in vCenter."""
+        datacenter = self.all(vim.Datacenter)[0]
+        cluster = self.all(vim.ClusterComputeResource)[0]
+        files = vim.vm.FileInfo(vmPathName=f"[{cluster.datastore[0].name}]")
+        spec = vim.vm.ConfigSpec(name=name, numCPUs=cpus, memoryMB=memory_mib, guestId="otherGuest64", files=files)
+        return self.wait(datacenter.vmFolder.CreateVM_Task(config=spec, pool=cluster.resourcePool))
+
     def wait(self, task: Any) -> Any:
         from plugins.ims.vsphere.client import wait_for_task
 

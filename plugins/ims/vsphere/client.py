@@ -119,9 +119,9 @@ def translate(exc: BaseException, doing: str, *, field: str | None = None) -> Pl
     message = (getattr(exc, "msg", "") or type_name(exc)).strip()
     if isinstance(exc, vim.fault.InvalidLogin | vim.fault.NoPermission | vim.fault.NotAuthenticated):
         return AuthenticationFailed(f"authentication failed: vCenter refused the configured user ({doing})")
-    if isinstance(exc, ssl.SSLCertVerificationError) or (isinstance(exc, ssl.SSLError) and "verify" in str(exc)):
+    if isinstance(exc, ssl.SSLCertVerificationError):
         return _tls_failure(exc, doing)
-    if isinstance(exc, ssl.SSLError):
+    if isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
         return BackendUnavailable(f"the TLS handshake with vCenter failed while {doing}")
     if isinstance(exc, OSError | http.client.HTTPException | socket.timeout):
         return BackendUnavailable(f"vCenter is unreachable while {doing} ({type(exc).__name__})")
