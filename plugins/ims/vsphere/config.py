@@ -3,29 +3,17 @@ credential, and TLS verification with an optional CA bundle (`insecureSkipVerify
 
 from __future__ import annotations
 
-import ssl
 from typing import Any
 
 from rest_framework import serializers
 
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import ca_bundle_problem, reject_unknown_keys
 
 SECRET_FIELDS = frozenset({"password"})
 INSECURE_WARNING = (
     "insecureSkipVerify is on: vCenter's TLS certificate is not verified, so anyone on the path can read the "
     "password and the session. For a lab only; give the lab's CA as caBundle instead."
 )
-
-
-def ca_bundle_problem(path: str) -> str | None:
-    """Why `path` is not a usable PEM CA bundle, or None when it is."""
-    try:
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
-    except ssl.SSLError:
-        return f"{path} holds no PEM certificate."
-    except OSError as exc:
-        return f"Cannot read {path}: {exc.strerror or type(exc).__name__}."
-    return None
 
 
 class VSphereConfig(serializers.Serializer):
