@@ -99,7 +99,16 @@ def delete_pool(pool_id: uuid.UUID) -> None:
     pool = _pool_row(pool_id)
     plugin = _ims_plugin(pool.plugin_instance)
     plugin.delete_resource_pool(pool.native_id)
-    apply_changes(pool.plugin_instance, deletes={identity.RESOURCE_POOL: [pool.native_id]})
+    # A backend may keep a deleted pool's resources and move them (DTIAS releases a resource group's servers to
+    # the unallocated pool): reconcile where they are now, in the same change as the pool's deletion.
+    held = set(Resource.objects.filter(resource_pool_id=pool.id).values_list("native_id", flat=True))
+    moved = [r for r in plugin.list_resources() if r.native_id in held] if held else []
+    gone = sorted(held - {r.native_id for r in moved})
+    apply_changes(
+        pool.plugin_instance,
+        upserts={identity.RESOURCE: moved},
+        deletes={identity.RESOURCE_POOL: [pool.native_id], identity.RESOURCE: gone},
+    )
 
 
 def create_resource(pool_id: uuid.UUID, data: Mapping[str, Any]) -> dict[str, Any]:
