@@ -138,7 +138,11 @@ def create_resource(pool_id: uuid.UUID, data: Mapping[str, Any]) -> dict[str, An
             extensions=data["extensions"],
         )
     )
-    apply_changes(instance, upserts={identity.RESOURCE: [created]})
+    upserts: dict[str, list[Any]] = {identity.RESOURCE: [created]}
+    if not ResourceType.objects.filter(plugin_instance=instance, native_id=created.resource_type_id).exists():
+        # The new resource has a type the last sync did not see (a VM cloned from a template has its own shape).
+        upserts[identity.RESOURCE_TYPE] = [plugin.get_resource_type(created.resource_type_id)]
+    apply_changes(instance, upserts=upserts)
     oid = identity.object_uuid(instance.pk, identity.RESOURCE, created.native_id)
     return _rendered(Resource, specs.RESOURCE, oid)
 

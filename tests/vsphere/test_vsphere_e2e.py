@@ -251,3 +251,31 @@ def test_routing_simulator_sends_vmware_labels_to_vsphere(
     assert vmware.context["outcome"]["instance"] == instance
     other = admin_client.get(url, {"category": "ims", "match_type": "*", "labels": "infrastructure.type=openstack"})
     assert other.context["outcome"]["instance"].plugin_type == "mock"
+
+
+def test_vm_cloned_from_a_template_type(o2: O2Client, vc: Admin, vcsim: Vcsim, make_vsphere_instance: Any) -> None:
+    template = vc.create_vm("ubuntu-template", cpus=2, memory_mib=128)
+    template.MarkAsTemplate()
+    try:
+        instance = make_vsphere_instance(vcsim)
+        sync_instance(instance)
+        rtype = ResourceType.objects.get(plugin_instance=instance, native_id=f"vm-template:{template._moId}")
+        assert rtype.name == "ubuntu-template"
+        assert rtype.extensions["vsphere.vcpus"] == 2
+        cluster = ResourcePool.objects.get(plugin_instance=instance, name="DC0_C0")
+        response = o2.post(
+            f"{EXT}/{cluster.id}/resources",
+            {
+                "resourceTypeId": str(rtype.id),
+                "description": "from the template",
+                "extensions": {"vsphere.name": "vm-7"},
+            },
+        )
+        assert response.status_code == 201, response.content
+        clone = vc.vm("vm-7")
+        assert (clone.config.hardware.numCPU, clone.config.hardware.memoryMB) == (2, 128)
+        assert clone.config.annotation == "from the template"
+        resource = json_of(response)
+        assert o2.delete(f"{EXT}/{cluster.id}/resources/{resource['resourceId']}").status_code == 204
+    finally:
+        vc.wait(template.Destroy_Task())

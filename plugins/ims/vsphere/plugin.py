@@ -441,7 +441,6 @@ class VSphereIMSPlugin(IMSPlugin):
                 location=vim.vm.RelocateSpec(pool=rp, datastore=datastore, host=host),
                 powerOn=False,
                 template=False,
-                config=vim.vm.ConfigSpec(annotation=description) if description else None,
             )
             task = self.connection.call(
                 doing, lambda content: template.CloneVM_Task(folder=folder, name=name, spec=spec)
@@ -452,6 +451,9 @@ class VSphereIMSPlugin(IMSPlugin):
                 field="resource_type_id",
             )
         vm = client.wait_for_task(task, doing, self._settings["taskTimeoutSeconds"])
+        if shape is None and description:  # a clone keeps the template's annotation: set the caller's
+            spec = vim.vm.ConfigSpec(annotation=description)
+            self._task(lambda: vm.ReconfigVM_Task(spec=spec), f"describing VM {name!r}")
         if power_on:
             self._task(vm.PowerOnVM_Task, f"powering on VM {name!r}")
         return self.get_resource(vm._moId)
