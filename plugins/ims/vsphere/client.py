@@ -161,6 +161,7 @@ class Connection:
         self.ssl_context = ssl_context
         self.timeout = timeout
         self._si: Any = None
+        self._content: Any = None
         self._lock = threading.Lock()
         self.logins = 0
 
@@ -183,14 +184,21 @@ class Connection:
         with self._lock:
             if self._si is None:
                 self._si = self._login()
+                self._content = None
             return self._si
 
     def content(self) -> Any:
-        return self.si.RetrieveContent()
+        """The session's ServiceContent, read once per login (each read is a round trip to vCenter)."""
+        si = self.si
+        with self._lock:
+            if self._content is None:
+                self._content = si.RetrieveContent()
+            return self._content
 
     def forget_session(self) -> None:
         with self._lock:
             self._si = None
+            self._content = None
 
     def call(self, doing: str, action: Callable[[Any], T], *, field: str | None = None) -> T:
         """`action(content)` on the session; once more on a new session if vCenter no longer knows this one."""
@@ -215,7 +223,7 @@ class Connection:
 
     def close(self) -> None:
         with self._lock:
-            si, self._si = self._si, None
+            si, self._si, self._content = self._si, None, None
         if si is not None:
             with contextlib.suppress(Exception):
                 Disconnect(si)

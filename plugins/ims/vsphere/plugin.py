@@ -452,8 +452,8 @@ class VSphereIMSPlugin(IMSPlugin):
             )
         vm = client.wait_for_task(task, doing, self._settings["taskTimeoutSeconds"])
         if shape is None and description:  # a clone keeps the template's annotation: set the caller's
-            spec = vim.vm.ConfigSpec(annotation=description)
-            self._task(lambda: vm.ReconfigVM_Task(spec=spec), f"describing VM {name!r}")
+            annotation = vim.vm.ConfigSpec(annotation=description)
+            self._task(lambda: vm.ReconfigVM_Task(spec=annotation), f"describing VM {name!r}")
         if power_on:
             self._task(vm.PowerOnVM_Task, f"powering on VM {name!r}")
         return self.get_resource(vm._moId)
