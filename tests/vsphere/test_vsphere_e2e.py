@@ -228,7 +228,7 @@ def test_bad_writes_are_problem_details_naming_the_field(
     response = o2.post(f"{EXT}/{cluster.id}/resources", {"resourceTypeId": str(host_type.id)})
     assert response.status_code == 400
     assert json_of(response)["additionalAttributes"]["field"] == "resource_type_id"
-    host = Resource.objects.filter(plugin_instance=instance, native_id__startswith="host-").first()
+    host = Resource.objects.filter(resource_pool=cluster, native_id__startswith="host-").first()
     assert host is not None
     assert o2.delete(f"{EXT}/{cluster.id}/resources/{host.id}").status_code == 400
     assert o2.delete(f"{EXT}/{cluster.id}").status_code == 400  # clusters are not deleted through netweave
