@@ -279,3 +279,20 @@ def test_vm_cloned_from_a_template_type(o2: O2Client, vc: Admin, vcsim: Vcsim, m
         assert o2.delete(f"{EXT}/{cluster.id}/resources/{resource['resourceId']}").status_code == 204
     finally:
         vc.wait(template.Destroy_Task())
+
+
+def test_one_session_is_reused_and_renewed_when_vcenter_drops_it(vc: Admin, vcsim: Vcsim) -> None:
+    from plugins.ims.vsphere.plugin import VSphereIMSPlugin
+
+    plugin = VSphereIMSPlugin("session")
+    plugin.initialize(vcsim.plugin_config())
+    try:
+        for _ in range(3):
+            assert plugin.health().healthy
+            assert plugin.list_resource_pools()
+        assert plugin.connection.logins == 1  # every call on the one session
+        assert vc.terminate_other_sessions() >= 1  # an administrator ends it (or it times out)
+        assert plugin.list_resource_pools()  # NotAuthenticated -> one new login -> the call again
+        assert plugin.connection.logins == 2
+    finally:
+        plugin.close()
