@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import ssl
 import threading
 import time
 import uuid
@@ -322,14 +323,21 @@ class FakeDTIASServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, state: FakeState, port: int = 0) -> None:
+    def __init__(self, state: FakeState, port: int = 0, *, tls: tuple[str, str] | None = None) -> None:
+        """`tls`: (certificate file, key file) to serve HTTPS instead of HTTP."""
         super().__init__(("127.0.0.1", port), Handler)
         self.state = state
+        self.scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.socket = context.wrap_socket(self.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.serve_forever, name="fake-dtias", daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
 
     def start(self) -> FakeDTIASServer:
         self.thread.start()
