@@ -296,3 +296,18 @@ def test_one_session_is_reused_and_renewed_when_vcenter_drops_it(vc: Admin, vcsi
         assert plugin.connection.logins == 2
     finally:
         plugin.close()
+
+
+def test_one_datacenter_of_a_larger_vcenter(o2: O2Client, vcsim_large: Vcsim, make_vsphere_instance: Any) -> None:
+    instance = make_vsphere_instance(vcsim_large, datacenter="DC1")
+    sync_instance(instance)
+    pools = o2_list(o2, f"{V1}/resourcePools")
+    assert {p["extensions"]["vsphere.datacenter"] for p in pools} == {"DC1"}
+    kinds = sorted(p["extensions"]["vsphere.kind"] for p in pools)
+    assert kinds.count("cluster") == 2
+    assert kinds.count("resourcePool") == 4  # 2 per cluster
+    (manager,) = o2_list(o2, f"{V1}/deploymentManagers")
+    assert manager["supportedLocations"] == ["DC1"]
+    names = {r.extensions["vsphere.name"] for r in Resource.objects.filter(plugin_instance=instance)}
+    assert names
+    assert all(name.startswith("DC1_") for name in names)
