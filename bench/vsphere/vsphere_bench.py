@@ -177,6 +177,7 @@ def main() -> None:
     finally:
         Disconnect(admin)
         sim.stop()
+        sim.log_path.unlink(missing_ok=True)
         shutil.rmtree(WORK, ignore_errors=True)
     print(json.dumps(results, indent=2))
     if args.out:

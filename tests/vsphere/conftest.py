@@ -44,6 +44,7 @@ def _started(**flags: int) -> Iterator[Vcsim]:
         yield sim
     finally:
         sim.stop()
+        sim.log_path.unlink(missing_ok=True)  # kept only when vcsim failed to start (its tail is in the message)
 
 
 @pytest.fixture(scope="session")
