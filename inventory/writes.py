@@ -99,7 +99,16 @@ def delete_pool(pool_id: uuid.UUID) -> None:
     pool = _pool_row(pool_id)
     plugin = _ims_plugin(pool.plugin_instance)
     plugin.delete_resource_pool(pool.native_id)
-    apply_changes(pool.plugin_instance, deletes={identity.RESOURCE_POOL: [pool.native_id]})
+    # A backend may keep a deleted pool's resources and move them (DTIAS releases a resource group's servers to
+    # the unallocated pool): reconcile where they are now, in the same change as the pool's deletion.
+    held = set(Resource.objects.filter(resource_pool_id=pool.id).values_list("native_id", flat=True))
+    moved = [r for r in plugin.list_resources() if r.native_id in held] if held else []
+    gone = sorted(held - {r.native_id for r in moved})
+    apply_changes(
+        pool.plugin_instance,
+        upserts={identity.RESOURCE: moved},
+        deletes={identity.RESOURCE_POOL: [pool.native_id], identity.RESOURCE: gone},
+    )
 
 
 def create_resource(pool_id: uuid.UUID, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,7 +138,11 @@ def create_resource(pool_id: uuid.UUID, data: Mapping[str, Any]) -> dict[str, An
             extensions=data["extensions"],
         )
     )
-    apply_changes(instance, upserts={identity.RESOURCE: [created]})
+    upserts: dict[str, list[Any]] = {identity.RESOURCE: [created]}
+    if not ResourceType.objects.filter(plugin_instance=instance, native_id=created.resource_type_id).exists():
+        # The new resource has a type the last sync did not see (a VM cloned from a template has its own shape).
+        upserts[identity.RESOURCE_TYPE] = [plugin.get_resource_type(created.resource_type_id)]
+    apply_changes(instance, upserts=upserts)
     oid = identity.object_uuid(instance.pk, identity.RESOURCE, created.native_id)
     return _rendered(Resource, specs.RESOURCE, oid)
 

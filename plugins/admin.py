@@ -357,6 +357,9 @@ class PluginInstanceAdmin(admin.ModelAdmin):
                 set_secret_value(secret, value)
             obj.save()
             obj.secrets.set(Secret.objects.filter(name__in=set(_secret_refs(obj.config).values())))
+        plugin_class = _plugin_types().get((obj.category, obj.plugin_type))
+        for warning in plugin_class.config_warnings(obj.config) if plugin_class else ():
+            self.message_user(request, f"{obj.name}: {warning}", messages.WARNING)
 
     # -- deletion: retire the owned inventory first
 

@@ -104,6 +104,12 @@ class Plugin(ABC):
             field=pairs[0][0],
         )
 
+    @classmethod
+    def config_warnings(cls, config: Mapping[str, Any]) -> list[str]:
+        """Risks in a valid config the operator should see (TLS verification off, ...): the admin shows each as a
+        warning when the instance is saved. `config` is the stored block (credentials as references)."""
+        return []
+
     @abstractmethod
     def health(self) -> HealthStatus:
         """Ask the backend whether it is reachable and usable right now."""

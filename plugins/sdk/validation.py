@@ -18,6 +18,7 @@ value a caller sent) are here for the same reason: every plugin needs them and w
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -66,6 +67,17 @@ def checked_text(value: Any, field: str, *, required: bool = False, max_length: 
     if len(value) > max_length:
         raise InvalidRequest(f"{field} is longer than {max_length} characters", field=field)
     return value
+
+
+def ca_bundle_problem(path: str) -> str | None:
+    """Why `path` is not a usable PEM CA bundle (a config class's check of its `caBundle` key), or None."""
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
+    except ssl.SSLError:
+        return f"{path} holds no PEM certificate."
+    except OSError as exc:
+        return f"Cannot read {path}: {exc.strerror or type(exc).__name__}."
+    return None
 
 
 def _collect(detail: Any, path: str, root: str, pairs: list[tuple[str, str]]) -> None:

@@ -1,0 +1,1 @@
+"""Dell DTIAS (Telecom Infrastructure Automation Suite) IMS plugin (httpx)."""

@@ -1,0 +1,1 @@
+"""VMware vSphere IMS plugin (pyvmomi)."""
