@@ -28,7 +28,7 @@ from plugins.dms.charts import inspect_chart
 from plugins.models import PluginInstance
 from plugins.sdk import dms as sdk
 from plugins.sdk.base import PluginCategory
-from plugins.sdk.errors import Conflict, NotFound
+from plugins.sdk.errors import Conflict, NotFound, PluginError
 
 DEFAULT_PACKAGE_TYPE = "helm-chart"
 
@@ -130,11 +130,27 @@ def create_package(manager: DeploymentManager, submission: PackageSubmission) ->
             **dict(stored.extensions),
         },
     )
-    with transaction.atomic(), tracked(DeploymentPackage, package.id, plugin_instance=instance):
-        package.save()
+    _record_or_remove(package, plugin, stored.native_id)
     state = o2_state(DeploymentPackage, package.id)
     assert state is not None
     return state
+
+
+def _record_or_remove(package: DeploymentPackage, plugin: sdk.DMSPlugin, native_id: str) -> None:
+    """Record the package the plugin just stored, or take it back from the plugin when the record does not
+    commit (a value the database refuses, a lost connection...): a stored package without its record would
+    answer every later upload of the same chart with 409, and nothing would ever remove it."""
+    try:
+        with transaction.atomic(), tracked(DeploymentPackage, package.id, plugin_instance=package.plugin_instance):
+            package.save()
+    except BaseException:
+        _remove_quietly(plugin, native_id)
+        raise
+
+
+def _remove_quietly(plugin: sdk.DMSPlugin, native_id: str) -> None:
+    with contextlib.suppress(PluginError):
+        plugin.delete_deployment_package(native_id)
 
 
 def update_package(package: DeploymentPackage, data: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,3 +10,8 @@ class NetweaveConfig(AppConfig):
         from netweave.security import audit, schema  # noqa: F401
 
         audit.connect_lockout_signal()
+        # No NUL and no over-length text reaches the database, from the API or the admin (django.contrib.admin
+        # is installed first, so every ModelAdmin is registered by now).
+        from netweave.o2 import storable
+
+        storable.connect()

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -23,6 +22,7 @@ from inventory.api.subscription_views import LOCATION, SubscriptionCollection, S
 from inventory.api.views import COLLECTION_QUERY, ITEM_QUERY
 from inventory.api.write_views import _api_context, _validated
 from inventory.models import Subscription
+from netweave.o2.parsers import BoundedJSONParser, MergePatchParser
 from netweave.o2.problems import BadRequest, O2Problem
 from netweave.o2.views import (
     O2CollectionView,
@@ -38,10 +38,6 @@ API_VERSIONS = {"uriPrefix": f"{PREFIX}/v1", "apiVersions": [{"version": "1.0.0"
 TAG = ["O2ims infrastructure monitoring"]
 ALARM = "alarm"
 SUBSCRIPTION = "alarm subscription"
-
-
-class MergePatchParser(JSONParser):
-    media_type = "application/merge-patch+json"
 
 
 class ApiVersionsView(APIView):
@@ -86,7 +82,7 @@ def parse_modification(data: Any) -> dict[str, Any]:
 class AlarmDetail(O2ItemView):
     spec = ALARM_EVENT_RECORD
     what = ALARM
-    parser_classes = [JSONParser, MergePatchParser]
+    parser_classes = [BoundedJSONParser, MergePatchParser]
 
     def get_row(self, **kwargs: Any) -> dict[str, Any]:
         ident = kwargs["alarmEventRecordId"]
@@ -151,7 +147,7 @@ def _render_configuration(config: AlarmServiceConfiguration) -> dict[str, Any]:
 
 
 class AlarmServiceConfigurationView(APIView):
-    parser_classes = [JSONParser, MergePatchParser]
+    parser_classes = [BoundedJSONParser, MergePatchParser]
 
     @extend_schema(tags=TAG, responses=docs.AlarmServiceConfigurationSerializer)
     def get(self, request: Request) -> HttpResponse:
