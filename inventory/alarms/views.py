@@ -146,8 +146,29 @@ def _render_configuration(config: AlarmServiceConfiguration) -> dict[str, Any]:
     )
 
 
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON Merge Patch: objects merge key by key, `null` removes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
 class AlarmServiceConfigurationView(APIView):
-    parser_classes = [BoundedJSONParser, MergePatchParser]
+    """GET, PUT (the whole configuration, application/json) and PATCH (an RFC 7396 merge patch, only as
+    application/merge-patch+json: another content type is a 415)."""
+
+    parser_classes = [BoundedJSONParser]
+
+    def get_parsers(self) -> list[Any]:
+        if self.request is not None and self.request.method == "PATCH":
+            return [MergePatchParser()]
+        return super().get_parsers()
 
     @extend_schema(tags=TAG, responses=docs.AlarmServiceConfigurationSerializer)
     def get(self, request: Request) -> HttpResponse:
@@ -155,28 +176,37 @@ class AlarmServiceConfigurationView(APIView):
         return json_response(_render_configuration(AlarmServiceConfiguration.current()))
 
     @extend_schema(
-        tags=TAG, request=docs.AlarmServiceConfigurationSerializer, responses=docs.AlarmServiceConfigurationSerializer
+        tags=TAG,
+        request={"application/json": docs.AlarmServiceConfigurationSerializer},
+        responses=docs.AlarmServiceConfigurationSerializer,
     )
     def put(self, request: Request) -> HttpResponse:
         data = _validated(docs.AlarmServiceConfigurationSerializer, request)
-        return self._save(data.get("retentionPeriod"), data.get("extensions", {}))
+        return self._save(data["retentionPeriod"], data.get("extensions", {}))
 
     @extend_schema(
         tags=TAG,
-        request=docs.AlarmServiceConfigurationPatchSerializer,
+        request={"application/merge-patch+json": docs.AlarmServiceConfigurationPatchSerializer},
         responses=docs.AlarmServiceConfigurationSerializer,
+        description="An RFC 7396 JSON merge patch of the configuration: members replace, `null` removes "
+        "(an extensions key; retentionPeriod cannot be removed).",
     )
     def patch(self, request: Request) -> HttpResponse:
-        data = _validated(docs.AlarmServiceConfigurationPatchSerializer, request)
-        return self._save(data.get("retentionPeriod"), data.get("extensions"))
+        if not isinstance(request.data, dict):
+            raise BadRequest("A merge patch of the configuration is a JSON object.", field="body")
+        with transaction.atomic():
+            current = _render_configuration(AlarmServiceConfiguration.current())
+            merged = merge_patch(current, request.data)
+            serializer = docs.AlarmServiceConfigurationSerializer(data=merged)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            return self._save(data["retentionPeriod"], data.get("extensions", {}))
 
-    def _save(self, retention: int | None, extensions: dict[str, Any] | None) -> HttpResponse:
+    def _save(self, retention: int, extensions: dict[str, Any]) -> HttpResponse:
         with transaction.atomic():
             AlarmServiceConfiguration.current()
             config = AlarmServiceConfiguration.objects.select_for_update().get(pk=1)
-            if retention is not None:
-                config.retention_period = retention
-            if extensions is not None:
-                config.extensions = extensions
+            config.retention_period = retention
+            config.extensions = extensions
             config.save()
         return json_response(_render_configuration(config))
