@@ -7,12 +7,14 @@ operation (default 5: about two minutes on two busy cores)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -35,10 +37,16 @@ CHECKS = [
 
 
 @pytest.fixture
-def api_schema(db: None) -> Any:
+def api_schema(db: None) -> Iterator[Any]:
+    """The published schema, served by the Django WSGI app in this process. As in Django's test client, the
+    per-request connection cleanup is off: it would close the connection holding the test's transaction."""
     schema = schemathesis.openapi.from_dict(published_schema())
     schema.app = WSGIHandler()
-    return schema
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield schema
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
