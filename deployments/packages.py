@@ -24,7 +24,7 @@ from deployments.models import DeploymentPackage
 from inventory.models import DeploymentManager
 from netweave.o2.problems import O2Problem
 from netweave.o2.spec import parse_uuid
-from plugins.dms.charts import inspect_chart
+from plugins.dms.charts import check_chart_name, check_chart_version, inspect_chart
 from plugins.models import PluginInstance
 from plugins.sdk import dms as sdk
 from plugins.sdk.base import PluginCategory
@@ -88,6 +88,12 @@ def _upload(submission: PackageSubmission) -> sdk.DeploymentPackageUpload:
             package_type=submission.package_type,
             content=submission.content,
         )
+    if submission.package_type == DEFAULT_PACKAGE_TYPE:
+        # The name and version reach helm's command line and file names: Helm's rules first (a name such as
+        # `--kubeconfig=...` or `../x` never gets that far).
+        check_chart_name(submission.chart_name, "artifactName")
+        if submission.chart_version:
+            check_chart_version(submission.chart_version, "version")
     return sdk.DeploymentPackageUpload(
         name=submission.chart_name,
         version=submission.chart_version,

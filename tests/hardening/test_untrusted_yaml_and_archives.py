@@ -209,3 +209,21 @@ def test_config_import_refuses_an_oversized_file(tmp_path: Path) -> None:
     path.write_text("# " + "x" * (5 * 1024 * 1024))
     with pytest.raises(CommandError, match="larger than the limit"):
         call_command("netweave_config", "import", str(path))
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"artifactName": "--kubeconfig=/etc/passwd"}, "artifactName"),
+        ({"artifactName": "../../x"}, "artifactName"),
+        ({"artifactName": "ok", "version": "--devel"}, "version"),
+    ],
+)
+def test_a_chart_reference_is_checked_before_helm_sees_it(
+    o2: Any, manager: Any, mock_dms: Any, body: dict[str, str], field: str
+) -> None:
+    response = o2.post(
+        f"{base(manager)}/NfDeploymentDescriptor", {"artifactRepoUrl": "https://charts.example.com", **body}
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["additionalAttributes"]["field"] == field
