@@ -24,11 +24,11 @@ from deployments.models import DeploymentPackage
 from inventory.models import DeploymentManager
 from netweave.o2.problems import O2Problem
 from netweave.o2.spec import parse_uuid
-from plugins.dms.charts import inspect_chart
+from plugins.dms.charts import check_chart_name, check_chart_version, inspect_chart
 from plugins.models import PluginInstance
 from plugins.sdk import dms as sdk
 from plugins.sdk.base import PluginCategory
-from plugins.sdk.errors import Conflict, NotFound
+from plugins.sdk.errors import Conflict, NotFound, PluginError
 
 DEFAULT_PACKAGE_TYPE = "helm-chart"
 
@@ -88,6 +88,12 @@ def _upload(submission: PackageSubmission) -> sdk.DeploymentPackageUpload:
             package_type=submission.package_type,
             content=submission.content,
         )
+    if submission.package_type == DEFAULT_PACKAGE_TYPE:
+        # The name and version reach helm's command line and file names: Helm's rules first (a name such as
+        # `--kubeconfig=...` or `../x` never gets that far).
+        check_chart_name(submission.chart_name, "artifactName")
+        if submission.chart_version:
+            check_chart_version(submission.chart_version, "version")
     return sdk.DeploymentPackageUpload(
         name=submission.chart_name,
         version=submission.chart_version,
@@ -130,11 +136,27 @@ def create_package(manager: DeploymentManager, submission: PackageSubmission) ->
             **dict(stored.extensions),
         },
     )
-    with transaction.atomic(), tracked(DeploymentPackage, package.id, plugin_instance=instance):
-        package.save()
+    _record_or_remove(package, plugin, stored.native_id)
     state = o2_state(DeploymentPackage, package.id)
     assert state is not None
     return state
+
+
+def _record_or_remove(package: DeploymentPackage, plugin: sdk.DMSPlugin, native_id: str) -> None:
+    """Record the package the plugin just stored, or take it back from the plugin when the record does not
+    commit (a value the database refuses, a lost connection...): a stored package without its record would
+    answer every later upload of the same chart with 409, and nothing would ever remove it."""
+    try:
+        with transaction.atomic(), tracked(DeploymentPackage, package.id, plugin_instance=package.plugin_instance):
+            package.save()
+    except BaseException:
+        _remove_quietly(plugin, native_id)
+        raise
+
+
+def _remove_quietly(plugin: sdk.DMSPlugin, native_id: str) -> None:
+    with contextlib.suppress(PluginError):
+        plugin.delete_deployment_package(native_id)
 
 
 def update_package(package: DeploymentPackage, data: Mapping[str, Any]) -> dict[str, Any]:

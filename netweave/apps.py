@@ -10,3 +10,11 @@ class NetweaveConfig(AppConfig):
         from netweave.security import audit, schema  # noqa: F401
 
         audit.connect_lockout_signal()
+        # No NUL and no over-length text reaches the database, from the API or the admin (django.contrib.admin
+        # is installed first, so every ModelAdmin is registered by now).
+        from netweave.o2 import storable
+        from netweave.security import tokens
+
+        storable.connect()
+        # Revoking or changing a token takes effect on the next request in every process.
+        tokens.connect_revocation_signals()

@@ -37,3 +37,28 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = context.current().request_id or "-"
         return True
+
+
+class NulCharacterMiddleware:
+    """A NUL character (U+0000) in the path or a query parameter is a 400 ProblemDetails naming it: PostgreSQL
+    cannot compare text with NUL, so such a value would otherwise end as a 500 in whichever view used it in a
+    query. Bodies are checked by the JSON parsers and netweave/o2/storable.py."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from netweave.o2.problems import problem_response
+
+        if "\x00" in request.path:
+            return problem_response(None, 400, "The path holds a NUL character (%00), which is not accepted.")
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                printable = name.replace("\x00", "%00")
+                return problem_response(
+                    request,
+                    400,
+                    f"Query parameter '{printable}' holds a NUL character (%00), which is not accepted.",
+                    attributes={"parameter": printable},
+                )
+        return self.get_response(request)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "netweave.middleware.RequestIdMiddleware",
+    "netweave.middleware.NulCharacterMiddleware",
     "netweave.security.middleware.SecurityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -141,6 +142,8 @@ NETWEAVE_DEFAULT_SYNC_INTERVAL = env.int("NETWEAVE_DEFAULT_SYNC_INTERVAL", defau
 NETWEAVE_SECRETS_KEYS = env.list("NETWEAVE_SECRETS_KEYS", default=[])
 
 # --- O2dms (deployments app) ----------------------------------------------------------------------------------
+# How deep a JSON request body may nest (arrays and objects); deeper is a 400 (netweave/o2/parsers.py).
+NETWEAVE_JSON_MAX_DEPTH = env.int("NETWEAVE_JSON_MAX_DEPTH", default=64)
 NETWEAVE_DMS_MAX_PACKAGE_BYTES = env.int("NETWEAVE_DMS_MAX_PACKAGE_BYTES", default=10 * 1024 * 1024)
 NETWEAVE_DMS_OPERATION_TIMEOUT = env.int("NETWEAVE_DMS_OPERATION_TIMEOUT", default=900)  # seconds
 NETWEAVE_DMS_POLL_SECONDS = env.float("NETWEAVE_DMS_POLL_SECONDS", default=1.0)
@@ -159,7 +162,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["netweave.security.throttling.IdentityRateThrottle"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["netweave.o2.rendering.O2JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Bounded nesting and no NUL characters in any JSON body (netweave/o2/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["netweave.o2.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "netweave.o2.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

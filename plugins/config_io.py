@@ -52,6 +52,7 @@ from django.utils import timezone
 from plugins.discovery import UnknownPluginType, get_plugin_class
 from plugins.models import PluginInstance, RoutingRule, Secret, slug_validator
 from plugins.registry import retire_instance
+from plugins.sdk import untrusted
 from plugins.sdk.base import Plugin, PluginCategory
 from plugins.secrets import (
     SECRET_REF_KEY,
@@ -773,22 +774,25 @@ def import_config(
 
 
 def load_yaml(text: str, source: str = "<config>") -> object:
+    """Parse a plugins.yaml text within the shared YAML limits (plugins/sdk/untrusted.py): an alias bomb or a
+    huge or deeply nested file is refused naming the file, never expanded."""
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        position = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigImportError([f"{source}{position}: not valid YAML: {problem}"]) from None
+        return untrusted.load_yaml(text, source=source)
+    except untrusted.UntrustedInputError as exc:
+        raise ConfigImportError([exc.detail]) from None
 
 
 def read_config_file(path: str) -> object:
-    """Parse a plugins.yaml file ("-" reads standard input)."""
+    """Parse a plugins.yaml file ("-" reads standard input); at most the YAML size limit plus one character
+    is read, so an oversized file is refused without being held in memory."""
+    limit = untrusted.DEFAULT_YAML_LIMITS.max_bytes
     if path == "-":
-        return load_yaml(sys.stdin.read(), "<stdin>")
+        return load_yaml(sys.stdin.read(limit + 1), "<stdin>")
     try:
         with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+            text = handle.read(limit + 1)
+    except UnicodeDecodeError:
+        raise ConfigImportError([f"{path}: not UTF-8 text"]) from None
     except OSError as exc:
         raise ConfigImportError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     return load_yaml(text, path)

@@ -11,7 +11,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -22,6 +22,7 @@ from deployments.models import Deployment, DeploymentPackage, LifecycleOperation
 from inventory.api.serializers import ProblemDetailsSerializer
 from inventory.api.views import COLLECTION_QUERY, ITEM_QUERY
 from netweave import context
+from netweave.o2.parsers import BoundedJSONParser
 from netweave.o2.problems import BadRequest, O2Problem
 from netweave.o2.views import (
     O2CollectionView,
@@ -121,7 +122,7 @@ class ManagerItem(O2ItemView):
 class DescriptorList(ManagerCollection):
     spec = specs.NF_DEPLOYMENT_DESCRIPTOR
     model = DeploymentPackage
-    parser_classes = [JSONParser, MultiPartParser, ChartArchiveParser, LegacyGzipParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, ChartArchiveParser, LegacyGzipParser]
 
     @extend_schema(tags=TAG, responses=docs.NfDeploymentDescriptorSerializer(many=True), parameters=COLLECTION_QUERY)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:

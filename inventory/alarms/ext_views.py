@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from inventory.alarms import ingest
 from inventory.models import Resource
 from netweave.o2.problems import O2Problem
+from netweave.o2.schema import ProblemDetailsSerializer
 from netweave.o2.views import json_response, path_uuid, reject_unknown_parameters
 from plugins.models import PluginInstance
 from plugins.registry import get_plugin
@@ -67,8 +68,15 @@ class AlertWebhook(APIView):
         return json_response({"raised": summary.raised, "changed": summary.changed, "cleared": summary.cleared})
 
 
+# GETs answered by the observability backend itself can meet it without the capability, refusing netweave's
+# credentials or down.
+BACKEND_READ_ERRORS: dict[Any, Any] = {
+    (status, "application/problem+json"): ProblemDetailsSerializer for status in (501, 502, 503)
+}
+
+
 class AlarmDefinitions(APIView):
-    @extend_schema(tags=TAG, responses=AlarmDefinitionSerializer(many=True))
+    @extend_schema(tags=TAG, responses={200: AlarmDefinitionSerializer(many=True), **BACKEND_READ_ERRORS})
     def get(self, request: Request, instanceName: str) -> HttpResponse:
         reject_unknown_parameters(request.query_params.keys(), ())
         definitions = _plugin(_instance(instanceName)).list_alert_definitions()
@@ -87,7 +95,7 @@ class AlarmDefinitions(APIView):
 
 
 class ResourceUtilisation(APIView):
-    @extend_schema(tags=TAG, responses=UtilisationSerializer)
+    @extend_schema(tags=TAG, responses={200: UtilisationSerializer, **BACKEND_READ_ERRORS})
     def get(self, request: Request, resourceId: str) -> HttpResponse:
         reject_unknown_parameters(request.query_params.keys(), ())
         resource = Resource.objects.filter(pk=path_uuid(resourceId, "resource")).first()

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -23,6 +22,7 @@ from inventory.api.subscription_views import LOCATION, SubscriptionCollection, S
 from inventory.api.views import COLLECTION_QUERY, ITEM_QUERY
 from inventory.api.write_views import _api_context, _validated
 from inventory.models import Subscription
+from netweave.o2.parsers import BoundedJSONParser, MergePatchParser
 from netweave.o2.problems import BadRequest, O2Problem
 from netweave.o2.views import (
     O2CollectionView,
@@ -38,10 +38,6 @@ API_VERSIONS = {"uriPrefix": f"{PREFIX}/v1", "apiVersions": [{"version": "1.0.0"
 TAG = ["O2ims infrastructure monitoring"]
 ALARM = "alarm"
 SUBSCRIPTION = "alarm subscription"
-
-
-class MergePatchParser(JSONParser):
-    media_type = "application/merge-patch+json"
 
 
 class ApiVersionsView(APIView):
@@ -86,7 +82,7 @@ def parse_modification(data: Any) -> dict[str, Any]:
 class AlarmDetail(O2ItemView):
     spec = ALARM_EVENT_RECORD
     what = ALARM
-    parser_classes = [JSONParser, MergePatchParser]
+    parser_classes = [BoundedJSONParser, MergePatchParser]
 
     def get_row(self, **kwargs: Any) -> dict[str, Any]:
         ident = kwargs["alarmEventRecordId"]
@@ -150,8 +146,29 @@ def _render_configuration(config: AlarmServiceConfiguration) -> dict[str, Any]:
     )
 
 
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON Merge Patch: objects merge key by key, `null` removes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
 class AlarmServiceConfigurationView(APIView):
-    parser_classes = [JSONParser, MergePatchParser]
+    """GET, PUT (the whole configuration, application/json) and PATCH (an RFC 7396 merge patch, only as
+    application/merge-patch+json: another content type is a 415)."""
+
+    parser_classes = [BoundedJSONParser]
+
+    def get_parsers(self) -> list[Any]:
+        if self.request is not None and self.request.method == "PATCH":
+            return [MergePatchParser()]
+        return super().get_parsers()
 
     @extend_schema(tags=TAG, responses=docs.AlarmServiceConfigurationSerializer)
     def get(self, request: Request) -> HttpResponse:
@@ -159,28 +176,37 @@ class AlarmServiceConfigurationView(APIView):
         return json_response(_render_configuration(AlarmServiceConfiguration.current()))
 
     @extend_schema(
-        tags=TAG, request=docs.AlarmServiceConfigurationSerializer, responses=docs.AlarmServiceConfigurationSerializer
+        tags=TAG,
+        request={"application/json": docs.AlarmServiceConfigurationSerializer},
+        responses=docs.AlarmServiceConfigurationSerializer,
     )
     def put(self, request: Request) -> HttpResponse:
         data = _validated(docs.AlarmServiceConfigurationSerializer, request)
-        return self._save(data.get("retentionPeriod"), data.get("extensions", {}))
+        return self._save(data["retentionPeriod"], data.get("extensions", {}))
 
     @extend_schema(
         tags=TAG,
-        request=docs.AlarmServiceConfigurationPatchSerializer,
+        request={"application/merge-patch+json": docs.AlarmServiceConfigurationPatchSerializer},
         responses=docs.AlarmServiceConfigurationSerializer,
+        description="An RFC 7396 JSON merge patch of the configuration: members replace, `null` removes "
+        "(an extensions key; retentionPeriod cannot be removed).",
     )
     def patch(self, request: Request) -> HttpResponse:
-        data = _validated(docs.AlarmServiceConfigurationPatchSerializer, request)
-        return self._save(data.get("retentionPeriod"), data.get("extensions"))
+        if not isinstance(request.data, dict):
+            raise BadRequest("A merge patch of the configuration is a JSON object.", field="body")
+        with transaction.atomic():
+            current = _render_configuration(AlarmServiceConfiguration.current())
+            merged = merge_patch(current, request.data)
+            serializer = docs.AlarmServiceConfigurationSerializer(data=merged)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            return self._save(data["retentionPeriod"], data.get("extensions", {}))
 
-    def _save(self, retention: int | None, extensions: dict[str, Any] | None) -> HttpResponse:
+    def _save(self, retention: int, extensions: dict[str, Any]) -> HttpResponse:
         with transaction.atomic():
             AlarmServiceConfiguration.current()
             config = AlarmServiceConfiguration.objects.select_for_update().get(pk=1)
-            if retention is not None:
-                config.retention_period = retention
-            if extensions is not None:
-                config.extensions = extensions
+            config.retention_period = retention
+            config.extensions = extensions
             config.save()
         return json_response(_render_configuration(config))

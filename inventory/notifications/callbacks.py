@@ -4,7 +4,10 @@
   NETWEAVE_CALLBACK_ALLOWED_HOSTS;
 - every address the host resolves to must be a global unicast address: loopback, link-local (which holds the
   cloud metadata service 169.254.169.254), private, shared, reserved and multicast ranges are refused unless
-  the host is allow-listed;
+  the host is allow-listed; one refused address among several answers refuses the URL;
+- an IPv6 address that carries an IPv4 address (NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo, IPv4-mapped,
+  -compatible and -translated forms) is judged by the IPv4 address it reaches; the local-use NAT64 prefix
+  64:ff9b:1::/48 is refused outright;
 - the check runs when the subscription is made and again before every delivery, because a name can be
   re-pointed at an internal address after it was accepted (DNS rebinding).
 
@@ -49,9 +52,43 @@ def _allowed_schemes() -> set[str]:
     return {"https"} | {s.lower() for s in getattr(settings, "NETWEAVE_CALLBACK_ALLOWED_SCHEMES", [])}
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: the well-known NAT64 prefix (RFC 6052), the
+# deprecated IPv4-compatible form (RFC 4291) and IPv4-translated addresses (RFC 2765). A NAT64 gateway or a
+# dual-stack host turns them into IPv4 traffic, so each is judged by the IPv4 address it embeds.
+_EMBEDS_LAST_32 = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+)
+# The local-use NAT64 prefix (RFC 8215): translated by the operator's own gateway, with a prefix length the
+# operator chooses, so the embedded address cannot be located reliably; it never names a public host.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address reaches through a translation or tunnelling mechanism."""
+    embedded = []
+    if address.ipv4_mapped is not None:
+        embedded.append(address.ipv4_mapped)
+    if address.sixtofour is not None:  # 2002::/16, 6to4 (RFC 3056)
+        embedded.append(address.sixtofour)
+    if address.teredo is not None:  # 2001::/32, Teredo (RFC 4380): the server and the client
+        embedded.extend(address.teredo)
+    if any(address in network for network in _EMBEDS_LAST_32) and int(address) > 1:
+        embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return embedded
+
+
 def _refused_range(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _LOCAL_NAT64:
+            return "a local-use NAT64 address (64:ff9b:1::/48)"
+        for inner in embedded_ipv4(address):
+            problem = _refused_range(inner)
+            if problem:
+                return f"{problem} ({inner}) embedded in an IPv6 address"
+        if address.ipv4_mapped is not None:
+            return None
     if address.is_loopback:
         return "a loopback address"
     if address.is_link_local:

@@ -55,6 +55,11 @@ def record(
         )
         fields.update(_who(request))
     fields.update(who)
+    # What a caller sent can hold a NUL character or be longer than the column: keep the record, marked/cut.
+    for name, value in list(fields.items()):
+        if isinstance(value, str):
+            limit = getattr(AuditEvent._meta.get_field(name), "max_length", None) or len(value)
+            fields[name] = value.replace("\x00", "\\x00")[:limit]
     try:
         AuditEvent.objects.create(**fields)
     except DatabaseError:

@@ -4,23 +4,32 @@ A token reads `nwt_<key>.<secret>`. The key finds the row; the secret is checked
 with a pepper from the environment (NETWEAVE_TOKEN_PEPPER), compared in constant time. Without a configured
 pepper one is derived from SECRET_KEY, so changing SECRET_KEY then invalidates every token.
 
-A verified token is remembered in the process for NETWEAVE_TOKEN_CACHE_SECONDS, so a read costs no extra query;
-expiry is still checked on every request, and a change made in the admin reaches other processes within that
-time (docs/security.md).
+A verified token is remembered in the process for NETWEAVE_TOKEN_CACHE_SECONDS, so a request costs neither the
+HMAC nor the token query; expiry is still checked on every request. A cached token is used only while the
+token generation stamp is the one read before the token was verified. The stamp lives in the `throttle` cache,
+which every web process already shares (a file cache on one host, the database or Redis across hosts,
+docs/security.md), and gets a new random value after any token change or deletion commits: a revocation
+takes effect on the next request in every process, for one cache read per request and no database query.
+A missing or unreadable stamp never lets a cached token through.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
 from django.utils import timezone
 
 from netweave.models import ApiToken
@@ -109,7 +118,37 @@ def touch(token: ApiToken) -> None:
         token.last_used = now
 
 
-_cache: dict[str, tuple[float, ApiToken]] = {}
+GENERATION_KEY = "netweave:token-generation"
+
+
+def _shared() -> Any:
+    return caches["throttle"]
+
+
+def generation() -> str | None:
+    """The current token generation stamp (made if there is none yet); None when the shared cache fails."""
+    try:
+        stamp = _shared().get(GENERATION_KEY)
+        if stamp is None:
+            _shared().add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+            stamp = _shared().get(GENERATION_KEY)
+    except Exception:  # any cache failure only means: do not trust the process cache
+        return None
+    return str(stamp) if stamp is not None else None
+
+
+def bump_generation() -> None:
+    """Invalidate every process's token cache once the current transaction commits (right away outside one):
+    a process that verifies the token before the commit still sees the old stamp change afterwards."""
+
+    def bump() -> None:
+        with contextlib.suppress(Exception):
+            _shared().set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+    transaction.on_commit(bump)
+
+
+_cache: dict[str, tuple[float, str, ApiToken]] = {}
 _cache_lock = threading.Lock()
 _CACHE_LIMIT = 4096
 
@@ -119,24 +158,37 @@ def authenticate(value: str) -> ApiToken | None:
     ttl = float(getattr(settings, "NETWEAVE_TOKEN_CACHE_SECONDS", 0))
     cache_key = hash_secret(value)
     now = time.monotonic()
+    current = generation() if ttl > 0 else None  # read before verifying: a later change is seen next time
     with _cache_lock:
         hit = _cache.get(cache_key)
-    if hit is not None and now - hit[0] < ttl:
-        return hit[1]
+    if hit is not None and current is not None and now - hit[0] < ttl and hit[1] == current:
+        return hit[2]
     token = verify(value)
     if token is None:
         return None
     touch(token)
-    if ttl > 0:
+    if ttl > 0 and current is not None:
         with _cache_lock:
             if len(_cache) >= _CACHE_LIMIT:
                 _cache.clear()
-            _cache[cache_key] = (now, token)
+            _cache[cache_key] = (now, current, token)
     return token
 
 
 def forget(token: ApiToken) -> None:
     """Drop a changed or deleted token from this process's cache."""
     with _cache_lock:
-        for cache_key in [k for k, (_, cached) in _cache.items() if cached.pk == token.pk]:
+        for cache_key in [k for k, (_, _, cached) in _cache.items() if cached.pk == token.pk]:
             del _cache[cache_key]
+
+
+def _token_changed(sender: type[ApiToken], instance: ApiToken, **kwargs: object) -> None:
+    bump_generation()
+
+
+def connect_revocation_signals() -> None:
+    """Any saved or deleted token (admin, management command, API) bumps the generation in its transaction."""
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_token_changed, sender=ApiToken, dispatch_uid="netweave.tokens.saved")
+    post_delete.connect(_token_changed, sender=ApiToken, dispatch_uid="netweave.tokens.deleted")

@@ -142,7 +142,8 @@ def test_rule_to_alarm_to_notifications_by_webhook(
         assert {b["consumerSubscriptionId"] for b in bodies} == {"smo-1"}
 
         # Retention: 1 day (the minimum) and a clear that happened longer ago than that.
-        assert o2.patch(CONFIGURATION, {"retentionPeriod": 1}).status_code == 200
+        merge = "application/merge-patch+json"
+        assert o2.patch(CONFIGURATION, {"retentionPeriod": 1}, content_type=merge).status_code == 200
         AlarmEventRecord.objects.update(cleared_time=timezone.now() - timedelta(days=1, seconds=1))
         assert purge_cleared_alarms() == 1
         assert o2.get(f"{ALARMS}/{alarm['alarmEventRecordId']}").status_code == 404

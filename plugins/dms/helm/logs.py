@@ -18,14 +18,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from plugins.sdk.dms import LogOptions
+from plugins.sdk.untrusted import YamlLimits, load_yaml_all
 
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"})
 LIMIT_BYTES_PER_CONTAINER = 1024 * 1024  # a container's share of the body; tailLines bounds it too
 MAX_BODY_BYTES = 16 * 1024 * 1024  # the whole answer: a release with many pods stops here, and says so
+# A rendered manifest can be much larger than a values file, but it stays bounded like any untrusted YAML.
+MANIFEST_LIMITS = YamlLimits(max_bytes=32 * 1024 * 1024, max_nodes=2_000_000)
 TRUNCATED = (
     "(the answer stops here: {pods} more pod(s) not read, the answer's limit of {limit} bytes is reached; "
     "ask for fewer tailLines or one container)"
@@ -69,7 +70,8 @@ def instance_selector(release: str) -> str:
 def release_workloads(manifest: str, namespace: str) -> list[Workload]:
     """The workloads the manifest puts in `namespace` (Deployments, StatefulSets, ...), with their selectors."""
     workloads = []
-    for document in yaml.safe_load_all(manifest or ""):
+    # The manifest is rendered from an uploaded chart: read it with the same bounds as any untrusted YAML.
+    for document in load_yaml_all(manifest or "", source="the release manifest", limits=MANIFEST_LIMITS):
         if not isinstance(document, Mapping) or document.get("kind") not in WORKLOAD_KINDS:
             continue
         meta = document.get("metadata") or {}

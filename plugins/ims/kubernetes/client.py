@@ -18,7 +18,6 @@ from typing import Any
 
 import orjson
 import urllib3
-import yaml
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 from kubernetes.config.config_exception import ConfigException
@@ -32,6 +31,7 @@ from plugins.sdk.errors import (
     NotFound,
     PluginError,
 )
+from plugins.sdk.untrusted import load_yaml
 
 MACHINE_GROUP = "machine.openshift.io"
 MACHINE_VERSION = "v1beta1"
@@ -114,10 +114,7 @@ def translate(exc: BaseException, what: str) -> PluginError:
 
 
 def _load_kubeconfig(text: str, context: str) -> tuple[client.Configuration, dict[str, Any]]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise InvalidRequest("kubeconfig is not valid YAML", field="kubeconfig") from None
+    data = load_yaml(text, source="kubeconfig", field_name="kubeconfig")
     if not isinstance(data, dict):
         raise InvalidRequest("kubeconfig is not a kubeconfig document", field="kubeconfig")
     configuration = client.Configuration()
