@@ -391,14 +391,10 @@ class PluginInstanceAdmin(admin.ModelAdmin):
         return to_delete, counts, perms_needed, []
 
     def delete_model(self, request: HttpRequest, obj: PluginInstance) -> None:
-        from inventory.sync import retire_instance
-        from plugins.registry import forget
+        from plugins.registry import retire_instance
 
-        pk = obj.pk
-        with transaction.atomic(), admin_change_context(request):
+        with admin_change_context(request):
             retire_instance(obj)
-            obj.delete()
-            transaction.on_commit(lambda: forget(pk))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PluginInstance]) -> None:
         """Bulk delete goes through delete_model so every instance's inventory is retired first."""
