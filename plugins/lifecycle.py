@@ -8,9 +8,6 @@ framework never imports them and they can be replaced or tested alone.
   the instance's row. Receivers remove what the instance owns (the inventory app retires its objects through
   reconcile, so each one gets its change-log row and notification). A receiver that raises aborts the
   deletion (e.g. ProtectedError when something still references the instance's objects).
-- `instance_saved(sender=PluginInstance, instance=..., created=...)`: sent after an instance's row was saved by
-  the admin, the config import or the REST API, once the transaction committed. The inventory app queues a
-  health check (and for an IMS instance a first sync), so a new instance shows its real health within seconds.
 """
 
 from __future__ import annotations
@@ -18,6 +15,5 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 instance_retiring = Signal()
-instance_saved = Signal()
 
-__all__ = ["instance_retiring", "instance_saved"]
+__all__ = ["instance_retiring"]
