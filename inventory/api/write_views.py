@@ -31,7 +31,8 @@ def _validated(serializer_class: type, request: Request) -> dict[str, Any]:
 def _api_context(request: Request) -> Any:
     user = getattr(request, "user", None)
     user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
-    return context.bind(source="api", user_id=user_id, request_id=getattr(request, "request_id", ""))
+    actor = str(user) if user is not None else ""  # the credential ("token:<key id>", "jwt:<issuer>#<subject>")
+    return context.bind(source="api", user_id=user_id, actor=actor, request_id=getattr(request, "request_id", ""))
 
 
 class PoolCreate(APIView):
