@@ -67,8 +67,26 @@ def admin_change_context(request: HttpRequest) -> Iterator[context.ChangeContext
     """Bind the change context of an admin-initiated change, so change-log rows name the operator."""
     user_id = request.user.pk if request.user.is_authenticated else None
     request_id = getattr(request, "request_id", "") or context.current().request_id
-    with context.bind(source="admin", user_id=user_id, request_id=request_id) as ctx:
+    actor = request.user.get_username() if request.user.is_authenticated else ""
+    with context.bind(source="admin", user_id=user_id, request_id=request_id, actor=actor) as ctx:
         yield ctx
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every change made through these admin pages (forms, deletes, list actions) runs in the operator's change
+    context, so the change log names who did it."""
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with admin_change_context(request):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with admin_change_context(request):
+            return super().delete_view(request, *args, **kwargs)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        with admin_change_context(request):
+            return super().changelist_view(request, extra_context)
 
 
 def _plugin_types() -> dict[tuple[str, str], type[Plugin]]:
@@ -307,10 +325,17 @@ def _form_field(item: ConfigField) -> forms.Field:
 
 
 class WriteOnlyTextarea(forms.Textarea):
-    """A text area that never renders a value back, not even after a failed submit: credentials go in only."""
+    """A text area that never renders a value back, not even after a failed submit: credentials go in only.
+
+    Browsers submit a text area's line breaks as CRLF; a kubeconfig or PEM key typed or pasted here keeps its
+    lines as written (LF), as an uploaded file does."""
 
     def format_value(self, value: Any) -> str | None:
         return None
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
 
 def _credential_fields(item: ConfigField, kind: str) -> dict[str, forms.Field]:
@@ -360,13 +385,14 @@ def _class_of(kind: str | None) -> type[Plugin] | None:
 
 
 @admin.register(PluginInstance)
-class PluginInstanceAdmin(admin.ModelAdmin):
+class PluginInstanceAdmin(AuditedAdmin):
     list_display = ["name", "category", "plugin_type", "enabled", "is_default", "health", "last_sync", "sync_interval"]
     list_filter = ["category", "enabled", "is_default", "plugin_type"]
     search_fields = ["name", "plugin_type"]
     actions = ["test_connection", "sync_now"]
     readonly_fields = ["plugin_kind", "health", "last_sync", "secrets_used", "created", "updated"]
     change_form_template = "admin/plugins/plugininstance/change_form.html"
+    change_list_template = "admin/plugins/plugininstance/change_list.html"
 
     # -- form: pick the type first, then the type's own form
 
@@ -588,9 +614,50 @@ class PluginInstanceAdmin(admin.ModelAdmin):
         for instance in queryset:
             self._sync_now(request, instance)
 
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Import a plugins.yaml document: preview the whole plan first; removals (prune) need a confirmation
+        that names exactly the objects the preview listed."""
+        from plugins.config_io import ConfigImportError, import_config, load_yaml
+
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = ConfigImportForm(request.POST or None, request.FILES or None)
+        outcome: dict[str, Any] = {}
+        if request.method == "POST" and form.is_valid():
+            text, prune = form.cleaned_data["document"], form.cleaned_data["prune"]
+            username = request.user.get_username()
+            try:
+                data = load_yaml(text, "document")
+                with context.bind(source="import", user_id=request.user.pk, actor=f"import by {username}"):
+                    preview = import_config(data, prune=prune, dry_run=True)
+                    removals = [str(a) for a in preview.removals]
+                    applying = "apply" in request.POST
+                    if applying and removals != request.POST.getlist("confirmed_removal"):
+                        outcome["refused"] = "Tick each removal the preview lists to confirm it (preview again if "
+                        "the list changed). Nothing was imported."
+                        applying = False
+                    if applying:
+                        report = import_config(data, prune=prune, confirmed_removals=preview.removals)
+                        self.message_user(request, "Imported: " + report.summary().replace("\n", "; "))
+                        return HttpResponseRedirect(reverse("admin:plugins_plugininstance_changelist"))
+            except ConfigImportError as exc:
+                outcome["problems"] = exc.problems
+            else:
+                form = ConfigImportForm(initial={"document": text, "prune": prune})
+                outcome.update(preview=preview, removals=removals)
+        page = {
+            **self.admin_site.each_context(request),
+            "title": "Import plugin configuration",
+            "opts": self.model._meta,
+            "form": form,
+            **outcome,
+        }
+        return TemplateResponse(request, "admin/plugins/plugininstance/import.html", page)
+
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
+            path("import/", wrap(self.import_view), name="plugins_plugininstance_import"),
             path(
                 "<uuid:object_id>/test-connection/", wrap(self.test_connection_view), name="plugins_plugininstance_test"
             ),
@@ -613,6 +680,33 @@ class PluginInstanceAdmin(admin.ModelAdmin):
 
     def sync_view(self, request: HttpRequest, object_id: Any) -> HttpResponse:
         return self._object_button(request, object_id, self._sync_now)
+
+
+class ConfigImportForm(forms.Form):
+    document = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 18, "style": "font-family: monospace; width: 60em"}),
+        help_text="A plugins.yaml document (see config/plugins.yaml). Credentials as ${VAR} or {secretRef: name}.",
+    )
+    file = forms.FileField(required=False, help_text="Or upload the file.")
+    prune = forms.BooleanField(
+        required=False,
+        help_text="Also remove plugin instances, routing rules and managed secrets the document does not name "
+        "(their inventory is retired). The preview lists them first.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload = cleaned.get("file")
+        if upload:
+            try:
+                cleaned["document"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                self.add_error("file", "The file must be UTF-8 text.")
+        if not cleaned.get("document", "").strip() and not self.errors:
+            self.add_error("document", "Paste a plugins.yaml document or upload one.")
+        return cleaned
 
 
 # -- routing rules
@@ -683,7 +777,7 @@ class RouteSimulationForm(forms.Form):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedAdmin):
     form = RoutingRuleForm
     list_display = ["name", "category", "priority", "match_type", "plugin_instance", "conditions_summary", "enabled"]
     list_filter = ["category", "enabled", "plugin_instance"]
@@ -800,7 +894,7 @@ class SecretForm(forms.ModelForm):
 
 
 @admin.register(Secret)
-class SecretAdmin(admin.ModelAdmin):
+class SecretAdmin(AuditedAdmin):
     form = SecretForm
     search_fields = ["name", "description", "reference"]
     list_filter = ["provider"]
