@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Count, Q, QuerySet
+from django.db import transaction
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -65,6 +67,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "endpoint",
         "pending",
         "expired",
+        "last_error",
         "delivered_count",
         "failure_count",
     )
@@ -106,6 +109,12 @@ class SubscriptionAdmin(admin.ModelAdmin):
             .annotate(
                 pending_n=Count("notifications", filter=Q(notifications__status=Notification.Status.PENDING)),
                 expired_n=Count("notifications", filter=Q(notifications__status=Notification.Status.EXPIRED)),
+                last_error_text=Subquery(
+                    Notification.objects.filter(subscription=OuterRef("pk"))
+                    .exclude(last_error="")
+                    .order_by("-last_attempt", "-id")
+                    .values("last_error")[:1]
+                ),
             )
         )
 
@@ -116,6 +125,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
     @admin.display(description="expired", ordering="expired_n")
     def expired(self, obj: Any) -> int:
         return int(obj.expired_n)
+
+    @admin.display(description="last error")
+    def last_error(self, obj: Any) -> str:
+        return (obj.last_error_text or "")[:120]
 
     @admin.display(description="Notifications")
     def notifications_link(self, obj: Subscription) -> SafeString:
@@ -144,7 +157,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ("subscription",)
     search_fields = ("=subscription__id", "last_error")
     readonly_fields = [f.name for f in Notification._meta.fields]
-    actions = ["redrive"]
+    actions = ["redrive", "redeliver_from_here"]
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -164,6 +177,24 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.action(description="Re-drive the selected expired notifications")
     def redrive(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         _redrive(request, queryset, self)
+
+    @admin.action(description="Redeliver from here (this notification and every later one of its subscription)")
+    def redeliver_from_here(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        """For a subscriber that lost what it received: make the selected notification and all later ones of the
+        same subscription pending again, in order, with a fresh maximum age, and queue their delivery."""
+        start = {row.subscription_id: row.id for row in queryset.order_by("-id")}  # earliest selected wins
+        now = timezone.now()
+        count = 0
+        with transaction.atomic():
+            for subscription_id, first_id in start.items():
+                count += Notification.objects.filter(subscription_id=subscription_id, id__gte=first_id).update(
+                    status=Notification.Status.PENDING, delivered=None, enqueued=now, next_attempt=now, attempts=0
+                )
+        ids = sorted(str(i) for i in start)
+        transaction.on_commit(lambda: queue_deliveries(ids))
+        self.message_user(
+            request, f"{count} notification(s) of {len(ids)} subscription(s) will be delivered again.", messages.SUCCESS
+        )
 
 
 @admin.register(SmoRegistration)

@@ -223,3 +223,14 @@ def test_bulk_delete_action_retires_too(admin_client: Client, mock_instance: Plu
     assert response.status_code == 302
     assert not PluginInstance.objects.exists()
     assert not Resource.objects.exists()
+
+
+def test_view_site_leads_to_the_api_documentation_and_sync_tasks_are_readable(
+    admin_client: Client, mock_instance: PluginInstance
+) -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'href="/api/docs/"' in html
+    assert admin_client.get("/api/docs/").status_code == 200
+    assert PeriodicTask.objects.filter(name="netweave: sync edge-mock (ims.mock)").exists()
