@@ -234,3 +234,23 @@ def test_view_site_leads_to_the_api_documentation_and_sync_tasks_are_readable(
     assert 'href="/api/docs/"' in html
     assert admin_client.get("/api/docs/").status_code == 200
     assert PeriodicTask.objects.filter(name="netweave: sync edge-mock (ims.mock)").exists()
+
+
+def test_the_admin_is_organised_by_task_and_searches_everything(
+    admin_client: Client, mock_instance: PluginInstance
+) -> None:
+    from inventory.sync import sync_instance
+
+    sync_instance(mock_instance)
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    for section in ("Inventory", "Deployments", "Plugins &amp; routing", "SMO", "History", "Access"):
+        assert section in html
+    assert html.index("Plugins &amp; routing") < html.index("History") < html.index("Access")
+    pool = ResourcePool.objects.first()
+    assert pool is not None
+    found = admin_client.get(reverse("admin:search"), {"q": pool.name}).content.decode()
+    assert "Resource pools" in found
+    assert reverse("admin:inventory_resourcepool_change", args=[pool.pk]) in found
+    assert "Change log" in found
+    by_name = admin_client.get(reverse("admin:search"), {"q": "edge-mock"}).content.decode()
+    assert reverse("admin:plugins_plugininstance_change", args=[mock_instance.pk]) in by_name

@@ -147,6 +147,17 @@ def test_change_log_search_and_csv_export(
     assert {r["who"] for r in rows} == {"sync by edge-audit"}
 
 
+def test_home_is_organised_by_task_with_a_global_search(browser: Any, admin_session: Any, shot: Any) -> None:
+    admin_session("/admin/")
+    captions = [c.text.lower() for c in browser.find_elements(By.CSS_SELECTOR, "#content-main caption")]
+    assert captions[:6] == ["inventory", "deployments", "plugins & routing", "smo", "history", "access"]
+    shot("00-admin-home")
+    box = browser.find_element(By.CSS_SELECTOR, "#global-search input[name=q]")
+    box.send_keys("nothing-is-called-this")
+    box.submit()
+    assert 'Nothing matches "nothing-is-called-this"' in _after(browser, "#content-main").text
+
+
 def test_routing_simulator(browser: Any, admin_session: Any, make_mock_instance: Any, shot: Any) -> None:
     edge = make_mock_instance("edge-route", default=False)
     RoutingRule.objects.create(
