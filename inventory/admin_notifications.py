@@ -7,6 +7,8 @@ attach an SMO endpoint to one, delete one, and re-drive its expired notification
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 from django.contrib import admin, messages
@@ -18,9 +20,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from inventory import specs
 from inventory.models import Notification, SmoEndpoint, SmoRegistration, Subscription
 from inventory.notifications import delivery
-from inventory.notifications.outbox import queue_deliveries
+from inventory.notifications.outbox import object_ref, queue_deliveries
 
 EVENT_NAMES = {0: "create", 1: "modify", 2: "delete"}
 
@@ -96,7 +99,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "failure_count",
         "notifications_link",
     )
-    actions = ["redrive_expired"]
+    actions = ["redrive_expired", "send_test_notification"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -134,6 +137,36 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def notifications_link(self, obj: Subscription) -> SafeString:
         url = reverse("admin:inventory_notification_changelist") + f"?subscription__id__exact={obj.pk}"
         return format_html('<a href="{}">all notifications of this subscription</a>', url)
+
+    @admin.action(description="Send a test notification now (inventory subscriptions)", permissions=["change"])
+    def send_test_notification(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
+        """POST one notification straight to each callback, with the subscription's authentication, outside the
+        outbox (nothing is queued or retried): a MODIFY of the O-Cloud whose prior and post states are the
+        O-Cloud as it is, so a conforming subscriber accepts it and nothing it holds changes."""
+        from inventory.ocloud import ensure_ocloud
+
+        state = specs.OCLOUD.render(ensure_ocloud())
+        for subscription in queryset:
+            if subscription.kind != Subscription.Kind.INVENTORY:
+                self.message_user(
+                    request,
+                    f"{subscription.pk}: test notifications are sent to inventory subscriptions only.",
+                    messages.WARNING,
+                )
+                continue
+            payload: dict[str, Any] = {"notificationId": str(uuid.uuid4())}
+            if subscription.consumer_subscription_id is not None:
+                payload["consumerSubscriptionId"] = subscription.consumer_subscription_id
+            payload.update(notificationEventType=1, priorObjectState=state, postObjectState=state)
+            ref = object_ref(specs.OCLOUD.object_type, state)
+            if ref is not None:
+                payload["objectRef"] = ref
+            try:
+                status = delivery.send(subscription, json.dumps(payload).encode())
+            except delivery.DeliveryFailed as exc:
+                self.message_user(request, f"{subscription.callback}: test notification failed: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"{subscription.callback}: answered HTTP {status}.", messages.SUCCESS)
 
     @admin.action(description="Re-drive the expired notifications of the selected subscriptions")
     def redrive_expired(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:

@@ -132,3 +132,26 @@ def test_subscription_list_shows_the_last_error_and_redeliver_from_here_sends_ag
     assert set(Notification.objects.values_list("status", flat=True)) == {"delivered"}
     names = [b["postObjectState"]["name"] for b in receiver.bodies()]
     assert names == ["pool-a", "pool-b", "pool-a", "pool-b"]
+
+
+def test_send_a_test_notification_from_the_admin(
+    o2: O2Client, receiver: Receiver, ims_instance: Any, admin_client_logged_in: Client
+) -> None:
+    sub = subscribe(o2, receiver.url)
+    response = admin_client_logged_in.post(
+        reverse("admin:inventory_subscription_changelist"),
+        {"action": "send_test_notification", "_selected_action": [sub["subscriptionId"]]},
+        follow=True,
+    )
+    texts = [str(m) for m in response.context["messages"]]
+    assert any("answered HTTP 2" in t for t in texts), texts
+    bodies = [b for b in receiver.bodies() if b["notificationEventType"] == 1 and "oCloudId" in b["postObjectState"]]
+    assert len(bodies) == 1
+    assert bodies[0]["priorObjectState"] == bodies[0]["postObjectState"]
+    receiver.fail_with = 500
+    failed = admin_client_logged_in.post(
+        reverse("admin:inventory_subscription_changelist"),
+        {"action": "send_test_notification", "_selected_action": [sub["subscriptionId"]]},
+        follow=True,
+    )
+    assert b"test notification failed: HTTP 500" in failed.content
