@@ -254,3 +254,19 @@ def test_the_admin_is_organised_by_task_and_searches_everything(
     assert "Change log" in found
     by_name = admin_client.get(reverse("admin:search"), {"q": "edge-mock"}).content.decode()
     assert reverse("admin:plugins_plugininstance_change", args=[mock_instance.pk]) in by_name
+
+
+def test_import_page_previews_then_applies(admin_client: Client, tiny_type: Any) -> None:
+    url = reverse("admin:plugins_plugininstance_import")
+    PluginInstance.objects.create(name="kept", category="dms", plugin_type="mock")
+    document = "plugins:\n  ims:\n    - {name: t9, type: tiny, config: {endpoint: 'https://t.example', token: x}}\n"
+    preview = admin_client.post(url, {"document": document, "preview": "Preview"})
+    html = preview.content.decode()
+    assert "create plugin instance t9 (ims.tiny)" in html
+    assert "kept (not in the file; --prune removes them): plugin instance kept" in html
+    assert not PluginInstance.objects.filter(name="t9").exists()
+    applied = admin_client.post(url, {"document": document, "apply": "Apply"})
+    assert applied.status_code == 302
+    assert set(PluginInstance.objects.values_list("name", flat=True)) == {"kept", "t9"}
+    broken = admin_client.post(url, {"document": "plugins: {ims: [{name: Bad}]}", "preview": "Preview"})
+    assert "Nothing can be imported" in broken.content.decode()
