@@ -74,7 +74,17 @@ def admin_change_context(request: HttpRequest) -> Iterator[context.ChangeContext
 
 class AuditedAdmin(admin.ModelAdmin):
     """Every change made through these admin pages (forms, deletes, list actions) runs in the operator's change
-    context, so the change log names who did it."""
+    context, so the change log names who did it; each object's page links to its whole change-log history (which
+    stays reachable after a deletion, by the same link's id or by name)."""
+
+    @admin.display(description="History")
+    def change_history(self, obj: Any) -> SafeString:
+        from inventory.admin import history_url
+        from inventory.config_audit import audit_id
+
+        if obj is None or obj.pk is None:
+            return format_html("{}", EMPTY)
+        return format_html('<a href="{}">every change to it, with who and which keys</a>', history_url(audit_id(obj)))
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with admin_change_context(request):
@@ -390,7 +400,7 @@ class PluginInstanceAdmin(AuditedAdmin):
     list_filter = ["category", "enabled", "is_default", "plugin_type"]
     search_fields = ["name", "plugin_type"]
     actions = ["test_connection", "sync_now"]
-    readonly_fields = ["plugin_kind", "health", "last_sync", "secrets_used", "created", "updated"]
+    readonly_fields = ["plugin_kind", "health", "last_sync", "secrets_used", "change_history", "created", "updated"]
     change_form_template = "admin/plugins/plugininstance/change_form.html"
     change_list_template = "admin/plugins/plugininstance/change_list.html"
 
@@ -458,7 +468,9 @@ class PluginInstanceAdmin(AuditedAdmin):
                 )
             )
         if obj is not None:
-            fieldsets.append(("Status", {"fields": ["health", "last_sync", "secrets_used", "created", "updated"]}))
+            fieldsets.append(
+                ("Status", {"fields": ["health", "last_sync", "secrets_used", "change_history", "created", "updated"]})
+            )
         return fieldsets
 
     def _editable(self, request: HttpRequest, obj: PluginInstance | None) -> bool:
@@ -785,6 +797,7 @@ class RoutingRuleAdmin(AuditedAdmin):
     search_fields = ["name", "match_type"]
     ordering = ["category", "-priority", "name"]
     change_list_template = "admin/plugins/routingrule/change_list.html"
+    readonly_fields = ["change_history"]
 
     @admin.display(description="Conditions")
     def conditions_summary(self, obj: RoutingRule) -> str:
@@ -898,7 +911,7 @@ class SecretAdmin(AuditedAdmin):
     form = SecretForm
     search_fields = ["name", "description", "reference"]
     list_filter = ["provider"]
-    readonly_fields = ["used_by", "created", "updated"]
+    readonly_fields = ["used_by", "change_history", "created", "updated"]
 
     def get_list_display(self, request: HttpRequest) -> Any:
         """One query for every row's users, bound into the column for this request."""
@@ -914,7 +927,7 @@ class SecretAdmin(AuditedAdmin):
         fields = ["name", "description", "provider", "reference"]
         if obj is None or self.has_change_permission(request, obj):
             fields += ["value", "value_file"]
-        return [*fields, *(["used_by", "created", "updated"] if obj else [])]
+        return [*fields, *(["used_by", "change_history", "created", "updated"] if obj else [])]
 
     @admin.display(description="Used by")
     def used_by(self, obj: Secret) -> SafeString:

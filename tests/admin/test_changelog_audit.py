@@ -95,3 +95,23 @@ def test_admin_changes_and_a_deleted_objects_history(admin_client: Client, make_
     assert (deleted.source, deleted.object_name) == ("admin", "edge-c")
     assert deleted.user is not None
     assert "edge-c" in admin_client.get(LIST_URL, {"q": "edge-c"}).content.decode()
+
+
+def test_configuration_pages_link_their_whole_history(admin_client: Client, make_mock_instance: Any) -> None:
+    from inventory.config_audit import audit_id
+    from plugins.models import RoutingRule
+
+    instance = make_mock_instance("edge-h", default=False)
+    rule = RoutingRule.objects.create(name="r-h", category="ims", plugin_instance=instance)
+    rule.priority = 7
+    rule.save()
+    page = admin_client.get(reverse("admin:plugins_routingrule_change", args=[rule.pk])).content.decode()
+    link = f"{LIST_URL}?object_id={audit_id(rule)}"
+    assert link in page
+    rule.delete()
+    history = admin_client.get(link).content.decode()
+    assert history.count("r-h") >= 3  # created, modified (priority), deleted
+    modified = ChangeLogEntry.objects.get(object_type="RoutingRule", action="modify")
+    assert (modified.prior_state["priority"], modified.post_state["priority"]) == (0, 7)
+    page = admin_client.get(reverse("admin:plugins_plugininstance_change", args=[instance.pk])).content.decode()
+    assert f"{LIST_URL}?object_id={instance.pk}" in page
