@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from netweave import context
 from netweave.o2.problems import O2Problem
 from netweave.o2.views import json_response, reject_unknown_parameters
+from netweave.security.principals import actor_of
 from plugins.api.serializers import (
     PluginInstanceSerializer,
     PluginTypeSerializer,
@@ -43,7 +44,7 @@ VERSIONS = {"uriPrefix": PREFIX, "apiVersions": [{"version": "1.0.0"}]}
 @contextmanager
 def api_change(request: Request) -> Iterator[context.ChangeContext]:
     user_id = getattr(request.user, "pk", None)
-    actor = str(request.user) if request.user is not None else ""
+    actor = actor_of(request.user, request.auth)
     with context.bind(source="api", user_id=user_id, actor=actor, request_id=getattr(request, "request_id", "")) as c:
         yield c
 

@@ -65,6 +65,9 @@ def test_plugin_instance_lifecycle_validated_by_the_schema(o2: O2Client, tmp_pat
     assert not ResourcePool.objects.exists()
     deletes = ChangeLogEntry.objects.filter(action="delete")
     assert set(deletes.values_list("source", flat=True)) == {"api"}
+    actors = set(deletes.values_list("actor", flat=True))
+    assert len(actors) == 1
+    assert actors.pop().startswith("token ")  # the API token's name and key id: who, for the auditor
 
 
 def test_roles_apply(make_api_token: Any) -> None:
