@@ -271,6 +271,15 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": env.str("NETWEAVE_LOG_LEVEL", default="INFO")},
-    # axes announces itself at INFO in every process and logs each successful login's cleanup: noise at INFO.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # At INFO the log says what changed (syncs, imports, plugin instances set up or retired, deliveries that
+    # failed); these would bury it: axes announces itself in every process and on each login, Celery logs every
+    # task received and succeeded and beat every task it sends (the outbox sweeper alone runs every 10 s).
+    # Failures stay (WARNING and above).
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
+        "celery.beat": {"level": "WARNING"},
+    },
 }
