@@ -9,17 +9,25 @@ a UUID become exact id lookups instead of table scans.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, URLPattern, reverse
+from django.urls import path as url_path
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -301,6 +309,95 @@ def _pretty_json(value: Any) -> SafeString | str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, sort_keys=True, default=str))
 
 
+EMPTY_WHO = "—"
+EXPORT_COLUMNS = (
+    "time",
+    "action",
+    "object_type",
+    "object_id",
+    "object_name",
+    "who",
+    "user",
+    "actor",
+    "source",
+    "plugin_instance",
+    "request_id",
+)
+
+
+def export_row(entry: ChangeLogEntry) -> dict[str, str]:
+    user = entry.user.get_username() if entry.user is not None else ""
+    return {
+        "time": entry.time.isoformat(),
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": str(entry.object_id),
+        "object_name": entry.object_name,
+        "who": user or entry.actor,
+        "user": user,
+        "actor": entry.actor,
+        "source": entry.source,
+        "plugin_instance": entry.plugin_instance_name,
+        "request_id": entry.request_id,
+    }
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[dict[str, str]]) -> Iterator[str]:
+    writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_COLUMNS)
+    yield writer.writeheader()
+    for row in rows:
+        yield writer.writerow(row)
+
+
+class TimeRangeFilter(admin.ListFilter):
+    """From / to dates (inclusive, UTC days or ISO date-times): "who changed pool X between two dates"."""
+
+    title = "date range"
+    template = "admin/inventory/time_range_filter.html"
+    parameter_names = ("time_from", "time_to")
+
+    def __init__(self, request: HttpRequest, params: dict[str, Any], model: Any, model_admin: Any) -> None:
+        super().__init__(request, params, model, model_admin)
+        self.values: dict[str, str] = {}
+        for name in self.parameter_names:
+            if name in params:
+                value = params.pop(name)
+                self.values[name] = str(value[-1] if isinstance(value, list) else value).strip()
+        self.other_params = [(k, v) for k, v in request.GET.items() if k not in self.parameter_names]
+
+    def has_output(self) -> bool:
+        return True
+
+    def expected_parameters(self) -> list[str | None]:
+        return list(self.parameter_names)
+
+    def choices(self, changelist: Any) -> Iterator[Any]:
+        yield {"values": self.values, "other_params": self.other_params}
+
+    @staticmethod
+    def _bound(text: str, *, end: bool) -> dt.datetime:
+        parsed_date = parse_date(text)
+        if parsed_date is not None:
+            start = dt.datetime.combine(parsed_date, dt.time.min, tzinfo=dt.UTC)
+            return start + dt.timedelta(days=1) if end else start
+        parsed = parse_datetime(text)
+        if parsed is None:
+            raise IncorrectLookupParameters(f"'{text}' is not a date (YYYY-MM-DD) or an ISO date-time.")
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.values.get("time_from"):
+            queryset = queryset.filter(time__gte=self._bound(self.values["time_from"], end=False))
+        if self.values.get("time_to"):
+            queryset = queryset.filter(time__lt=self._bound(self.values["time_to"], end=True))
+        return queryset
+
+
 @admin.register(ChangeLogEntry)
 class ChangeLogEntryAdmin(ReadOnlyAdmin):
     """Who or what changed which object, when, and how: for auditors, never editable."""
@@ -309,17 +406,19 @@ class ChangeLogEntryAdmin(ReadOnlyAdmin):
         "time",
         "action",
         "object_type",
+        "object_name",
         "object_history",
+        "who",
         "source",
         "plugin_instance_name",
-        "user",
         "request_id",
     ]
-    list_filter = ["action", "object_type", "source", "plugin_instance"]
+    list_filter = [TimeRangeFilter, "action", "object_type", "source", "plugin_instance"]
     list_select_related = ["user"]
     date_hierarchy = "time"
-    search_fields = ["object_id", "request_id"]  # shows the box; get_search_results does exact lookups
-    search_help_text = "An object id (UUID) or a request id (exact)."
+    search_fields = ["object_name"]  # shows the box; get_search_results decides the lookups
+    search_help_text = "An object id or request id (exact), or part of an object's name or of who changed it."
+    change_list_template = "admin/inventory/changelogentry/change_list.html"
     list_per_page = 100
     change_form_template = "admin/inventory/changelogentry/change_form.html"
     fieldsets = [
@@ -331,10 +430,12 @@ class ChangeLogEntryAdmin(ReadOnlyAdmin):
                     "action",
                     "object_type",
                     "object_id",
+                    "object_name",
                     "source",
                     "plugin_instance",
                     "plugin_instance_name",
                     "user",
+                    "actor",
                     "request_id",
                 ]
             },
@@ -353,7 +454,44 @@ class ChangeLogEntryAdmin(ReadOnlyAdmin):
         as_uuid = _as_uuid(term)
         if as_uuid is not None:
             return queryset.filter(Q(object_id=as_uuid) | Q(request_id=term)), False
-        return queryset.filter(request_id=term), False
+        by_text = (
+            Q(request_id=term)
+            | Q(object_name__icontains=term)
+            | Q(actor__icontains=term)
+            | Q(user__username__iexact=term)
+        )
+        return queryset.filter(by_text), False
+
+    @admin.display(description="Who", ordering="actor")
+    def who(self, obj: ChangeLogEntry) -> str:
+        if obj.user is None:
+            return obj.actor or EMPTY_WHO
+        name = obj.user.get_username()
+        return f"{name} ({obj.actor})" if obj.actor and obj.actor != name else name
+
+    def get_urls(self) -> list[URLPattern]:
+        export = self.admin_site.admin_view(self.export_view)
+        return [url_path("export/", export, name="inventory_changelogentry_export"), *super().get_urls()]
+
+    def export_view(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+        """The change list as filtered and searched on screen, as CSV or JSON: who, what, when; never states."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        query = request.GET.copy()
+        fmt = query.pop("format", ["csv"])[-1]
+        if fmt not in ("csv", "json"):
+            return HttpResponse("format must be csv or json", status=400, content_type="text/plain")
+        request.GET = query  # type: ignore[assignment]
+        changelist = self.get_changelist_instance(request)
+        rows = (export_row(entry) for entry in changelist.get_queryset(request).iterator(chunk_size=2000))
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        response: HttpResponse | StreamingHttpResponse
+        if fmt == "json":
+            response = HttpResponse(orjson.dumps(list(rows)), content_type="application/json")
+        else:
+            response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="netweave-change-log-{stamp}.{fmt}"'
+        return response
 
     @admin.display(description="Object id")
     def object_history(self, obj: ChangeLogEntry) -> SafeString:

@@ -7,18 +7,23 @@ attach an SMO endpoint to one, delete one, and re-drive its expired notification
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Count, Q, QuerySet
+from django.db import transaction
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from inventory import specs
 from inventory.models import Notification, SmoEndpoint, SmoRegistration, Subscription
 from inventory.notifications import delivery
-from inventory.notifications.outbox import queue_deliveries
+from inventory.notifications.outbox import object_ref, queue_deliveries
 
 EVENT_NAMES = {0: "create", 1: "modify", 2: "delete"}
 
@@ -65,6 +70,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "endpoint",
         "pending",
         "expired",
+        "last_error",
         "delivered_count",
         "failure_count",
     )
@@ -93,7 +99,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "failure_count",
         "notifications_link",
     )
-    actions = ["redrive_expired"]
+    actions = ["redrive_expired", "send_test_notification"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -106,6 +112,12 @@ class SubscriptionAdmin(admin.ModelAdmin):
             .annotate(
                 pending_n=Count("notifications", filter=Q(notifications__status=Notification.Status.PENDING)),
                 expired_n=Count("notifications", filter=Q(notifications__status=Notification.Status.EXPIRED)),
+                last_error_text=Subquery(
+                    Notification.objects.filter(subscription=OuterRef("pk"))
+                    .exclude(last_error="")
+                    .order_by("-last_attempt", "-id")
+                    .values("last_error")[:1]
+                ),
             )
         )
 
@@ -117,10 +129,44 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def expired(self, obj: Any) -> int:
         return int(obj.expired_n)
 
+    @admin.display(description="last error")
+    def last_error(self, obj: Any) -> str:
+        return (obj.last_error_text or "")[:120]
+
     @admin.display(description="Notifications")
     def notifications_link(self, obj: Subscription) -> SafeString:
         url = reverse("admin:inventory_notification_changelist") + f"?subscription__id__exact={obj.pk}"
         return format_html('<a href="{}">all notifications of this subscription</a>', url)
+
+    @admin.action(description="Send a test notification now (inventory subscriptions)", permissions=["change"])
+    def send_test_notification(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
+        """POST one notification straight to each callback, with the subscription's authentication, outside the
+        outbox (nothing is queued or retried): a MODIFY of the O-Cloud whose prior and post states are the
+        O-Cloud as it is, so a conforming subscriber accepts it and nothing it holds changes."""
+        from inventory.ocloud import ensure_ocloud
+
+        state = specs.OCLOUD.render(ensure_ocloud())
+        for subscription in queryset:
+            if subscription.kind != Subscription.Kind.INVENTORY:
+                self.message_user(
+                    request,
+                    f"{subscription.pk}: test notifications are sent to inventory subscriptions only.",
+                    messages.WARNING,
+                )
+                continue
+            payload: dict[str, Any] = {"notificationId": str(uuid.uuid4())}
+            if subscription.consumer_subscription_id is not None:
+                payload["consumerSubscriptionId"] = subscription.consumer_subscription_id
+            payload.update(notificationEventType=1, priorObjectState=state, postObjectState=state)
+            ref = object_ref(specs.OCLOUD.object_type, state)
+            if ref is not None:
+                payload["objectRef"] = ref
+            try:
+                status = delivery.send(subscription, json.dumps(payload).encode())
+            except delivery.DeliveryFailed as exc:
+                self.message_user(request, f"{subscription.callback}: test notification failed: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"{subscription.callback}: answered HTTP {status}.", messages.SUCCESS)
 
     @admin.action(description="Re-drive the expired notifications of the selected subscriptions")
     def redrive_expired(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
@@ -144,7 +190,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ("subscription",)
     search_fields = ("=subscription__id", "last_error")
     readonly_fields = [f.name for f in Notification._meta.fields]
-    actions = ["redrive"]
+    actions = ["redrive", "redeliver_from_here"]
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -164,6 +210,24 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.action(description="Re-drive the selected expired notifications")
     def redrive(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         _redrive(request, queryset, self)
+
+    @admin.action(description="Redeliver from here (this notification and every later one of its subscription)")
+    def redeliver_from_here(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        """For a subscriber that lost what it received: make the selected notification and all later ones of the
+        same subscription pending again, in order, with a fresh maximum age, and queue their delivery."""
+        start = {row.subscription_id: row.id for row in queryset.order_by("-id")}  # earliest selected wins
+        now = timezone.now()
+        count = 0
+        with transaction.atomic():
+            for subscription_id, first_id in start.items():
+                count += Notification.objects.filter(subscription_id=subscription_id, id__gte=first_id).update(
+                    status=Notification.Status.PENDING, delivered=None, enqueued=now, next_attempt=now, attempts=0
+                )
+        ids = sorted(str(i) for i in start)
+        transaction.on_commit(lambda: queue_deliveries(ids))
+        self.message_user(
+            request, f"{count} notification(s) of {len(ids)} subscription(s) will be delivered again.", messages.SUCCESS
+        )
 
 
 @admin.register(SmoRegistration)

@@ -46,6 +46,14 @@ def add_listener(listener: Listener) -> None:
         _listeners.append(listener)
 
 
+def object_name(prior: Any, post: Any) -> str:
+    """The name an entry is found by: the object's `name` after the change (before it, for a deletion)."""
+    for state in (post, prior):
+        if isinstance(state, dict) and isinstance(state.get("name"), str):
+            return str(state["name"])[:255]
+    return ""
+
+
 def record(changes: Sequence[Change], *, plugin_instance: Any = None) -> list[ChangeLogEntry]:
     """Write change-log rows for `changes` with the current context. Must run inside a transaction."""
     if not changes:
@@ -56,11 +64,15 @@ def record(changes: Sequence[Change], *, plugin_instance: Any = None) -> list[Ch
     now = timezone.now()
     instance_id = plugin_instance.pk if plugin_instance is not None else ctx.plugin_instance_id
     instance_name = plugin_instance.name if plugin_instance is not None else ""
+    actor = ctx.actor
+    if not actor and ctx.source in ("sync", "watch") and instance_name:
+        actor = f"{ctx.source} by {instance_name}"
     rows = [
         {
             "time": now,
             "object_type": change.object_type,
             "object_id": change.object_id,
+            "object_name": object_name(change.prior_state, change.post_state),
             "action": change.action,
             "prior_state": change.prior_state,
             "post_state": change.post_state,
@@ -69,6 +81,7 @@ def record(changes: Sequence[Change], *, plugin_instance: Any = None) -> list[Ch
             "plugin_instance_name": instance_name,
             "user_id": ctx.user_id,
             "request_id": ctx.request_id,
+            "actor": actor[:200],
         }
         for change in changes
     ]

@@ -189,12 +189,14 @@ class ChangeLogEntry(models.Model):
         WATCH = "watch"
         API = "api"
         ADMIN = "admin"
+        IMPORT = "import"
         SYSTEM = "system"
 
     id = models.BigAutoField(primary_key=True)
     time = models.DateTimeField(db_index=True)
     object_type = models.CharField(max_length=40)
     object_id = models.UUIDField()
+    object_name = models.CharField(max_length=255, blank=True, help_text="The object's name when it changed.")
     action = models.CharField(max_length=10, choices=Action.choices)
     prior_state: models.JSONField[Any, Any] = models.JSONField(null=True, blank=True)
     post_state: models.JSONField[Any, Any] = models.JSONField(null=True, blank=True)
@@ -205,6 +207,11 @@ class ChangeLogEntry(models.Model):
     plugin_instance_name = models.CharField(max_length=63, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     request_id = models.CharField(max_length=128, blank=True)
+    actor = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who, besides a user: 'import by <os user>', 'sync by <plugin instance>', an API credential.",
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -21,7 +21,9 @@ TASKS = {PluginCategory.IMS: TASK, PluginCategory.OBSERVABILITY: "inventory.reco
 
 
 def task_name(instance: PluginInstance) -> str:
-    return f"netweave: sync {instance.name} ({instance.pk})"
+    """What an operator reads in the admin's Periodic tasks: what runs, for which instance (names are unique)."""
+    what = "poll alerts of" if instance.category == PluginCategory.OBSERVABILITY else "sync"
+    return f"netweave: {what} {instance.name} ({instance.category}.{instance.plugin_type})"
 
 
 def sync_schedule(instance: PluginInstance) -> PeriodicTask | None:

@@ -493,7 +493,7 @@ class SyncFailed(Exception):
 def sync_instance(instance: PluginInstance) -> SyncResult:
     """Pull the whole inventory of one IMS plugin instance and reconcile it, recording the outcome on the row."""
     from inventory.alarms import backend_health
-    from plugins.registry import get_plugin
+    from plugins.registry import check_health, get_plugin
     from plugins.sdk.errors import PluginError
 
     started_at = timezone.now()
@@ -514,6 +514,7 @@ def sync_instance(instance: PluginInstance) -> SyncResult:
         backend_health.raise_backend_alarm(instance, f"sync failed: {message}")
         raise SyncFailed(message) from exc
     _record_outcome(instance, ok=True, summary=result.summary()[:500])
+    check_health(instance)  # the health shown is as of this sync, not of the last time someone asked
     backend_health.clear_backend_alarm(instance)
     logger.info("sync of %s: %s", instance.name, result.summary())
     return result

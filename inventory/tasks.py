@@ -8,6 +8,7 @@ from celery import shared_task
 
 from inventory.sync import SyncFailed, sync_instance
 from plugins.models import PluginInstance
+from plugins.registry import check_health
 
 logger = logging.getLogger(__name__)
 
@@ -23,3 +24,13 @@ def sync_plugin_instance(instance_id: str) -> str:
         return sync_instance(instance).summary()
     except SyncFailed as exc:
         return f"failed: {exc}"
+
+
+@shared_task(name="inventory.check_plugin_health", ignore_result=True)
+def check_plugin_health(instance_id: str) -> str:
+    """Ask an instance's backend whether it is usable and record the answer (queued when the instance is saved)."""
+    instance = PluginInstance.objects.filter(pk=instance_id, enabled=True).first()
+    if instance is None:
+        return "skipped: instance missing or disabled"
+    status = check_health(instance)
+    return "healthy" if status.healthy else f"unhealthy: {status.message}"

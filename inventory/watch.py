@@ -53,7 +53,10 @@ def watchable_instances() -> list[PluginInstance]:
 
 
 class InstanceWatcher(threading.Thread):
-    """Relist, then watch one instance until stopped; on failure back off and start over."""
+    """Relist, then watch one instance until stopped; on failure back off and start over.
+
+    `stop` belongs to this watcher alone: the watch command sets it when the instance is removed, disabled or the
+    command exits, and the watcher sets it itself when it finds its instance gone."""
 
     def __init__(self, instance: PluginInstance, stop: threading.Event, *, initial_backoff: float = 1.0) -> None:
         super().__init__(name=f"watch-{instance.name}", daemon=True)
@@ -90,9 +93,13 @@ class InstanceWatcher(threading.Thread):
     def _relist_and_watch(self) -> None:
         from plugins.registry import get_plugin
 
-        instance = PluginInstance.objects.get(pk=self.instance.pk)
-        if not instance.enabled:
-            self.stop_event.wait(MAX_BACKOFF_SECONDS)
+        instance = PluginInstance.objects.filter(pk=self.instance.pk).first()
+        if instance is None or not instance.enabled:
+            # Removed (config import with --prune, admin) or disabled: this watch ends for good; the command's
+            # rescan starts a new one if the instance comes back.
+            state = "removed" if instance is None else "disabled"
+            logger.info("plugin instance %s was %s; its watch ends", self.instance.name, state)
+            self.stop_event.set()
             return
         plugin = get_plugin(instance)
         if not isinstance(plugin, sdk.IMSPlugin):

@@ -16,10 +16,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ChangeContext:
-    source: str = "system"  # sync, watch, api, admin, system
+    source: str = "system"  # sync, watch, api, admin, import, system
     request_id: str = ""
     user_id: int | None = None
     plugin_instance_id: Any = None
+    actor: str = ""  # who, when there is no user: "import by <os user>", "sync by <plugin instance>", a token's name
 
 
 _current: contextvars.ContextVar[ChangeContext] = contextvars.ContextVar(

@@ -5,6 +5,8 @@ make an orchestrator restart every web process at once.
 `GET /health/ready`: readiness. The database answers (503 ProblemDetails otherwise), plus how many enabled
 plugin instances their last check found healthy or not: counts only, from the recorded checks (no backend is
 called, no name or message is shown to an anonymous caller; the admin and the backend alarms have the details).
+Checks are recorded when an instance is saved (a queued task), after every sync and by "Test connection"; a
+check older than the instance's last change counts as unchecked.
 """
 
 from __future__ import annotations
@@ -50,8 +52,12 @@ def plugin_counts() -> dict[str, int]:
     from plugins.models import PluginInstance
 
     counts = {"healthy": 0, "unhealthy": 0, "unchecked": 0}
-    for healthy, checked in PluginInstance.objects.filter(enabled=True).values_list("health_ok", "health_checked"):
-        counts["unchecked" if checked is None else "healthy" if healthy else "unhealthy"] += 1
+    rows = PluginInstance.objects.filter(enabled=True).values_list("health_ok", "health_checked", "updated")
+    for healthy, checked, updated in rows:
+        # A check made before the instance's last change (new config, new credential) says nothing about it now:
+        # it counts as unchecked until the check queued by that save (or the next sync) has answered.
+        stale = checked is None or healthy is None or (updated is not None and checked < updated)
+        counts["unchecked" if stale else "healthy" if healthy else "unhealthy"] += 1
     return counts
 
 

@@ -16,6 +16,7 @@ inside the functions that use them, so that loading the admin never depends on i
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import re
@@ -39,6 +40,7 @@ from django.utils.timesince import timesince
 
 from netweave import context
 from plugins.models import CATEGORY_CHOICES, PluginInstance, RoutingRule, Secret
+from plugins.sdk.schema import ConfigField, config_fields
 
 if TYPE_CHECKING:
     from plugins.sdk.base import Plugin
@@ -47,7 +49,13 @@ logger = logging.getLogger(__name__)
 
 SECRET_REF_KEY = "secretRef"
 SECRET_FIELD_PREFIX = "secret__"
-KIND_SEPARATOR = "/"
+SECRET_FILE_PREFIX = "secret_file__"
+MAX_SECRET_FILE_BYTES = 1024 * 1024
+CONFIG_PREFIX = "config__"
+RAW_CONFIG_HELP = (
+    "This plugin type is not installed, so its schema is unknown: the config is edited as stored (JSON). "
+    'Credentials are references such as {"secretRef": "<secret name>"}.'
+)
 EMPTY = "—"
 
 
@@ -59,18 +67,42 @@ def admin_change_context(request: HttpRequest) -> Iterator[context.ChangeContext
     """Bind the change context of an admin-initiated change, so change-log rows name the operator."""
     user_id = request.user.pk if request.user.is_authenticated else None
     request_id = getattr(request, "request_id", "") or context.current().request_id
-    with context.bind(source="admin", user_id=user_id, request_id=request_id) as ctx:
+    actor = request.user.get_username() if request.user.is_authenticated else ""
+    with context.bind(source="admin", user_id=user_id, request_id=request_id, actor=actor) as ctx:
         yield ctx
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every change made through these admin pages (forms, deletes, list actions) runs in the operator's change
+    context, so the change log names who did it; each object's page links to its whole change-log history (which
+    stays reachable after a deletion, by the same link's id or by name)."""
+
+    @admin.display(description="History")
+    def change_history(self, obj: Any) -> SafeString:
+        from inventory.admin import history_url
+        from inventory.config_audit import audit_id
+
+        if obj is None or obj.pk is None:
+            return format_html("{}", EMPTY)
+        return format_html('<a href="{}">every change to it, with who and which keys</a>', history_url(audit_id(obj)))
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with admin_change_context(request):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with admin_change_context(request):
+            return super().delete_view(request, *args, **kwargs)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        with admin_change_context(request):
+            return super().changelist_view(request, extra_context)
 
 
 def _plugin_types() -> dict[tuple[str, str], type[Plugin]]:
     from plugins.discovery import plugin_types
 
     return plugin_types()
-
-
-def _kind(category: str, plugin_type: str) -> str:
-    return f"{category}{KIND_SEPARATOR}{plugin_type}"
 
 
 def _secret_refs(config: object) -> dict[str, str]:
@@ -150,113 +182,123 @@ def _instance_links(instances: Sequence[PluginInstance]) -> SafeString:
 
 
 class PluginInstanceForm(forms.ModelForm):
-    """Plugin type from discovery, config validated by the type's config class, write-only credentials.
+    """An instance of one plugin type, its config as typed inputs generated from the type's config schema.
 
-    The admin builds a subclass per request (see `plugin_instance_form`) with one password input per credential
-    field known to the installed plugin types; `pending_secrets` then holds the values to store on save."""
+    `plugin_instance_form(plugin_class)` builds the subclass for a type: one input per config key (type,
+    default, bounds, choices and help text from plugins.sdk.schema), and for each of the type's credentials a
+    write-only text area (multi-line: kubeconfigs, PEM keys) plus a file upload. The config stored is what the
+    operator set: keys left at their default are not written, so an exported YAML file stays short.
+    Without an installed type (an instance whose plugin was uninstalled) the config is edited as raw JSON."""
 
-    plugin_kind = forms.ChoiceField(label="Plugin type", help_text="category / type, as installed (entry points).")
-
-    secret_fields: dict[str, list[str]] = {}  # credential field -> the kinds that declare it
+    plugin_class: type[Plugin] | None = None
+    schema: tuple[ConfigField, ...] = ()
 
     class Meta:
         model = PluginInstance
-        fields = ["name", "enabled", "is_default", "config", "sync_interval"]
+        fields = ["name", "enabled", "is_default", "sync_interval"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pending_secrets: dict[str, tuple[str, str]] = {}
         _pretty_json_field(self, "config")
-        choices = [(_kind(c, t), f"{c.upper()} / {t}") for c, t in sorted(_plugin_types())]
-        if self.instance.pk:
-            current = _kind(self.instance.category, self.instance.plugin_type)
-            if current not in dict(choices):
-                choices.append((current, f"{current} (not installed)"))
-            self.fields["plugin_kind"].initial = current
-        kind_field = self.fields["plugin_kind"]
-        assert isinstance(kind_field, forms.ChoiceField)
-        kind_field.choices = [("", "---------"), *choices]
-        self._describe_current_secrets()
-
-    def _describe_current_secrets(self) -> None:
-        """Tell the operator which credentials are already set (by secret name, never by value)."""
-        refs = _secret_refs(self.instance.config) if self.instance.pk else {}
-        for field, secret in refs.items():
-            form_field = self.fields.get(SECRET_FIELD_PREFIX + field)
-            if form_field is not None:
-                form_field.help_text = (
-                    f"Currently stored in secret '{secret}'. Leave empty to keep it; type a value to replace it. "
-                    + (form_field.help_text or "")
-                )
+        if self.plugin_class is not None and not self.instance.pk:
+            self.instance.category = str(self.plugin_class.category)
+            self.instance.plugin_type = self.plugin_class.name
+        stored = self.instance.config if self.instance.pk and isinstance(self.instance.config, Mapping) else {}
+        refs = _secret_refs(stored)
+        for item in self.schema:
+            if item.secret:
+                secret = refs.get(item.name)
+                if secret is not None:
+                    self.fields[SECRET_FIELD_PREFIX + item.name].help_text = (
+                        f"Currently stored in secret '{secret}'. Leave empty to keep it; type or upload a value "
+                        "to replace it."
+                    )
+                continue
+            form_field = self.fields[CONFIG_PREFIX + item.name]
+            if item.name in stored:
+                form_field.initial = stored[item.name]
+            elif item.has_default:
+                form_field.initial = item.default
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        kind = cleaned.get("plugin_kind")
-        config = cleaned.get("config")
-        if not kind or "config" in self.errors:
+        if self.plugin_class is None:
+            config = cleaned.get("config")
+            if config is not None and not isinstance(config, dict):
+                self.add_error("config", "The config must be a JSON object (a mapping of keys to values).")
             return cleaned
-        category, _, plugin_type = str(kind).partition(KIND_SEPARATOR)
-        plugin_class = _plugin_types().get((category, plugin_type))
-        if plugin_class is None:
-            self.add_error("plugin_kind", f"Plugin type {kind} is not installed.")
-            return cleaned
-        self.instance.category = category
-        self.instance.plugin_type = plugin_type
-        if config is None:
-            config = {}
-        if not isinstance(config, dict):
-            self.add_error("config", "The config must be a JSON object (a mapping of keys to values).")
-            return cleaned
-        cleaned["config"] = self._validated_config(plugin_class, dict(config), cleaned.get("name"))
-        self._check_single_default(category, cleaned.get("is_default"))
+        self.instance.category = str(self.plugin_class.category)
+        self.instance.plugin_type = self.plugin_class.name
+        config = self._config_from_inputs(cleaned.get("name"))
+        cleaned["config"] = self._validated_config(self.plugin_class, config, cleaned.get("name"))
+        self.instance.config = cleaned["config"]
+        self._check_single_default(self.instance.category, cleaned.get("is_default"))
         return cleaned
 
-    def _validated_config(self, plugin_class: type[Plugin], config: dict[str, Any], name: str | None) -> dict[str, Any]:
-        """Turn typed credentials into references, then validate with the type's config class.
+    def _config_from_inputs(self, name: str | None) -> dict[str, Any]:
+        stored = self.instance.config if self.instance.pk and isinstance(self.instance.config, Mapping) else {}
+        config: dict[str, Any] = {}
+        for item in self.schema:
+            if item.secret:
+                self._credential(item.name, name, stored, config)
+                continue
+            key = CONFIG_PREFIX + item.name
+            if key not in self.cleaned_data:
+                continue  # the input itself was invalid; its error is shown
+            value = self.cleaned_data[key]
+            if value is None or (value == "" and item.kind == "string" and not item.required):
+                if item.name in stored and value == "":
+                    config[item.name] = value
+                continue
+            if item.name not in stored and not item.required and item.has_default and value == item.default:
+                continue
+            config[item.name] = value
+        return config
 
-        Raw config is kept (not the serializer's output) so the admin and an exported YAML file show the
-        same keys the operator wrote."""
+    def _credential(self, field: str, name: str | None, stored: Mapping[str, Any], config: dict[str, Any]) -> None:
+        """A typed or uploaded credential becomes a pending encrypted Secret; nothing typed keeps the stored one."""
+        value = self.cleaned_data.get(SECRET_FIELD_PREFIX + field) or ""
+        upload = self.cleaned_data.get(SECRET_FILE_PREFIX + field)
+        if upload:
+            try:
+                value = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                self.add_error(SECRET_FILE_PREFIX + field, "The file must be UTF-8 text (a kubeconfig, a PEM file).")
+                return
+        if value and name:
+            secret = secret_name_for(name, field)
+            self.pending_secrets[field] = (secret, value)
+            config[field] = {SECRET_REF_KEY: secret}
+        elif field in stored:
+            config[field] = stored[field]
+
+    def _validated_config(self, plugin_class: type[Plugin], config: dict[str, Any], name: str | None) -> dict[str, Any]:
+        """Validate with the type's config class; each problem goes next to the input of its key."""
         from plugins.secrets import ConfigError, validate_config
 
-        secret_fields = set(plugin_class.secret_fields)
-        for field in self.secret_fields:
-            value = self.cleaned_data.get(SECRET_FIELD_PREFIX + field)
-            if not value:
-                continue
-            if field not in secret_fields:
-                self.add_error(
-                    SECRET_FIELD_PREFIX + field, f"Plugin type {plugin_class.name} has no credential {field}."
-                )
-            elif name:
-                secret = secret_name_for(name, field)
-                self.pending_secrets[field] = (secret, value)
-                config[field] = {SECRET_REF_KEY: secret}
         try:
             validate_config(plugin_class, config, instance_name=name or "", check_refs=False, require_refs=True)
         except ConfigError as exc:
             for key, problems in exc.errors.items():
-                self._add_config_error(key, problems, secret_fields)
+                self._add_config_error(key, problems)
         self._check_refs_exist(config)
         return config
 
-    def _add_config_error(self, key: str, problems: list[str], secret_fields: set[str]) -> None:
-        """Show a config problem next to what the operator edits: the credential input or the JSON, by key."""
+    def _add_config_error(self, key: str, problems: list[str]) -> None:
         top = re.split(r"[.\[]", key, maxsplit=1)[0]
-        target = SECRET_FIELD_PREFIX + top
+        target = next((p + top for p in (CONFIG_PREFIX, SECRET_FIELD_PREFIX) if p + top in self.fields), None)
         for problem in problems:
-            if top in secret_fields and target in self.fields:
-                self.add_error(target, f"{key}: {problem}")
-            elif key == "config":
-                self.add_error("config", problem)
-            else:
-                self.add_error("config", f"{key}: {problem}")
+            if target is not None and target in self.errors and key == top:
+                continue  # the input's own check already said it
+            self.add_error(target, problem if key == top and target else f"config.{key}: {problem}")
 
     def _check_refs_exist(self, config: Mapping[str, Any]) -> None:
         refs = {k: v for k, v in _secret_refs(config).items() if k not in self.pending_secrets}
         existing = set(Secret.objects.filter(name__in=refs.values()).values_list("name", flat=True))
         for key, secret in refs.items():
             if secret not in existing:
-                self.add_error("config", f"{key}: Secret '{secret}' does not exist.")
+                self.add_error(None, f"config.{key}: Secret '{secret}' does not exist.")
 
     def _check_single_default(self, category: str, is_default: bool | None) -> None:
         """The database allows one default per category; say so on the form instead of failing on save."""
@@ -268,78 +310,184 @@ class PluginInstanceForm(forms.ModelForm):
             self.add_error("is_default", f"'{other.name}' is already the default {category} instance.")
 
 
-def plugin_instance_form() -> type[PluginInstanceForm]:
-    """A form class with one write-only password input per credential field of the installed plugin types."""
-    declared: dict[str, list[str]] = {}
-    for (category, plugin_type), cls in sorted(_plugin_types().items()):
-        for field in sorted(cls.secret_fields):
-            declared.setdefault(field, []).append(_kind(category, plugin_type))
-    attrs: dict[str, Any] = {"secret_fields": declared}
-    for field, kinds in declared.items():
-        attrs[SECRET_FIELD_PREFIX + field] = forms.CharField(
-            label=f"{field} (credential)",
+def _form_field(item: ConfigField) -> forms.Field:
+    """The admin input for one config key, typed by the schema."""
+    common: dict[str, Any] = {"label": item.name, "help_text": item.help, "required": item.required}
+    if item.kind == "boolean":
+        return forms.BooleanField(**{**common, "required": False})
+    if item.kind == "integer":
+        low, high = (None if b is None else int(b) for b in (item.minimum, item.maximum))
+        return forms.IntegerField(min_value=low, max_value=high, **common)
+    if item.kind == "number":
+        return forms.FloatField(min_value=item.minimum, max_value=item.maximum, **common)
+    if item.kind == "choice":
+        choices = [(c, c) for c in item.choices]
+        return forms.ChoiceField(choices=choices if item.required else [("", "---------"), *choices], **common)
+    if item.kind in ("object", "array"):
+        shape = "a JSON object" if item.kind == "object" else "a JSON list"
+        field = forms.JSONField(
+            encoder=PrettyJSONEncoder,
+            widget=forms.Textarea(attrs={"rows": 4, "style": "font-family: monospace; width: 40em"}),
+            **{**common, "help_text": f"{item.help} ({shape})".strip()},
+        )
+        return field
+    return forms.CharField(strip=False, max_length=item.max_length, **common)
+
+
+class WriteOnlyTextarea(forms.Textarea):
+    """A text area that never renders a value back, not even after a failed submit: credentials go in only.
+
+    Browsers submit a text area's line breaks as CRLF; a kubeconfig or PEM key typed or pasted here keeps its
+    lines as written (LF), as an uploaded file does."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+def _credential_fields(item: ConfigField, kind: str) -> dict[str, forms.Field]:
+    return {
+        SECRET_FIELD_PREFIX + item.name: forms.CharField(
+            label=f"{item.name} (credential)",
             required=False,
             strip=False,
-            widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-            help_text=f"Write-only, stored encrypted as a Secret. Used by: {', '.join(kinds)}.",
-        )
+            widget=WriteOnlyTextarea(
+                attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false", "style": "font-family: monospace"}
+            ),
+            help_text=f"{item.help} Write-only: stored encrypted as a Secret, never shown again. "
+            "Multi-line values (a kubeconfig, a PEM key) keep their line breaks.",
+        ),
+        SECRET_FILE_PREFIX + item.name: forms.FileField(
+            label=f"{item.name} from a file",
+            required=False,
+            help_text=f"Or upload it (e.g. a kubeconfig file); replaces what is typed above. Type: {kind}.",
+        ),
+    }
+
+
+def plugin_instance_form(plugin_class: type[Plugin] | None) -> type[PluginInstanceForm]:
+    """The form class for instances of `plugin_class` (None: raw JSON config)."""
+    attrs: dict[str, Any] = {"plugin_class": plugin_class}
+    if plugin_class is None:
+        meta = type("Meta", (PluginInstanceForm.Meta,), {"fields": [*PluginInstanceForm.Meta.fields, "config"]})
+        attrs["Meta"] = meta
+        return type("RawPluginInstanceForm", (PluginInstanceForm,), attrs)
+    schema = tuple(config_fields(plugin_class))
+    attrs["schema"] = schema
+    kind = f"{plugin_class.category}.{plugin_class.name}"
+    for item in schema:
+        if item.secret:
+            attrs.update(_credential_fields(item, kind))
+        else:
+            attrs[CONFIG_PREFIX + item.name] = _form_field(item)
     return type("PluginInstanceForm", (PluginInstanceForm,), attrs)
 
 
+def _class_of(kind: str | None) -> type[Plugin] | None:
+    """The installed plugin class for "<category>.<type>" (None when not installed)."""
+    if not kind:
+        return None
+    category, _, plugin_type = kind.partition(".")
+    return _plugin_types().get((category, plugin_type))
+
+
 @admin.register(PluginInstance)
-class PluginInstanceAdmin(admin.ModelAdmin):
+class PluginInstanceAdmin(AuditedAdmin):
     list_display = ["name", "category", "plugin_type", "enabled", "is_default", "health", "last_sync", "sync_interval"]
     list_filter = ["category", "enabled", "is_default", "plugin_type"]
     search_fields = ["name", "plugin_type"]
     actions = ["test_connection", "sync_now"]
-    readonly_fields = ["health", "last_sync", "secrets_used", "created", "updated"]
+    readonly_fields = ["plugin_kind", "health", "last_sync", "secrets_used", "change_history", "created", "updated"]
     change_form_template = "admin/plugins/plugininstance/change_form.html"
+    change_list_template = "admin/plugins/plugininstance/change_list.html"
 
-    # -- form
+    # -- form: pick the type first, then the type's own form
+
+    def _plugin_class(self, request: HttpRequest, obj: PluginInstance | None) -> type[Plugin] | None:
+        if obj is not None:
+            return _plugin_types().get((obj.category, obj.plugin_type))
+        return _class_of(request.GET.get("type"))
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        """Without ?type=<category>.<type>, the first step: choose what kind of backend to add."""
+        if self._plugin_class(request, None) is None:
+            if not self.has_add_permission(request):
+                raise PermissionDenied
+            types = [
+                {
+                    "kind": f"{category}.{name}",
+                    "category": category.upper() if category != "observability" else "Observability",
+                    "name": name,
+                    "summary": (inspect.getdoc(cls) or "").split("\n\n", 1)[0],
+                    "credentials": ", ".join(sorted(cls.secret_fields)),
+                }
+                for (category, name), cls in sorted(_plugin_types().items())
+            ]
+            unknown = request.GET.get("type")
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Add plugin instance: choose its type",
+                "types": types,
+                "unknown": unknown,
+            }
+            return TemplateResponse(request, "admin/plugins/plugininstance/choose_type.html", context)
+        return super().add_view(request, form_url, extra_context)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        plugin_class = self._plugin_class(request, obj)
+        form_class = plugin_instance_form(plugin_class)
+        config_names = [CONFIG_PREFIX + i.name for i in form_class.schema if not i.secret]
+        credential_names = [
+            f"{prefix}{i.name}"
+            for i in form_class.schema
+            if i.secret
+            for prefix in (SECRET_FIELD_PREFIX, SECRET_FILE_PREFIX)
+        ]
+        fieldsets: list[Any] = [
+            (None, {"fields": ["name", "plugin_kind", "enabled", "is_default", "sync_interval"]}),
+        ]
+        if plugin_class is None:
+            fieldsets.append(("Configuration", {"fields": ["config"], "description": RAW_CONFIG_HELP}))
+        elif config_names:
+            fieldsets.append(
+                ("Configuration", {"fields": config_names, "description": "Defaults are filled in; see the help."})
+            )
+        if credential_names and self._editable(request, obj):
+            fieldsets.append(
+                (
+                    "Credentials",
+                    {
+                        "fields": credential_names,
+                        "description": "Values are never shown again; leave empty to keep the stored value. "
+                        "A Secret with provider env or file can be referenced instead: create it under Secrets.",
+                    },
+                )
+            )
+        if obj is not None:
+            fieldsets.append(
+                ("Status", {"fields": ["health", "last_sync", "secrets_used", "change_history", "created", "updated"]})
+            )
+        return fieldsets
 
     def _editable(self, request: HttpRequest, obj: PluginInstance | None) -> bool:
         return self.has_change_permission(request, obj) if obj else self.has_add_permission(request)
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        editable = self._editable(request, obj)
-        kind_fields = ["plugin_kind"] if editable else ["category", "plugin_type"]
-        fieldsets: list[Any] = [
-            (None, {"fields": ["name", *kind_fields, "enabled", "is_default", "sync_interval"]}),
-            ("Configuration", {"fields": ["config"], "description": self._config_help()}),
-        ]
-        if editable:
-            names = [SECRET_FIELD_PREFIX + f for f in plugin_instance_form().secret_fields]
-            if names:
-                fieldsets.append(
-                    (
-                        "Credentials",
-                        {
-                            "fields": names,
-                            "description": "Only the credentials of the chosen plugin type are used. Values are "
-                            "never shown again; leave a field empty to keep the stored value.",
-                        },
-                    )
-                )
-        if obj is not None:
-            fieldsets.append(("Status", {"fields": ["health", "last_sync", "secrets_used", "created", "updated"]}))
-        return fieldsets
-
-    @staticmethod
-    def _config_help() -> str:
-        return (
-            "JSON, validated by the plugin type's config class. Credentials are not written here: type them in "
-            'the Credentials section and the config keeps a reference such as {"secretRef": "<secret name>"}.'
-        )
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        if obj is not None and not self._editable(request, obj):
-            return [*self.readonly_fields, "category", "plugin_type"]
-        return self.readonly_fields
-
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        if self._editable(request, obj):
-            kwargs["form"] = plugin_instance_form()
+        kwargs["form"] = plugin_instance_form(self._plugin_class(request, obj))
         return super().get_form(request, obj, change, **kwargs)
+
+    @admin.display(description="Plugin type")
+    def plugin_kind(self, obj: PluginInstance | None) -> SafeString:
+        if obj is not None and obj.pk:
+            installed = (obj.category, obj.plugin_type) in _plugin_types()
+            suffix = "" if installed else " (not installed: the config is shown as stored)"
+            return format_html("{}.{}{}", obj.category, obj.plugin_type, suffix)
+        kind = f"{obj.category}.{obj.plugin_type}" if obj is not None else ""
+        return format_html('{} <a href="{}">choose another type</a>', kind, reverse("admin:plugins_plugininstance_add"))
 
     def save_model(self, request: HttpRequest, obj: PluginInstance, form: Any, change: bool) -> None:
         """Store typed credentials as encrypted Secrets, save the instance, and link the secrets it references."""
@@ -394,14 +542,10 @@ class PluginInstanceAdmin(admin.ModelAdmin):
         return to_delete, counts, perms_needed, []
 
     def delete_model(self, request: HttpRequest, obj: PluginInstance) -> None:
-        from inventory.sync import retire_instance
-        from plugins.registry import forget
+        from plugins.registry import retire_instance
 
-        pk = obj.pk
-        with transaction.atomic(), admin_change_context(request):
+        with admin_change_context(request):
             retire_instance(obj)
-            obj.delete()
-            transaction.on_commit(lambda: forget(pk))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PluginInstance]) -> None:
         """Bulk delete goes through delete_model so every instance's inventory is retired first."""
@@ -485,9 +629,50 @@ class PluginInstanceAdmin(admin.ModelAdmin):
         for instance in queryset:
             self._sync_now(request, instance)
 
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Import a plugins.yaml document: preview the whole plan first; removals (prune) need a confirmation
+        that names exactly the objects the preview listed."""
+        from plugins.config_io import ConfigImportError, import_config, load_yaml
+
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = ConfigImportForm(request.POST or None, request.FILES or None)
+        outcome: dict[str, Any] = {}
+        if request.method == "POST" and form.is_valid():
+            text, prune = form.cleaned_data["document"], form.cleaned_data["prune"]
+            username = request.user.get_username()
+            try:
+                data = load_yaml(text, "document")
+                with context.bind(source="import", user_id=request.user.pk, actor=f"import by {username}"):
+                    preview = import_config(data, prune=prune, dry_run=True)
+                    removals = [str(a) for a in preview.removals]
+                    applying = "apply" in request.POST
+                    if applying and removals != request.POST.getlist("confirmed_removal"):
+                        outcome["refused"] = "Tick each removal the preview lists to confirm it (preview again if "
+                        "the list changed). Nothing was imported."
+                        applying = False
+                    if applying:
+                        report = import_config(data, prune=prune, confirmed_removals=preview.removals)
+                        self.message_user(request, "Imported: " + report.summary().replace("\n", "; "))
+                        return HttpResponseRedirect(reverse("admin:plugins_plugininstance_changelist"))
+            except ConfigImportError as exc:
+                outcome["problems"] = exc.problems
+            else:
+                form = ConfigImportForm(initial={"document": text, "prune": prune})
+                outcome.update(preview=preview, removals=removals)
+        page = {
+            **self.admin_site.each_context(request),
+            "title": "Import plugin configuration",
+            "opts": self.model._meta,
+            "form": form,
+            **outcome,
+        }
+        return TemplateResponse(request, "admin/plugins/plugininstance/import.html", page)
+
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
+            path("import/", wrap(self.import_view), name="plugins_plugininstance_import"),
             path(
                 "<uuid:object_id>/test-connection/", wrap(self.test_connection_view), name="plugins_plugininstance_test"
             ),
@@ -510,6 +695,33 @@ class PluginInstanceAdmin(admin.ModelAdmin):
 
     def sync_view(self, request: HttpRequest, object_id: Any) -> HttpResponse:
         return self._object_button(request, object_id, self._sync_now)
+
+
+class ConfigImportForm(forms.Form):
+    document = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 18, "style": "font-family: monospace; width: 60em"}),
+        help_text="A plugins.yaml document (see config/plugins.yaml). Credentials as ${VAR} or {secretRef: name}.",
+    )
+    file = forms.FileField(required=False, help_text="Or upload the file.")
+    prune = forms.BooleanField(
+        required=False,
+        help_text="Also remove plugin instances, routing rules and managed secrets the document does not name "
+        "(their inventory is retired). The preview lists them first.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload = cleaned.get("file")
+        if upload:
+            try:
+                cleaned["document"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                self.add_error("file", "The file must be UTF-8 text.")
+        if not cleaned.get("document", "").strip() and not self.errors:
+            self.add_error("document", "Paste a plugins.yaml document or upload one.")
+        return cleaned
 
 
 # -- routing rules
@@ -580,7 +792,7 @@ class RouteSimulationForm(forms.Form):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedAdmin):
     form = RoutingRuleForm
     list_display = ["name", "category", "priority", "match_type", "plugin_instance", "conditions_summary", "enabled"]
     list_filter = ["category", "enabled", "plugin_instance"]
@@ -588,6 +800,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     search_fields = ["name", "match_type"]
     ordering = ["category", "-priority", "name"]
     change_list_template = "admin/plugins/routingrule/change_list.html"
+    readonly_fields = ["change_history"]
 
     @admin.display(description="Conditions")
     def conditions_summary(self, obj: RoutingRule) -> str:
@@ -641,13 +854,33 @@ class SecretForm(forms.ModelForm):
     value = forms.CharField(
         required=False,
         strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Encrypted provider only. Write-only: never shown again; leave empty to keep the stored value.",
+        widget=WriteOnlyTextarea(
+            attrs={"rows": 8, "autocomplete": "off", "spellcheck": "false", "style": "font-family: monospace"}
+        ),
+        help_text="Encrypted provider only. Write-only: never shown again; leave empty to keep the stored value. "
+        "Line breaks are kept (a kubeconfig, a PEM key).",
+    )
+    value_file = forms.FileField(
+        required=False,
+        label="Value from a file",
+        help_text="Encrypted provider only: upload the value instead of typing it (UTF-8 text, at most 1 MiB).",
     )
 
     class Meta:
         model = Secret
-        fields = ["name", "description", "provider", "reference", "value"]
+        fields = ["name", "description", "provider", "reference", "value", "value_file"]
+
+    def clean_value_file(self) -> None:
+        """An uploaded file becomes the typed value."""
+        upload = self.cleaned_data.get("value_file")
+        if not upload:
+            return
+        if upload.size > MAX_SECRET_FILE_BYTES:
+            raise forms.ValidationError("The file is larger than 1 MiB.")
+        try:
+            self.cleaned_data["value"] = upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file must be UTF-8 text (a kubeconfig, a PEM file).") from None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -677,11 +910,11 @@ class SecretForm(forms.ModelForm):
 
 
 @admin.register(Secret)
-class SecretAdmin(admin.ModelAdmin):
+class SecretAdmin(AuditedAdmin):
     form = SecretForm
     search_fields = ["name", "description", "reference"]
     list_filter = ["provider"]
-    readonly_fields = ["used_by", "created", "updated"]
+    readonly_fields = ["used_by", "change_history", "created", "updated"]
 
     def get_list_display(self, request: HttpRequest) -> Any:
         """One query for every row's users, bound into the column for this request."""
@@ -696,8 +929,8 @@ class SecretAdmin(admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = ["name", "description", "provider", "reference"]
         if obj is None or self.has_change_permission(request, obj):
-            fields.append("value")
-        return [*fields, *(["used_by", "created", "updated"] if obj else [])]
+            fields += ["value", "value_file"]
+        return [*fields, *(["used_by", "change_history", "created", "updated"] if obj else [])]
 
     @admin.display(description="Used by")
     def used_by(self, obj: Secret) -> SafeString:

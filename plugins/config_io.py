@@ -29,7 +29,10 @@ a Secret(provider=env, reference=VAR), a literal becomes an encrypted Secret, bo
 existing (or imported) Secret.
 
 Import validates everything first and changes nothing on any problem; otherwise it applies the whole file in one
-transaction, upserting by name. Instances and rules absent from the file are removed unless `keep_missing`.
+transaction, upserting by name. It merges: instances, rules and secrets absent from the file are left alone.
+Only `prune=True` removes them (and the secrets an instance no longer uses), and the command asks first, showing
+the list `ImportReport.removals` of a dry run; `confirmed_removals` makes the real run refuse to remove anything
+that preview did not show (the database changed in between). Every run reports its whole plan, object by object.
 Export writes the same format back (credentials as `${VAR}` or {secretRef: name}, never a value).
 """
 
@@ -38,7 +41,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +94,19 @@ class ConfigImportError(Exception):
         super().__init__(f"{len(problems)} problem(s) in the plugin configuration:\n" + "\n".join(problems))
 
 
+@dataclass(frozen=True)
+class Action:
+    """One line of an import's plan: what happens to which object."""
+
+    verb: str  # create, update, remove
+    kind: str  # plugin instance, routing rule, secret
+    name: str
+    detail: str = ""  # e.g. the changed fields (never a value)
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.kind} {self.name}" + (f" ({self.detail})" if self.detail else "")
+
+
 @dataclass
 class Counts:
     created: int = 0
@@ -113,10 +129,23 @@ class ImportReport:
     secrets: Counts = field(default_factory=Counts)
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    actions: list[Action] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # "plugin instance x": in the database, not in the file, kept
 
     @property
     def changed(self) -> bool:
         return self.plugins.changed or self.rules.changed or self.secrets.changed
+
+    @property
+    def removals(self) -> list[Action]:
+        return [a for a in self.actions if a.verb == "remove"]
+
+    def plan(self) -> str:
+        """Every change, one per line, then what a merge keeps that the file does not name."""
+        lines = [f"  {action}" for action in self.actions]
+        if self.kept:
+            lines.append(f"  kept (not in the file; --prune removes them): {', '.join(self.kept)}")
+        return "\n".join(lines)
 
     def summary(self) -> str:
         lines = [
@@ -435,7 +464,7 @@ def _check_conditions(conditions: object, where: str, problems: list[str]) -> di
     return result
 
 
-def _plan_routing(section: object, keep_missing: bool, plan: _Plan, problems: list[str]) -> str | None:
+def _plan_routing(section: object, prune: bool, plan: _Plan, problems: list[str]) -> str | None:
     """Parse routing rules; return routing.smo.default (None when absent)."""
     if section is None:
         return None
@@ -443,7 +472,7 @@ def _plan_routing(section: object, keep_missing: bool, plan: _Plan, problems: li
         problems.append("routing: must be a mapping with ims, dms and smo.")
         return None
     existing: dict[str, str] = {}
-    if keep_missing:
+    if not prune:
         existing = dict(PluginInstance.objects.values_list("name", "category"))
     smo_default: str | None = None
     for category in section:
@@ -497,7 +526,7 @@ def _plan_routing(section: object, keep_missing: bool, plan: _Plan, problems: li
                 planned = plan.plugins.get(plugin)
                 plugin_category = planned.category if planned else existing.get(plugin)
                 if plugin_category is None:
-                    hint = "" if keep_missing else " in this file"
+                    hint = " in this file" if prune else " (neither in this file nor configured)"
                     problems.append(f"{where}: plugin: unknown plugin instance '{plugin}'{hint}.")
                 elif plugin_category != category:
                     problems.append(
@@ -548,7 +577,7 @@ def _file_order(problem: str) -> tuple[int, int, int]:
     return (section, category, index)
 
 
-def _plan(data: object, environ: Mapping[str, str], keep_missing: bool) -> _Plan:
+def _plan(data: object, environ: Mapping[str, str], prune: bool) -> _Plan:
     problems: list[str] = []
     plan = _Plan()
     if data is None:
@@ -559,7 +588,7 @@ def _plan(data: object, environ: Mapping[str, str], keep_missing: bool) -> _Plan
         if key not in ("plugins", "routing"):
             problems.append(f"{key}: unknown top-level key (expected plugins, routing).")
     _plan_plugins(data.get("plugins"), environ, plan, problems)
-    smo_default = _plan_routing(data.get("routing"), keep_missing, plan, problems)
+    smo_default = _plan_routing(data.get("routing"), prune, plan, problems)
 
     # Explicit secret references: an existing Secret or one this file creates.
     wanted = {name for _, name in plan.refs} - set(plan.secrets)
@@ -574,11 +603,7 @@ def _plan(data: object, environ: Mapping[str, str], keep_missing: bool) -> _Plan
             planned.is_default = True
             if smo_default not in [n for n, _ in plan.declared_defaults.get("smo", [])]:
                 plan.declared_defaults.setdefault("smo", []).append((smo_default, "routing.smo.default"))
-        elif (
-            planned is None
-            and keep_missing
-            and PluginInstance.objects.filter(name=smo_default, category="smo").exists()
-        ):
+        elif planned is None and not prune and PluginInstance.objects.filter(name=smo_default, category="smo").exists():
             pass  # an existing instance kept outside the file; made default on apply
         else:
             problems.append(f"routing.smo.default: '{smo_default}' is not an SMO plugin instance in this file.")
@@ -608,20 +633,20 @@ def _apply_secrets(plan: _Plan, report: ImportReport) -> None:
                 Secret.objects.create(
                     name=name, provider=wanted.provider, reference=wanted.reference, description=description[:200]
                 )
-                report.secrets.created += 1
+                _count(report, "secret", "create", name, f"env {wanted.reference}")
             elif secret.provider == wanted.provider and secret.reference == wanted.reference and not secret.ciphertext:
                 report.secrets.unchanged += 1
             else:
                 secret.provider, secret.reference, secret.ciphertext = wanted.provider, wanted.reference, ""
                 secret.save()
-                report.secrets.updated += 1
+                _count(report, "secret", "update", name, f"env {wanted.reference}")
             continue
         assert wanted.value is not None
         if secret is None:
             Secret.objects.create(
                 name=name, provider=wanted.provider, ciphertext=encrypt(wanted.value), description=description[:200]
             )
-            report.secrets.created += 1
+            _count(report, "secret", "create", name, "encrypted value")
             continue
         same = False
         if secret.provider == Secret.Provider.ENCRYPTED and secret.ciphertext:
@@ -634,10 +659,25 @@ def _apply_secrets(plan: _Plan, report: ImportReport) -> None:
         else:
             secret.provider, secret.reference, secret.ciphertext = wanted.provider, "", encrypt(wanted.value)
             secret.save()
-            report.secrets.updated += 1
+            _count(report, "secret", "update", name, "new encrypted value")
 
 
-def _apply(plan: _Plan, keep_missing: bool, report: ImportReport) -> None:
+_COUNTERS = {"plugin instance": "plugins", "routing rule": "rules", "secret": "secrets"}
+_VERB_FIELDS = {"create": "created", "update": "updated", "remove": "removed"}
+
+
+def _count(report: ImportReport, kind: str, verb: str, name: str, detail: str = "") -> None:
+    counts: Counts = getattr(report, _COUNTERS[kind])
+    field_name = _VERB_FIELDS[verb]
+    setattr(counts, field_name, getattr(counts, field_name) + 1)
+    report.actions.append(Action(verb, kind, name, detail))
+
+
+def _rule_label(category: str, name: str) -> str:
+    return f"{category}:{name}"
+
+
+def _apply(plan: _Plan, prune: bool, report: ImportReport) -> None:
     before = {p.name: p for p in PluginInstance.objects.prefetch_related("secrets")}
     linked_before = {name: {s.name for s in p.secrets.all()} for name, p in before.items()}
     smo_default_kept = plan.smo_default_kept
@@ -656,29 +696,34 @@ def _apply(plan: _Plan, keep_missing: bool, report: ImportReport) -> None:
         if not instance.is_default or instance.name in wanted_defaults:
             continue
         in_file = instance.name in plan.plugins
-        if in_file or instance.category in file_default_categories or not keep_missing:
+        if in_file or instance.category in file_default_categories or prune:
             PluginInstance.objects.filter(pk=instance.pk).update(is_default=False, updated=now)
-            if not in_file and keep_missing:
-                report.plugins.updated += 1
+            if not in_file and not prune:
+                _count(report, "plugin instance", "update", instance.name, "no longer the default")
 
-    if not keep_missing:
-        stale_rules = [r for r in RoutingRule.objects.all() if (r.category, r.name) not in plan.rules]
+    stale_rules = [
+        r for r in RoutingRule.objects.select_related("plugin_instance") if (r.category, r.name) not in plan.rules
+    ]
+    missing = [name for name in before if name not in plan.plugins]
+    if prune:
         for stale in stale_rules:
             stale.delete()
-            report.rules.removed += 1
-        for name, instance in before.items():
-            if name not in plan.plugins:
-                try:
-                    with transaction.atomic():
-                        retire_instance(instance)
-                except ProtectedError:
-                    raise ConfigImportError(
-                        [
-                            f"plugins: cannot remove plugin instance '{name}': it still owns inventory. "
-                            "Keep it in the file (enabled: false) or import with --keep-missing."
-                        ]
-                    ) from None
-                report.plugins.removed += 1
+            _count(report, "routing rule", "remove", _rule_label(stale.category, stale.name))
+        for name in missing:
+            try:
+                with transaction.atomic():
+                    retire_instance(before[name])
+            except ProtectedError:
+                raise ConfigImportError(
+                    [
+                        f"plugins: cannot remove plugin instance '{name}': it still owns inventory. "
+                        "Keep it in the file (enabled: false) or import without --prune."
+                    ]
+                ) from None
+            _count(report, "plugin instance", "remove", name, "its inventory is retired first")
+    else:
+        report.kept.extend(f"plugin instance {name}" for name in missing)
+        report.kept.extend(f"routing rule {_rule_label(r.category, r.name)}" for r in stale_rules)
 
     instances: dict[str, PluginInstance] = {}
     for name, wanted in plan.plugins.items():
@@ -693,15 +738,16 @@ def _apply(plan: _Plan, keep_missing: bool, report: ImportReport) -> None:
         }
         if current is None:
             instance = PluginInstance.objects.create(name=name, **fields)
-            report.plugins.created += 1
+            _count(report, "plugin instance", "create", name, f"{wanted.category}.{wanted.plugin_type}")
         else:
             instance = current
             changed = [k for k, v in fields.items() if getattr(instance, k) != v]
             if changed or linked_before.get(name, set()) != wanted.secret_names:
+                described = _changed_keys(current_config=instance.config, changed=changed, wanted=wanted)
                 for field_name in changed:
                     setattr(instance, field_name, fields[field_name])
                 instance.save()
-                report.plugins.updated += 1
+                _count(report, "plugin instance", "update", name, described or "secrets")
             else:
                 report.plugins.unchanged += 1
         if linked_before.get(name, set()) != wanted.secret_names:
@@ -711,7 +757,7 @@ def _apply(plan: _Plan, keep_missing: bool, report: ImportReport) -> None:
         kept = before[smo_default_kept]
         if not kept.is_default:
             PluginInstance.objects.filter(pk=kept.pk).update(is_default=True, updated=now)
-            report.plugins.updated += 1
+            _count(report, "plugin instance", "update", kept.name, "now the SMO default")
 
     existing_rules = {(r.category, r.name): r for r in RoutingRule.objects.select_related("plugin_instance")}
     for rule_key, wanted_rule in plan.rules.items():
@@ -725,16 +771,17 @@ def _apply(plan: _Plan, keep_missing: bool, report: ImportReport) -> None:
             "enabled": wanted_rule.enabled,
         }
         rule = existing_rules.get(rule_key)
+        label = _rule_label(*rule_key)
         if rule is None:
             RoutingRule.objects.create(category=wanted_rule.category, name=wanted_rule.name, **rule_fields)
-            report.rules.created += 1
+            _count(report, "routing rule", "create", label, f"-> {wanted_rule.plugin}")
             continue
         changed = [k for k, v in rule_fields.items() if getattr(rule, k) != v]
         if changed:
             for k in changed:
                 setattr(rule, k, rule_fields[k])
             rule.save()
-            report.rules.updated += 1
+            _count(report, "routing rule", "update", label, ", ".join(_RULE_FIELD_NAMES.get(k, k) for k in changed))
         else:
             report.rules.unchanged += 1
 
@@ -751,23 +798,50 @@ def _apply(plan: _Plan, keep_missing: bool, report: ImportReport) -> None:
     }
     orphans = Secret.objects.filter(name__in=candidates - set(plan.secrets) - referenced, plugin_instances__isnull=True)
     for secret in orphans:
-        secret.delete()
-        report.secrets.removed += 1
+        if prune:
+            secret.delete()
+            _count(report, "secret", "remove", secret.name, "no instance uses it any more")
+        else:
+            report.kept.append(f"secret {secret.name} (unused)")
+
+
+_RULE_FIELD_NAMES = {"plugin_instance_id": "plugin", "match_type": "type"}
+
+
+def _changed_keys(*, current_config: object, changed: list[str], wanted: _PluginPlan) -> str:
+    """Which fields (and config keys) an update changes: names only, never a value."""
+    names = [k for k in changed if k != "config"]
+    if "config" in changed:
+        old = current_config if isinstance(current_config, Mapping) else {}
+        keys = sorted(k for k in set(old) | set(wanted.config) if old.get(k) != wanted.config.get(k))
+        names.extend(f"config.{k}" for k in keys)
+    return ", ".join(names)
 
 
 def import_config(
     data: object,
     *,
-    keep_missing: bool = False,
+    prune: bool = False,
     dry_run: bool = False,
     environ: Mapping[str, str] | None = None,
+    confirmed_removals: Collection[Action] | None = None,
 ) -> ImportReport:
-    """Validate and apply a parsed plugins.yaml document. Raises ConfigImportError (nothing changed) on problems."""
+    """Validate and apply a parsed plugins.yaml document. Raises ConfigImportError (nothing changed) on problems.
+
+    Merges by default; `prune` also removes what the file does not name. With `confirmed_removals` (the removals
+    of a preview the operator accepted), a removal the preview did not list rolls the whole import back.
+    """
     environ = os.environ if environ is None else environ
-    plan = _plan(data, environ, keep_missing)
+    plan = _plan(data, environ, prune)
     report = ImportReport(warnings=list(plan.warnings), dry_run=dry_run)
     with transaction.atomic():
-        _apply(plan, keep_missing, report)
+        _apply(plan, prune, report)
+        if confirmed_removals is not None:
+            unexpected = [a for a in report.removals if a not in set(confirmed_removals)]
+            if unexpected:
+                raise ConfigImportError(
+                    [f"{a}: not in the preview you confirmed (the configuration changed meanwhile)" for a in unexpected]
+                )
         if dry_run:
             transaction.set_rollback(True)
     return report
@@ -891,6 +965,7 @@ def dump_config(document: Mapping[str, Any]) -> str:
 
 
 __all__ = [
+    "Action",
     "ConfigImportError",
     "Counts",
     "ImportReport",

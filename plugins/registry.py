@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from plugins import lifecycle
 from plugins.discovery import UnknownPluginType, get_plugin_class
 from plugins.models import PluginInstance
 from plugins.sdk.base import HealthStatus, Plugin
@@ -166,18 +167,18 @@ def check_health(instance: PluginInstance) -> HealthStatus:
 
 
 def retire_instance(instance: PluginInstance) -> None:
-    """Remove a plugin instance that is no longer configured (config import, admin delete).
+    """Remove a plugin instance that is no longer configured (config import with --prune, admin, REST API).
 
-    Everything it owns is removed first through reconcile, so each object gets its delete change-log row (and
-    its notifications); then the row goes, with its routing rules.
+    The `instance_retiring` lifecycle signal lets the apps holding state for it (the inventory) remove what it
+    owns first, so each object gets its delete change-log row and notification; then the row goes, with its
+    routing rules, and once committed the live plugin object is closed.
     """
-    from inventory.sync import retire_instance as retire_inventory
-
     pk = instance.pk
     with transaction.atomic():
-        retire_inventory(instance)
+        lifecycle.instance_retiring.send(sender=PluginInstance, instance=instance)
         instance.delete()
     transaction.on_commit(lambda: forget(pk))
+    logger.info("Retired plugin instance %s (%s/%s)", instance.name, instance.category, instance.plugin_type)
 
 
 __all__ = [

@@ -32,6 +32,7 @@ from netweave.o2.views import (
     path_uuid,
     reject_unknown_parameters,
 )
+from netweave.security.principals import actor_of
 from plugins.sdk.dms import LogOptions
 
 TAG = ["O2dms deployment lifecycle"]
@@ -60,7 +61,8 @@ def _validated(serializer_class: type, data: Any) -> dict[str, Any]:
 def _api_context(request: Request) -> Any:
     user = getattr(request, "user", None)
     user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
-    return context.bind(source="api", user_id=user_id, request_id=getattr(request, "request_id", ""))
+    actor = actor_of(user, getattr(request, "auth", None))
+    return context.bind(source="api", user_id=user_id, actor=actor, request_id=getattr(request, "request_id", ""))
 
 
 def _accepted(operation: LifecycleOperation) -> HttpResponse:

@@ -17,6 +17,7 @@ from inventory import writes
 from inventory.api import serializers as docs
 from netweave import context
 from netweave.o2.views import json_response, path_uuid
+from netweave.security.principals import actor_of
 
 TAG = ["netweave IMS write extension"]
 O2_POOLS = "/o2ims-infrastructureInventory/v1/resourcePools"
@@ -31,7 +32,8 @@ def _validated(serializer_class: type, request: Request) -> dict[str, Any]:
 def _api_context(request: Request) -> Any:
     user = getattr(request, "user", None)
     user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
-    return context.bind(source="api", user_id=user_id, request_id=getattr(request, "request_id", ""))
+    actor = actor_of(user, getattr(request, "auth", None))
+    return context.bind(source="api", user_id=user_id, actor=actor, request_id=getattr(request, "request_id", ""))
 
 
 class PoolCreate(APIView):

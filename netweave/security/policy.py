@@ -95,6 +95,10 @@ RULES: tuple[Rule, ...] = (
     Rule("netweave-ims-ext*", read=Role.READER, write=Role.PROVISIONER),
     # netweave's observability extension: Alertmanager posts its webhook with a maintainer's API token.
     Rule("netweave-obs-ext*", read=Role.READER, write=Role.MAINTAINER),
+    # netweave's admin extension: secrets (names and where they live) are the admin's alone; the routing
+    # simulator (a GET) is a read; everything else is read by readers and changed by admins.
+    Rule("netweave-admin-ext/v*/secrets*", read=Role.ADMIN, write=Role.ADMIN),
+    Rule("netweave-admin-ext*", read=Role.READER, write=Role.ADMIN),
 )
 
 

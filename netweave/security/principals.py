@@ -30,3 +30,13 @@ class Principal:
 
     def __str__(self) -> str:
         return self.identity
+
+
+def actor_of(user: object, auth: object) -> str:
+    """Who made an API request, for the change log: the API token's name (the service account or person it was
+    issued to) with its key id, else the credential's identity (JWT subject, certificate subject)."""
+    from netweave.models import ApiToken
+
+    if isinstance(auth, ApiToken):
+        return f"token {auth.name} (nwt_{auth.key})"
+    return str(user) if user is not None else ""

@@ -63,8 +63,11 @@ class Plugin(ABC):
     """A backend plugin type. One object of the class serves one configured plugin instance.
 
     Class attributes describe the type; `config_class` is a DRF serializer that validates the instance's
-    config block and gives field-level messages. Fields listed in `secret_fields` hold credentials: the
-    config stores a reference to a Secret row for them, and the resolved value only reaches `initialize`.
+    config block and gives field-level messages. It is the type's one config schema: plugins.sdk.schema reads
+    it for the admin's form, the REST API's JSON Schema and docs/plugin-config-reference.md, so give every field
+    `help_text` and a `default` (see that module and docs/decisions/0009-plugin-config-schema.md). Fields listed
+    in `secret_fields` hold credentials: the config stores a reference to a Secret row for them, and the
+    resolved value only reaches `initialize`.
     """
 
     name: ClassVar[str]

@@ -15,28 +15,41 @@ from plugins.secrets import resolve
 
 pytestmark = pytest.mark.django_db
 
-ADD_URL = reverse("admin:plugins_plugininstance_add")
+CHOOSE_URL = reverse("admin:plugins_plugininstance_add")
+ADD_URL = CHOOSE_URL + "?type=ims.tiny"
 LIST_URL = reverse("admin:plugins_plugininstance_changelist")
 
 
 def _form(**overrides: Any) -> dict[str, Any]:
     data = {
         "name": "tiny-1",
-        "plugin_kind": "ims/tiny",
         "enabled": "on",
         "sync_interval": "60",
-        "config": '{"endpoint": "https://tiny.example"}',
+        "config__endpoint": "https://tiny.example",
+        "config__pools": "1",
         "secret__token": "good-token",
     }
     data.update(overrides)
     return data
 
 
-def test_add_form_offers_installed_types_and_write_only_credentials(admin_client: Client, tiny_type: Any) -> None:
+def test_adding_starts_by_choosing_the_type_then_shows_only_its_fields(admin_client: Client, tiny_type: Any) -> None:
+    chooser = admin_client.get(CHOOSE_URL).content.decode()
+    assert 'href="?type=ims.tiny"' in chooser
+    assert 'href="?type=ims.kubernetes"' in chooser
+    assert "not installed" not in chooser
     html = admin_client.get(ADD_URL).content.decode()
-    assert 'value="ims/tiny"' in html
-    assert 'value="ims/mock"' in html
-    assert 'name="secret__token" type="password"' in html or 'type="password" name="secret__token"' in html
+    assert 'name="config__endpoint"' in html
+    assert 'name="config__pools" value="1"' in html  # the schema's default
+    assert '<textarea name="secret__token"' in html  # write-only text area, never a value
+    assert 'name="secret_file__token"' in html
+    assert 'enctype="multipart/form-data"' in html
+    assert "secret__kubeconfig" not in html  # another type's credential
+
+
+def test_an_unknown_type_goes_back_to_the_choice(admin_client: Client) -> None:
+    html = admin_client.get(CHOOSE_URL + "?type=ims.nope").content.decode()
+    assert 'Plugin type "ims.nope" is not installed' in html
 
 
 def test_add_creates_instance_with_validated_config_and_encrypted_secret(admin_client: Client, tiny_type: Any) -> None:
@@ -53,13 +66,11 @@ def test_add_creates_instance_with_validated_config_and_encrypted_secret(admin_c
 
 
 def test_bad_config_is_rejected_naming_the_key(admin_client: Client, tiny_type: Any) -> None:
-    response = admin_client.post(ADD_URL, _form(config='{"endpoint": "not a url", "pools": 99, "colour": "blue"}'))
+    response = admin_client.post(ADD_URL, _form(config__endpoint="not a url", config__pools="99"))
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
-    config_errors = " ".join(errors["config"])
-    assert "endpoint: Enter a valid URL." in config_errors
-    assert "pools:" in config_errors
-    assert "colour: Unknown key" in config_errors
+    assert errors["config__endpoint"] == ["Enter a valid URL."]
+    assert "less than or equal to 10" in " ".join(errors["config__pools"])
     assert not PluginInstance.objects.filter(name="tiny-1").exists()
     assert not Secret.objects.exists()
 
@@ -67,26 +78,35 @@ def test_bad_config_is_rejected_naming_the_key(admin_client: Client, tiny_type: 
 def test_missing_credential_is_reported_on_the_credential_input(admin_client: Client, tiny_type: Any) -> None:
     response = admin_client.post(ADD_URL, _form(secret__token=""))
     assert response.status_code == 200
-    assert "token:" in " ".join(response.context["adminform"].form.errors["secret__token"])
+    assert "required" in " ".join(response.context["adminform"].form.errors["secret__token"])
 
 
-def test_literal_credential_in_config_is_refused(admin_client: Client, tiny_type: Any) -> None:
-    response = admin_client.post(
-        ADD_URL, _form(config='{"endpoint": "https://tiny.example", "token": "inline"}', secret__token="")
-    )
-    assert response.status_code == 200
-    assert "credential" in " ".join(response.context["adminform"].form.errors["secret__token"])
+def test_a_multi_line_credential_keeps_its_newlines_and_a_file_upload_works(
+    admin_client: Client, tiny_type: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pem = "-----BEGIN KEY-----\nline one\r\nline two\n-----END KEY-----\n"
+    assert admin_client.post(ADD_URL, _form(secret__token=pem)).status_code == 302
+    assert resolve(Secret.objects.get(name="tiny-1-token")) == pem.replace("\r\n", "\n")  # as a browser sends it
+    upload = SimpleUploadedFile("kubeconfig", b"apiVersion: v1\nkind: Config\n")
+    response = admin_client.post(ADD_URL, _form(name="tiny-2", secret__token="", secret_file__token=upload))
+    assert response.status_code == 302
+    assert resolve(Secret.objects.get(name="tiny-2-token")) == "apiVersion: v1\nkind: Config\n"
 
 
 def test_edit_with_empty_credential_keeps_it_and_a_new_value_replaces_it(admin_client: Client, tiny_type: Any) -> None:
     admin_client.post(ADD_URL, _form())
     instance = PluginInstance.objects.get(name="tiny-1")
     url = reverse("admin:plugins_plugininstance_change", args=[instance.pk])
-    config = '{"endpoint": "https://tiny.example", "token": {"secretRef": "tiny-1-token"}, "pools": 2}'
-    assert admin_client.post(url, _form(config=config, secret__token="")).status_code == 302
+    assert admin_client.post(url, _form(config__pools="2", secret__token="")).status_code == 302
     assert resolve(Secret.objects.get(name="tiny-1-token")) == "good-token"
-    assert PluginInstance.objects.get(pk=instance.pk).config["pools"] == 2
-    assert admin_client.post(url, _form(config=config, secret__token="rotated")).status_code == 302
+    assert PluginInstance.objects.get(pk=instance.pk).config == {
+        "endpoint": "https://tiny.example",
+        "pools": 2,
+        "token": {"secretRef": "tiny-1-token"},
+    }
+    assert admin_client.post(url, _form(config__pools="2", secret__token="rotated")).status_code == 302
     assert resolve(Secret.objects.get(name="tiny-1-token")) == "rotated"
 
 
@@ -138,7 +158,8 @@ def test_sync_now_action_fills_inventory_and_change_log_as_admin(
     texts = _messages(response)
     assert any(t.startswith("edge-mock: synced: ") for t in texts), texts
     assert Resource.objects.filter(plugin_instance=mock_instance).count() == 20
-    entries = ChangeLogEntry.objects.filter(plugin_instance=mock_instance)
+    # The inventory it synced (the instance's own configuration entry, made by the fixture, is not part of it).
+    entries = ChangeLogEntry.objects.filter(plugin_instance=mock_instance).exclude(object_type="PluginInstance")
     assert entries.count() >= 20
     # Needs inventory.sync.sync_instance to keep the caller's source (it binds source="sync" unconditionally).
     assert set(entries.values_list("source", flat=True)) == {"admin"}, "sync_instance overrode the admin source"
@@ -202,3 +223,50 @@ def test_bulk_delete_action_retires_too(admin_client: Client, mock_instance: Plu
     assert response.status_code == 302
     assert not PluginInstance.objects.exists()
     assert not Resource.objects.exists()
+
+
+def test_view_site_leads_to_the_api_documentation_and_sync_tasks_are_readable(
+    admin_client: Client, mock_instance: PluginInstance
+) -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'href="/api/docs/"' in html
+    assert admin_client.get("/api/docs/").status_code == 200
+    assert PeriodicTask.objects.filter(name="netweave: sync edge-mock (ims.mock)").exists()
+
+
+def test_the_admin_is_organised_by_task_and_searches_everything(
+    admin_client: Client, mock_instance: PluginInstance
+) -> None:
+    from inventory.sync import sync_instance
+
+    sync_instance(mock_instance)
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    for section in ("Inventory", "Deployments", "Plugins &amp; routing", "SMO", "History", "Access"):
+        assert section in html
+    assert html.index("Plugins &amp; routing") < html.index("History") < html.index("Access")
+    pool = ResourcePool.objects.first()
+    assert pool is not None
+    found = admin_client.get(reverse("admin:search"), {"q": pool.name}).content.decode()
+    assert "Resource pools" in found
+    assert reverse("admin:inventory_resourcepool_change", args=[pool.pk]) in found
+    assert "Change log" in found
+    by_name = admin_client.get(reverse("admin:search"), {"q": "edge-mock"}).content.decode()
+    assert reverse("admin:plugins_plugininstance_change", args=[mock_instance.pk]) in by_name
+
+
+def test_import_page_previews_then_applies(admin_client: Client, tiny_type: Any) -> None:
+    url = reverse("admin:plugins_plugininstance_import")
+    PluginInstance.objects.create(name="kept", category="dms", plugin_type="mock")
+    document = "plugins:\n  ims:\n    - {name: t9, type: tiny, config: {endpoint: 'https://t.example', token: x}}\n"
+    preview = admin_client.post(url, {"document": document, "preview": "Preview"})
+    html = preview.content.decode()
+    assert "create plugin instance t9 (ims.tiny)" in html
+    assert "kept (not in the file; --prune removes them): plugin instance kept" in html
+    assert not PluginInstance.objects.filter(name="t9").exists()
+    applied = admin_client.post(url, {"document": document, "apply": "Apply"})
+    assert applied.status_code == 302
+    assert set(PluginInstance.objects.values_list("name", flat=True)) == {"kept", "t9"}
+    broken = admin_client.post(url, {"document": "plugins: {ims: [{name: Bad}]}", "preview": "Preview"})
+    assert "Nothing can be imported" in broken.content.decode()

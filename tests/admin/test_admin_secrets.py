@@ -49,13 +49,13 @@ def _assert_never_rendered(client: Client, secret: Secret, instance: PluginInsta
 def test_secret_value_never_appears_in_any_admin_page(admin_client: Client, tiny_type: Any) -> None:
     # Through the instance form (typed credential) ...
     response = admin_client.post(
-        reverse("admin:plugins_plugininstance_add"),
+        reverse("admin:plugins_plugininstance_add") + "?type=ims.tiny",
         {
             "name": "tiny-1",
-            "plugin_kind": "ims/tiny",
             "enabled": "on",
             "sync_interval": "60",
-            "config": '{"endpoint": "https://tiny.example"}',
+            "config__endpoint": "https://tiny.example",
+            "config__pools": "1",
             "secret__token": PLANTED,
         },
     )
@@ -68,7 +68,7 @@ def test_secret_value_never_appears_in_any_admin_page(admin_client: Client, tiny
     change_url = reverse("admin:plugins_plugininstance_change", args=[instance.pk])
     bad = admin_client.post(
         change_url,
-        {"name": "tiny-1", "plugin_kind": "ims/tiny", "sync_interval": "60", "config": "{", "secret__token": PLANTED},
+        {"name": "tiny-1", "sync_interval": "60", "config__endpoint": "bad", "secret__token": PLANTED},
     )
     assert bad.status_code == 200
     assert PLANTED not in bad.content.decode()
@@ -94,6 +94,23 @@ def test_encrypted_secret_added_through_its_admin(admin_client: Client, tiny_typ
     _assert_never_rendered(admin_client, secret, instance)
     html = admin_client.get(LIST_URL).content.decode()
     assert reverse("admin:plugins_plugininstance_change", args=[instance.pk]) in html  # "used by"
+
+
+def test_a_multi_line_value_keeps_its_newlines_and_a_file_can_be_uploaded(admin_client: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pem = "-----BEGIN PRIVATE KEY-----\nAAAA\r\nBBBB\n-----END PRIVATE KEY-----\n"
+    response = admin_client.post(ADD_URL, {"name": "pem-key", "provider": "encrypted", "value": pem})
+    assert response.status_code == 302
+    assert resolve(Secret.objects.get(name="pem-key")) == pem.replace("\r\n", "\n")  # a browser's CRLF
+    kubeconfig = b"apiVersion: v1\nkind: Config\nclusters: []\n"
+    upload = SimpleUploadedFile("admin.conf", kubeconfig)
+    response = admin_client.post(ADD_URL, {"name": "kubeconfig", "provider": "encrypted", "value_file": upload})
+    assert response.status_code == 302
+    assert resolve(Secret.objects.get(name="kubeconfig")) == kubeconfig.decode()
+    html = admin_client.get(ADD_URL).content.decode()
+    assert '<textarea name="value"' in html
+    assert 'enctype="multipart/form-data"' in html
 
 
 def test_empty_value_keeps_the_stored_one(admin_client: Client) -> None:

@@ -255,6 +255,15 @@ def test_the_rendered_plugin_config_imports(helm_binary: str, production_values:
     assert set(PluginInstance.objects.values_list("name", flat=True)) == {"demo-ocloud", "demo-dms"}
 
 
+def test_the_plugin_import_merges_unless_prune_is_set(helm_binary: str, production_values: Path) -> None:
+    def importer(*args: str) -> list[str]:
+        job = render(helm_binary, "-f", str(production_values), *args)[("Job", "nw-netweave-migrate")]
+        return job["spec"]["template"]["spec"]["containers"][0]["command"]
+
+    assert "--prune" not in importer()
+    assert importer("--set", "pluginConfigPrune=true")[-2:] == ["--prune", "--yes"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -48,3 +48,36 @@ def test_unknown_parameters_are_400(o2: O2Client) -> None:
     response = o2.get("/health?verbose=1")
     assert response.status_code == 400
     assert json_of(response)["additionalAttributes"] == {"parameter": "verbose"}
+
+
+def test_a_saved_instance_gets_its_health_checked_within_the_save(run_tasks: Any, make_mock_instance: Any) -> None:
+    """Saving queues the check (a Celery task, run here as a worker would); no one has to click Test connection."""
+    from plugins.models import PluginInstance
+
+    good = run_tasks(lambda: make_mock_instance("fresh"))
+    good.refresh_from_db()
+    assert good.health_ok is True
+    assert good.health_checked is not None
+    bad = run_tasks(lambda: make_mock_instance("broken", default=False, failHealth=True))
+    bad.refresh_from_db()
+    assert bad.health_ok is False
+    assert bad.health_message
+    # Reconfigured: the old answer no longer counts until the queued check has answered.
+    good.config = {**good.config, "failHealth": True}
+    good.save()
+    counts = {"healthy": 0, "unhealthy": 1, "unchecked": 1}
+    from netweave.health import plugin_counts
+
+    assert plugin_counts() == counts
+    run_tasks(lambda: PluginInstance.objects.get(pk=good.pk).save())
+    assert plugin_counts() == {"healthy": 0, "unhealthy": 2, "unchecked": 0}
+
+
+def test_a_sync_records_health(make_mock_instance: Any) -> None:
+    from inventory.sync import sync_instance
+
+    instance = make_mock_instance("synced")
+    sync_instance(instance)
+    instance.refresh_from_db()
+    assert instance.health_ok is True
+    assert instance.health_checked is not None

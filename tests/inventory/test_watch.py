@@ -53,3 +53,21 @@ def test_backend_changes_stream_into_the_inventory(make_mock_instance) -> None:
         watcher.join(timeout=10)
         forget(instance.pk)
     assert not watcher.is_alive()
+
+
+def test_a_removed_instance_ends_its_watch(make_mock_instance, caplog: pytest.LogCaptureFixture) -> None:
+    from plugins.registry import retire_instance
+
+    instance = make_mock_instance(pollIntervalSeconds=0.1)
+    stop = threading.Event()
+    watcher = InstanceWatcher(instance, stop, initial_backoff=0.1)
+    watcher.start()
+    try:
+        assert _wait_for(lambda: ResourcePool.objects.exists())
+        retire_instance(instance)
+        assert _wait_for(lambda: not watcher.is_alive(), timeout=20)
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+        forget(instance.pk)
+    assert "DoesNotExist" not in caplog.text

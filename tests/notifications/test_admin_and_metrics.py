@@ -93,3 +93,65 @@ def test_metrics_expose_depth_failures_and_latency(
     assert f"netweave_notification_deliveries_total{{{label}}} 3.0" in text
     assert f"netweave_notification_delivery_latency_seconds_count{{{label}}} 3.0" in text
     assert Subscription.objects.get().latency_sum > 0
+
+
+def test_subscription_list_shows_the_last_error_and_redeliver_from_here_sends_again(
+    o2: O2Client,
+    receiver: Receiver,
+    ims_instance: Any,
+    admin_client_logged_in: Client,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from netweave.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        sub = subscribe(o2, receiver.url)
+        reconcile(ims_instance, sdk.Inventory(None, [sdk.ResourcePool(n, f"pool-{n}") for n in "ab"], None, None))
+        receiver.fail_with = 500
+        delivery.deliver_pending(sub["subscriptionId"])
+        subs = admin_client_logged_in.get(reverse("admin:inventory_subscription_changelist"))
+        assert b"HTTP 500" in subs.content  # the subscription's last error, on the list
+        receiver.fail_with = None
+        Notification.objects.update(next_attempt=timezone.now())
+        delivery.deliver_pending(sub["subscriptionId"])
+        assert set(Notification.objects.values_list("status", flat=True)) == {"delivered"}
+        first = Notification.objects.order_by("id").first()
+        assert first is not None
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_client_logged_in.post(
+                reverse("admin:inventory_notification_changelist"),
+                {"action": "redeliver_from_here", "_selected_action": [first.pk]},
+                follow=True,
+            )
+        assert b"2 notification(s) of 1 subscription(s) will be delivered again" in response.content
+    finally:
+        app.conf.task_always_eager = False
+    assert set(Notification.objects.values_list("status", flat=True)) == {"delivered"}
+    names = [b["postObjectState"]["name"] for b in receiver.bodies()]
+    assert names == ["pool-a", "pool-b", "pool-a", "pool-b"]
+
+
+def test_send_a_test_notification_from_the_admin(
+    o2: O2Client, receiver: Receiver, ims_instance: Any, admin_client_logged_in: Client
+) -> None:
+    sub = subscribe(o2, receiver.url)
+    response = admin_client_logged_in.post(
+        reverse("admin:inventory_subscription_changelist"),
+        {"action": "send_test_notification", "_selected_action": [sub["subscriptionId"]]},
+        follow=True,
+    )
+    texts = [str(m) for m in response.context["messages"]]
+    assert any("answered HTTP 2" in t for t in texts), texts
+    bodies = [b for b in receiver.bodies() if b["notificationEventType"] == 1 and "oCloudId" in b["postObjectState"]]
+    assert len(bodies) == 1
+    assert bodies[0]["priorObjectState"] == bodies[0]["postObjectState"]
+    receiver.fail_with = 500
+    failed = admin_client_logged_in.post(
+        reverse("admin:inventory_subscription_changelist"),
+        {"action": "send_test_notification", "_selected_action": [sub["subscriptionId"]]},
+        follow=True,
+    )
+    assert b"test notification failed: HTTP 500" in failed.content

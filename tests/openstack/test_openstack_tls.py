@@ -39,14 +39,13 @@ def add_through_admin(admin_client: Client, cloud: dict[str, str], name: str, **
         **tls,
     }
     return admin_client.post(
-        reverse("admin:plugins_plugininstance_add"),
+        reverse("admin:plugins_plugininstance_add") + "?type=ims.openstack",
         {
             "name": name,
-            "plugin_kind": "ims/openstack",
             "enabled": "on",
             "is_default": "on",
             "sync_interval": "0",
-            "config": json.dumps(config),
+            **{f"config__{key}": value for key, value in config.items()},
             "secret__password": cloud["OS_PASSWORD"],
         },
     )
@@ -144,6 +143,6 @@ def test_a_ca_bundle_that_is_not_a_readable_pem_file_is_refused_naming_the_key(
     path = Path(openstack_cloud["OS_CACERT_TLS"]).with_name(bundle)
     response = add_through_admin(admin_client, openstack_cloud, "openstack-bad-ca", caBundle=str(path))
     assert response.status_code == 200
-    errors = " ".join(response.context["adminform"].form.errors["config"])
+    errors = " ".join(response.context["adminform"].form.errors["config__caBundle"])
     assert expected.format(path=path) in errors, errors
     assert not PluginInstance.objects.filter(name="openstack-bad-ca").exists()

@@ -52,6 +52,7 @@ def test_show_unknown_and_ambiguous(use_entry_points: Any, fake_types: Any) -> N
     ):
         call_command("netweave_plugins", "show", "nope")
     with pytest.raises(
-        CommandError, match=re.escape("'fake' is ambiguous: dms.fake, ims.fake. Give it as <category>.<type>.")
+        CommandError,
+        match=re.escape("'fake' matches 2 plugin types: dms.fake, ims.fake. Give it as <category>.<type>."),
     ):
         call_command("netweave_plugins", "show", "fake")

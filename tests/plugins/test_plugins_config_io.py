@@ -239,7 +239,7 @@ routing:
         "plugins.ims[3] (Bad_Name): enabled: must be true or false.",
         "plugins.dms[0] (helm): syncInterval: must be a whole number of seconds, 0 or more.",
         "plugins.gadgets: unknown category (expected one of ims, dms, smo, observability).",
-        "routing.ims.rules[0] (r1): plugin: unknown plugin instance 'ghost' in this file.",
+        "routing.ims.rules[0] (r1): plugin: unknown plugin instance 'ghost' (neither in this file nor configured).",
         "routing.ims.rules[1] (r2): priority: must be a whole number.",
         "routing.ims.rules[1] (r2): plugin: 'helm' is a dms plugin instance, not ims.",
         "routing.ims.rules[1] (r2): conditions.labels: must map label names to values.",
@@ -294,7 +294,7 @@ def test_command_import_export(
 
 
 @pytest.mark.usefixtures("shared_token")
-def test_missing_instances_and_rules_are_removed_unless_kept() -> None:
+def test_import_merges_and_only_prune_removes() -> None:
     do_import()
     smaller = CONFIG.replace(
         """    - name: argocd-gitops
@@ -312,10 +312,18 @@ def test_missing_instances_and_rules_are_removed_unless_kept() -> None:
 """,
         "",
     )
-    kept = do_import(smaller, keep_missing=True)
+    kept = do_import(smaller)
     assert (kept.plugins.removed, kept.rules.removed) == (0, 0)
+    assert kept.kept == ["plugin instance argocd-gitops", "routing rule dms:gitops-argocd"]
+    assert "kept (not in the file; --prune removes them)" in kept.plan()
     assert PluginInstance.objects.filter(name="argocd-gitops").exists()
-    report = do_import(smaller)
+    preview = do_import(smaller, prune=True, dry_run=True)
+    assert [str(a) for a in preview.removals] == [
+        "remove routing rule dms:gitops-argocd",
+        "remove plugin instance argocd-gitops (its inventory is retired first)",
+    ]
+    assert PluginInstance.objects.filter(name="argocd-gitops").exists()
+    report = do_import(smaller, prune=True, confirmed_removals=preview.removals)
     assert (report.plugins.removed, report.rules.removed, report.plugins.unchanged) == (1, 1, 4)
     assert not PluginInstance.objects.filter(name="argocd-gitops").exists()
     assert not RoutingRule.objects.filter(name="gitops-argocd").exists()
@@ -327,7 +335,9 @@ def test_removing_an_instance_drops_its_managed_secrets_only() -> None:
     without_openstack = yaml.safe_load(CONFIG)
     del without_openstack["plugins"]["ims"][1]
     del without_openstack["routing"]["ims"]["rules"][0]
-    report = import_config(without_openstack, environ=ENV)
+    merged = import_config(without_openstack, environ=ENV)
+    assert (merged.plugins.removed, merged.secrets.removed) == (0, 0)
+    report = import_config(without_openstack, environ=ENV, prune=True)
     assert report.plugins.removed == 1
     assert report.secrets.removed == 1
     assert set(Secret.objects.values_list("name", flat=True)) == {"kubernetes-password", "shared-token"}
@@ -402,7 +412,7 @@ def test_instances_owning_inventory_are_not_silently_dropped(fake_types: Any, mo
 
     monkeypatch.setattr(config_io, "retire_instance", protected)
     with pytest.raises(ConfigImportError, match="cannot remove plugin instance 'owner': it still owns inventory"):
-        do_import("plugins:\n  dms:\n    - {name: helm, type: fakedms}\n")
+        do_import("plugins:\n  dms:\n    - {name: helm, type: fakedms}\n", prune=True)
     assert PluginInstance.objects.filter(name="owner").exists()
     assert not PluginInstance.objects.filter(name="helm").exists()
 

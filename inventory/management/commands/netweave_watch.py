@@ -29,16 +29,28 @@ class Command(BaseCommand):
             signal.signal(sig, lambda *_: stop.set())
         watchers: dict[Any, InstanceWatcher] = {}
         names = set(options["names"])
-        while not stop.is_set():
-            instances = [i for i in watchable_instances() if not names or i.name in names]
-            if names and not watchers and not instances:
-                raise CommandError(f"No enabled IMS instance with realtime events named: {', '.join(sorted(names))}")
-            for instance in instances:
-                current = watchers.get(instance.pk)
-                if current is None or not current.is_alive():
-                    watchers[instance.pk] = InstanceWatcher(instance, stop)
-                    watchers[instance.pk].start()
-                    self.stdout.write(f"watching {instance.name}")
-            stop.wait(options["rescan"])
-        for watcher in watchers.values():
-            watcher.join(timeout=10)
+        try:
+            while not stop.is_set():
+                instances = [i for i in watchable_instances() if not names or i.name in names]
+                if names and not watchers and not instances:
+                    raise CommandError(
+                        f"No enabled IMS instance with realtime events named: {', '.join(sorted(names))}"
+                    )
+                current = {instance.pk for instance in instances}
+                for pk in [pk for pk in watchers if pk not in current]:
+                    # Removed, disabled or no longer watchable: stop its watcher instead of letting it retry.
+                    gone = watchers.pop(pk)
+                    gone.stop_event.set()
+                    self.stdout.write(f"stopped watching {gone.instance.name}")
+                for instance in instances:
+                    running = watchers.get(instance.pk)
+                    if running is None or not running.is_alive():
+                        watchers[instance.pk] = InstanceWatcher(instance, threading.Event())
+                        watchers[instance.pk].start()
+                        self.stdout.write(f"watching {instance.name}")
+                stop.wait(options["rescan"])
+        finally:
+            for watcher in watchers.values():
+                watcher.stop_event.set()
+            for watcher in watchers.values():
+                watcher.join(timeout=10)

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Debian's headless chromium and its matching chromedriver for the real-browser tests (tests/browser).
+#   scripts/chromium.sh ensure   install them when missing (apt, as root: CI on a fresh machine), then print versions
+#   scripts/chromium.sh check    exit 1 unless both are installed
+# Selenium is given these paths explicitly (tests/browser/conftest.py), so its driver manager never tries to
+# download a browser (there is no internet here).
+set -euo pipefail
+
+BROWSER=/usr/bin/chromium
+DRIVER=/usr/bin/chromedriver
+
+installed() { [[ -x "$BROWSER" && -x "$DRIVER" ]]; }
+
+case "${1:-ensure}" in
+  check)
+    installed || { echo "chromium and chromium-driver are not installed (scripts/chromium.sh ensure)" >&2; exit 1; }
+    ;;
+  ensure)
+    if ! installed; then
+      if [[ "$(id -u)" != 0 ]]; then
+        echo "chromium/chromium-driver missing and not root: apt-get install -y chromium chromium-driver" >&2
+        exit 1
+      fi
+      # Several test runs may share the machine: one apt at a time (and wait for any other apt/dpkg).
+      exec 9>/tmp/netweave-apt.lock
+      flock 9
+      if ! installed; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get -o DPkg::Lock::Timeout=900 update -qq
+        apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+      fi
+    fi
+    "$BROWSER" --version
+    "$DRIVER" --version
+    ;;
+  *)
+    echo "usage: $0 ensure|check" >&2
+    exit 2
+    ;;
+esac
