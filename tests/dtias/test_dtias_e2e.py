@@ -25,6 +25,7 @@ from tests.alarms.conftest import ALARMS
 from tests.dtias.conftest import plugin_config
 from tests.dtias.fake_dtias import FakeDTIASServer
 from tests.o2client import O2Client, json_of
+from tests.plugin_forms import add_url, plugin_form
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("forget_plugin_objects")]
 V1 = "/o2ims-infrastructureInventory/v1"
@@ -57,16 +58,8 @@ def test_instance_added_in_the_admin_syncs_the_tenant_into_o2(
 ) -> None:
     config = {k: v for k, v in plugin_config(dtias).items() if k != "password"}
     response = admin_client.post(
-        reverse("admin:plugins_plugininstance_add"),
-        {
-            "name": "dtias-edge",
-            "plugin_kind": "ims/dtias",
-            "enabled": "on",
-            "is_default": "on",
-            "sync_interval": "0",
-            "config": json.dumps(config),
-            "secret__password": dtias.state.password,
-        },
+        add_url("ims.dtias"),
+        plugin_form("dtias-edge", config, {"password": dtias.state.password}, is_default="on"),
         follow=True,
     )
     assert response.status_code == 200
@@ -96,15 +89,8 @@ def test_instance_added_in_the_admin_syncs_the_tenant_into_o2(
 def test_verify_tls_off_is_a_warning_in_the_admin(admin_client: Client, dtias: FakeDTIASServer) -> None:
     config = {k: v for k, v in plugin_config(dtias).items() if k != "password"} | {"verifyTls": False}
     response = admin_client.post(
-        reverse("admin:plugins_plugininstance_add"),
-        {
-            "name": "dtias-lab",
-            "plugin_kind": "ims/dtias",
-            "enabled": "on",
-            "sync_interval": "0",
-            "config": json.dumps(config),
-            "secret__password": dtias.state.password,
-        },
+        add_url("ims.dtias"),
+        plugin_form("dtias-lab", config, {"password": dtias.state.password}),
         follow=True,
     )
     warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]

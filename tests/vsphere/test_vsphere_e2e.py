@@ -21,6 +21,7 @@ from inventory.sync import sync_instance
 from plugins import registry
 from plugins.models import PluginInstance, RoutingRule
 from tests.o2client import O2Client, json_of
+from tests.plugin_forms import add_url, plugin_form
 from tests.vsphere.conftest import Admin
 from tests.vsphere.harness import Vcsim
 
@@ -33,16 +34,8 @@ def add_through_admin(admin_client: Client, sim: Vcsim, name: str, **config: Any
     """Configure an instance as an operator does: the admin's add form, the password typed as a credential."""
     settings = {"vcenterUrl": sim.url, "username": sim.username, "ocloudId": "ocloud-vsphere-demo", **config}
     return admin_client.post(
-        reverse("admin:plugins_plugininstance_add"),
-        {
-            "name": name,
-            "plugin_kind": "ims/vsphere",
-            "enabled": "on",
-            "is_default": "on",
-            "sync_interval": "0",
-            "config": json.dumps(settings),
-            "secret__password": sim.password,
-        },
+        add_url("ims.vsphere"),
+        plugin_form(name, settings, {"password": sim.password}, is_default="on"),
         follow=True,
     )
 
