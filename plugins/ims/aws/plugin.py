@@ -103,7 +103,7 @@ class AWSIMSPlugin(IMSPlugin):
         self._hidden = tuple(v for v in (data["secretAccessKey"], data["sessionToken"]) if v)
         client_config = Config(
             region_name=self.region,
-            retries={"mode": "adaptive", "max_attempts": data["maxAttempts"]},
+            retries={"mode": "adaptive", "total_max_attempts": data["maxAttempts"]},
             connect_timeout=data["requestTimeoutSeconds"],
             read_timeout=data["requestTimeoutSeconds"],
             user_agent_extra="netweave",
