@@ -268,19 +268,40 @@ class PluginInstanceForm(forms.ModelForm):
             self.add_error("is_default", f"'{other.name}' is already the default {category} instance.")
 
 
+class SecretTextarea(forms.Textarea):
+    """A write-only multi-line credential (a service-account JSON key file): like PasswordInput(render_value=False),
+    it never renders a value back, but keeps the line breaks a password input would drop."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+
+def _multi_line(plugin_class: Any, field: str) -> bool:
+    """Whether the plugin's config class asks for a textarea for `field` (DRF style base_template)."""
+    declared = plugin_class.config_class().fields.get(field)
+    return declared is not None and declared.style.get("base_template") == "textarea.html"
+
+
 def plugin_instance_form() -> type[PluginInstanceForm]:
-    """A form class with one write-only password input per credential field of the installed plugin types."""
+    """A form class with one write-only input per credential field of the installed plugin types (a password
+    input, or a textarea that never renders its value for multi-line credentials)."""
     declared: dict[str, list[str]] = {}
+    multi_line: set[str] = set()
     for (category, plugin_type), cls in sorted(_plugin_types().items()):
         for field in sorted(cls.secret_fields):
             declared.setdefault(field, []).append(_kind(category, plugin_type))
+            if _multi_line(cls, field):
+                multi_line.add(field)
     attrs: dict[str, Any] = {"secret_fields": declared}
     for field, kinds in declared.items():
+        widget: forms.Widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+        if field in multi_line:
+            widget = SecretTextarea(attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false"})
         attrs[SECRET_FIELD_PREFIX + field] = forms.CharField(
             label=f"{field} (credential)",
             required=False,
             strip=False,
-            widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+            widget=widget,
             help_text=f"Write-only, stored encrypted as a Secret. Used by: {', '.join(kinds)}.",
         )
     return type("PluginInstanceForm", (PluginInstanceForm,), attrs)

@@ -45,6 +45,7 @@ CREATE_POOL_KEYS = frozenset(
     {"aws.cluster", "aws.subnets", "aws.nodeRole", "aws.instanceTypes", "aws.capacityType", "aws.amiType", "aws.tags"}
 )
 INSTANCE_TYPE_BATCH = 100  # DescribeInstanceTypes takes at most 100 names
+INSTANCE_PAGE_SIZE = 1000  # DescribeInstances' largest page
 
 
 def _int(value: Any, field: str) -> int:
@@ -213,9 +214,12 @@ class AWSIMSPlugin(IMSPlugin):
     def _instances(self, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         request: dict[str, Any] = {"Filters": [{"Name": "instance-state-name", "Values": list(mapping.LIVE_STATES)}]}
         if ids is not None:
-            request["InstanceIds"] = list(ids)
+            request["InstanceIds"] = list(ids)  # EC2 refuses a page size with instance ids
+        else:
+            request["PaginationConfig"] = {"PageSize": INSTANCE_PAGE_SIZE}
         with self._calling("listing EC2 instances"):
-            pages = self._client("ec2").get_paginator("describe_instances").paginate(**request)
+            paginator = self._client("ec2").get_paginator("describe_instances")
+            pages = paginator.paginate(**request)
             return [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
 
     def _instance_types(self, names: Sequence[str]) -> list[dict[str, Any]]:
