@@ -31,6 +31,7 @@ from inventory import bulk, changelog, identity, specs
 from inventory.changelog import Change
 from inventory.models import (
     AlarmDictionary,
+    ChangeLogEntry,
     DeploymentManager,
     Location,
     OCloudSite,
@@ -68,6 +69,7 @@ class KindCounts:
 class SyncResult:
     counts: dict[str, KindCounts] = field(default_factory=dict)
     seconds: float = 0.0
+    skipped: bool = False  # the backend's fingerprint was unchanged: nothing was compared
 
     @property
     def changed(self) -> int:
@@ -79,6 +81,8 @@ class SyncResult:
             for kind, c in self.counts.items()
             if c.created or c.modified or c.deleted or c.unchanged
         ]
+        if self.skipped:
+            return "unchanged since the last sync (same backend fingerprint)"
         return f"{'; '.join(parts) or 'nothing reported'} in {self.seconds:.2f}s"
 
 
@@ -486,6 +490,27 @@ def retire_instance(instance: PluginInstance) -> SyncResult:
         return reconcile(instance, sdk.Inventory([], [], [], [], locations=[], sites=[]))
 
 
+# Per plugin instance: the fingerprint of the last inventory this process reconciled, and the instance's last
+# change-log id right after. Process-local on purpose: a worker that has not seen an instance yet reconciles once.
+_reconciled_fingerprints: dict[uuid.UUID, tuple[str, int | None]] = {}
+
+
+def _last_change_id(instance: PluginInstance) -> int | None:
+    return ChangeLogEntry.objects.filter(plugin_instance=instance).order_by("-id").values_list("id", flat=True).first()
+
+
+def _reconcile_unless_unchanged(instance: PluginInstance, inventory: sdk.Inventory) -> SyncResult:
+    """Reconcile, unless the plugin's fingerprint says the backend is as it was at the last reconcile and no
+    write (API, admin, watch, another worker) touched the instance's rows since: then nothing can differ."""
+    fingerprint = inventory.fingerprint
+    if fingerprint and _reconciled_fingerprints.get(instance.pk) == (fingerprint, _last_change_id(instance)):
+        return SyncResult(skipped=True)
+    result = reconcile(instance, inventory)
+    if fingerprint:
+        _reconciled_fingerprints[instance.pk] = (fingerprint, _last_change_id(instance))
+    return result
+
+
 class SyncFailed(Exception):
     """A sync could not complete; the message is safe to show (it never carries a credential)."""
 
@@ -506,7 +531,7 @@ def sync_instance(instance: PluginInstance) -> SyncResult:
             if not isinstance(plugin, sdk.IMSPlugin):
                 raise SyncFailed(f"{instance.name} is not an IMS plugin instance")
             inventory = plugin.collect_inventory()
-            result = reconcile(instance, inventory)
+            result = _reconcile_unless_unchanged(instance, inventory)
     except (PluginError, ReconcileError, SyncFailed) as exc:
         message = getattr(exc, "detail", None) or str(exc)
         _record_outcome(instance, ok=False, summary=f"sync failed: {message}"[:500])

@@ -141,7 +141,11 @@ class InventoryEvent:
 @dataclass(frozen=True)
 class Inventory:
     """Everything one plugin instance reports, as `sync` consumes it. A kind set to None was not listed
-    (the plugin does not provide it) and is left untouched, as opposed to an empty list meaning "none"."""
+    (the plugin does not provide it) and is left untouched, as opposed to an empty list meaning "none".
+
+    `fingerprint`: for backends without native events or ETags, a digest of what the plugin read (the same
+    digest for the same backend state). When it equals the one of the last reconciled inventory and nothing
+    else changed the instance's rows since, the sync skips the reconcile. Empty: always reconcile."""
 
     deployment_managers: Sequence[DeploymentManager] | None
     resource_pools: Sequence[ResourcePool] | None
@@ -150,6 +154,7 @@ class Inventory:
     # R005, optional so that plugins and callers written before them keep working (None: not provided).
     locations: Sequence[Location] | None = None
     sites: Sequence[OCloudSite] | None = None
+    fingerprint: str = ""
 
 
 class IMSPlugin(Plugin):
