@@ -103,6 +103,6 @@ def test_the_admin_takes_the_multi_line_key_in_a_textarea_that_never_renders_it(
     assert '<textarea name="secret__credentialsJson"' in page
     assert "PRIVATE KEY" not in page
 
-    from plugins.admin import SecretTextarea
+    from plugins.admin import WriteOnlyTextarea
 
-    assert "PRIVATE KEY" not in SecretTextarea().render("secret__credentialsJson", gke_config["credentialsJson"])
+    assert "PRIVATE KEY" not in WriteOnlyTextarea().render("secret__credentialsJson", gke_config["credentialsJson"])
