@@ -217,8 +217,8 @@ class RouteRequestSerializer(serializers.Serializer):
 
 class RouteDecisionSerializer(serializers.Serializer):
     routed = serializers.BooleanField()
-    instance = serializers.CharField(allow_null=True)
-    rule = serializers.CharField(allow_null=True)
+    instance = serializers.CharField(required=False, help_text="absent when nothing is routed")
+    rule = serializers.CharField(required=False, help_text="absent when the category's default instance was chosen")
     explanation = serializers.CharField()
 
 

@@ -216,15 +216,11 @@ class RouteSimulation(APIView):
                 data["category"], match_type=data["matchType"], labels=data["labels"], attributes=data["attributes"]
             )
         except NoRoute as exc:
-            return json_response({"routed": False, "instance": None, "rule": None, "explanation": exc.detail})
-        return json_response(
-            {
-                "routed": True,
-                "instance": decision.instance.name,
-                "rule": decision.rule.name if decision.rule else None,
-                "explanation": decision.explanation,
-            }
-        )
+            return json_response({"routed": False, "explanation": exc.detail})
+        answer = {"routed": True, "instance": decision.instance.name, "explanation": decision.explanation}
+        if decision.rule:
+            answer["rule"] = decision.rule.name
+        return json_response(answer)
 
 
 class ApiVersions(APIView):

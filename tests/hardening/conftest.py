@@ -21,15 +21,18 @@ def world(
 ) -> dict[str, str]:
     """Ids of real objects for the path parameters, so each view gets as far as reading its body."""
     from inventory.models import DeploymentManager, Resource, ResourcePool
-    from plugins.models import PluginInstance
+    from plugins.models import PluginInstance, RoutingRule, Secret
 
-    PluginInstance.objects.create(
+    prometheus = PluginInstance.objects.create(
         name="prom",
         category="observability",
         plugin_type="prometheus",
         config={"prometheusUrl": "http://127.0.0.1:9", "alertmanagerUrl": "http://127.0.0.1:9"},
         sync_interval=15,
     )
+
+    Secret.objects.create(name="prom", provider=Secret.Provider.ENV, reference="NETWEAVE_HARDENING_UNSET")
+    rule = RoutingRule.objects.create(name="deep", category="ims", plugin_instance=prometheus, match_type="*")
 
     pool = ResourcePool.objects.order_by("id").first()
     resource = Resource.objects.order_by("id").first()
@@ -48,4 +51,6 @@ def world(
         "descriptorId": descriptor,
         "deploymentId": deployment,
         "instanceName": "prom",
+        "name": "prom",  # the admin extension's plugin instance and secret
+        "ruleId": str(rule.pk),
     }
