@@ -6,6 +6,7 @@ machine OUTSIDE the checkout, keyed by name and pinned version:
 
 Usage:
     scripts/backends.py install [NAME...]   build/fetch every backend (or the named ones) that is missing or broken
+    scripts/backends.py install --for M     ... the backends the tests marked M need (`used_by`)
     scripts/backends.py path NAME           install NAME if needed, then print the path of its main file
     scripts/backends.py version NAME        print NAME's pinned version
     scripts/backends.py list                one line per backend: name, version, state (ok/missing/broken: why)
@@ -27,12 +28,15 @@ append a `Backend(...)` to BACKENDS below. Give it
     (pin the module in a tools/<name>/go.mod) or a constant for a download;
   * `files`: what the entry must hold, relative to it; the first one is what `path` prints;
   * `steps`: the commands that produce those files in `{out}` (the staging directory), e.g. `go_build(...)`,
-    `download(url, sha256, file)`, or a `Step` running a script of the repository;
-  * optionally `check` (the argv run to verify the entry, default: the first file with `--version`) and
-    `expect` (the text its output must contain, default: the version without its leading "v"; "" for none).
+    `Download(url, sha256, file)`, or a `Step` running a script of the repository;
+  * `used_by`: the test markers (pyproject.toml) whose tests need it;
+  * optionally `check` (the arguments the main file is run with to verify the entry, default `--version`; ()
+    for a file that is not a program) and `expect` (the text its output must contain, default: the version
+    without its leading "v"; "" for none).
 Then call `scripts/backends.py path <name>` from the test harness (it installs on first use), mark the tests
-`backend` + `<name>` (docs/testing.md), and record the cold build time in docs/benchmarks.md. `make test` runs
-`scripts/backends.py install` in the background at its start, so the build overlaps the unit stage.
+`backend` + the plugin's marker (registered in pyproject.toml as "backend: ..."; docs/testing.md), and record
+the cold build time in docs/benchmarks.md. `make test` runs `scripts/backends.py install` in the background at
+its start, so the builds overlap the unit stage.
 
 Standard library only: the script runs before any virtualenv exists (and with the system python3).
 """
@@ -133,6 +137,8 @@ class Backend:
     # Where the scripts before this one cached the same build (`{version}` replaced, relative to the netweave
     # cache): a valid copy there is adopted instead of rebuilt, so a warm machine stays warm across the move.
     legacy: tuple[str, ...] = ()
+    # The backend stage markers (pyproject.toml) whose tests need it: `install --for <marker>` builds only those.
+    used_by: tuple[str, ...] = ()
 
     @property
     def pinned(self) -> str:
@@ -180,6 +186,7 @@ BACKENDS: tuple[Backend, ...] = (
             ),
         ),
         legacy=("kube-{version}-etcd-*/bin/kube-apiserver",),
+        used_by=("kubernetes", "helm"),
     ),
     Backend(
         name="etcd",
@@ -187,6 +194,7 @@ BACKENDS: tuple[Backend, ...] = (
         files=("etcd",),
         steps=(go_build("tools/kube", "go.etcd.io/etcd/server/v3", "etcd"),),
         legacy=("kube-*-etcd-{version}/bin/etcd",),
+        used_by=("kubernetes", "helm"),
     ),
     # The helm CLI the Helm DMS plugin drives. tools/helm/build.sh is the recipe, shared with deploy/Containerfile.
     Backend(
@@ -196,6 +204,7 @@ BACKENDS: tuple[Backend, ...] = (
         steps=(Step(("bash", "tools/helm/build.sh", "{out}")),),
         check=("version", "--short"),
         legacy=("helm-{version}/helm",),
+        used_by=("helm",),
     ),
     # kwok, the kubelet simulator of the Kubernetes SIGs (tests/kwok_harness.py).
     Backend(
@@ -212,6 +221,7 @@ BACKENDS: tuple[Backend, ...] = (
             ),
         ),
         legacy=("kwok-{version}/kwok",),
+        used_by=("helm", "kubernetes"),
     ),
 )
 
@@ -430,7 +440,9 @@ def install(backend: Backend) -> Path:
 def main(argv: Sequence[str] | None = None, registry: Sequence[Backend] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("install").add_argument("names", nargs="*")
+    install_parser = commands.add_parser("install")
+    install_parser.add_argument("names", nargs="*")
+    install_parser.add_argument("--for", dest="marker", help="only the backends the tests marked MARKER need")
     commands.add_parser("path").add_argument("name")
     commands.add_parser("version").add_argument("name")
     commands.add_parser("list")
@@ -439,6 +451,8 @@ def main(argv: Sequence[str] | None = None, registry: Sequence[Backend] | None =
     try:
         if args.command == "install":
             chosen = [find(n, backends) for n in args.names] or list(backends)
+            if args.marker:
+                chosen = [b for b in chosen if args.marker in b.used_by]
             failed = []
             for backend in chosen:  # one at a time: each Go build already uses every core
                 try:
