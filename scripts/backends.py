@@ -387,7 +387,8 @@ def build(backend: Backend) -> Path:
     staging.mkdir(parents=True)
     log.write_text("")
     started = time.monotonic()
-    if _adopt(backend, staging):
+    adopted = _adopt(backend, staging)
+    if adopted:
         say(f"{backend.name} {backend.pinned}: adopted the copy of the previous cache layout")
     else:
         shutil.rmtree(staging)
@@ -412,6 +413,7 @@ def build(backend: Backend) -> Path:
         "version": backend.pinned,
         "fingerprint": backend.fingerprint(),
         "seconds": round(seconds, 1),
+        "adopted": adopted,
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     (staging / STAMP).write_text(json.dumps(stamp, indent=1) + "\n")

@@ -163,7 +163,7 @@ class Run:
                 say(f"== waiting for the backend builds: {last[0].strip()}")
         self.relay.join(timeout=10)
         lines = self._build_lines()
-        built = sum(1 for line in lines if re.search(r"ready in \d|adopted the copy", line))
+        built = sum(1 for line in lines if re.search(r" ready in \d", line))
         ready = sum(int(m.group(1)) for line in lines if (m := re.search(r"(\d+) backend\(s\) ready", line)))
         failed = sum(len(line.split(":", 2)[2].split(",")) for line in lines if "could not install:" in line)
         result = Result(
