@@ -221,7 +221,7 @@ BACKENDS: tuple[Backend, ...] = (
             ),
         ),
         legacy=("kwok-{version}/kwok",),
-        used_by=("helm", "kubernetes"),
+        used_by=("helm",),
     ),
 )
 

@@ -28,6 +28,7 @@ see docs/testing.md for the measurement behind the default), CI (true: harnesses
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
 import shutil
@@ -255,8 +256,14 @@ def lint(run: Run) -> None:
 
 
 def unit_workers() -> list[str]:
+    """`-n N` for the unit stage when NETWEAVE_TEST_WORKERS asks for it and pytest-xdist is installed."""
     workers = os.environ.get("NETWEAVE_TEST_WORKERS", "")
-    return ["-n", workers] if workers not in ("", "0", "1") else []
+    if workers in ("", "0", "1"):
+        return []
+    if importlib.util.find_spec("xdist") is None:
+        say("== NETWEAVE_TEST_WORKERS is set but pytest-xdist is not installed: one process")
+        return []
+    return ["-n", workers]
 
 
 def unit_sqlite(run: Run) -> None:
