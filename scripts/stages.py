@@ -21,14 +21,13 @@ The database: the unit stage runs the same tests on SQLite and on a throw-away P
 marked `sqlite_only`, which say why); the backend stages run once, on PostgreSQL (the production database, and
 what the worker-process fault tests need). The PostgreSQL server listens on a free port (several runs at once).
 
-Environment: PLUGIN (backends: one marker), NETWEAVE_TEST_WORKERS (pytest-xdist workers for the unit stage;
-see docs/testing.md for the measurement behind the default), CI (true: harnesses fail instead of skipping).
+Environment: PLUGIN (backends: one marker), CI (true: harnesses fail instead of skipping). One pytest process per
+stage: pytest-xdist was measured and left out (docs/benchmarks.md, "Test suite").
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import re
 import shutil
@@ -255,23 +254,12 @@ def lint(run: Run) -> None:
     run.record(result)
 
 
-def unit_workers() -> list[str]:
-    """`-n N` for the unit stage when NETWEAVE_TEST_WORKERS asks for it and pytest-xdist is installed."""
-    workers = os.environ.get("NETWEAVE_TEST_WORKERS", "")
-    if workers in ("", "0", "1"):
-        return []
-    if importlib.util.find_spec("xdist") is None:
-        say("== NETWEAVE_TEST_WORKERS is set but pytest-xdist is not installed: one process")
-        return []
-    return ["-n", workers]
-
-
 def unit_sqlite(run: Run) -> None:
-    run.pytest("unit (SQLite)", UNIT, extra=unit_workers())
+    run.pytest("unit (SQLite)", UNIT)
 
 
 def unit_postgres(run: Run) -> None:
-    run.pytest("unit (PostgreSQL)", f"{UNIT} and not sqlite_only", postgres=True, extra=unit_workers())
+    run.pytest("unit (PostgreSQL)", f"{UNIT} and not sqlite_only", postgres=True)
 
 
 def backends(run: Run) -> None:
