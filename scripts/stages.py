@@ -101,7 +101,7 @@ class Run:
         self.env.setdefault("NETWEAVE_DATA_DIR", str(self.workdir / "data"))
         self.database_url: str | None = None
         self.builds: subprocess.Popen[str] | None = None
-        self.builds_started = 0.0
+        self.builds_started = self.builds_finished = 0.0
         self.builds_log = self.workdir / "backend-builds.log"
         self.results: list[Result] = []
 
@@ -148,6 +148,7 @@ class Run:
                     log.flush()
                     sys.stderr.write(line)
                     sys.stderr.flush()
+            self.builds_finished = time.monotonic()
 
         self.relay = threading.Thread(target=relay, daemon=True)
         self.relay.start()
@@ -170,7 +171,7 @@ class Run:
             "backend builds",
             passed=ready,
             failed=failed or (0 if self.builds.returncode == 0 else 1),
-            seconds=time.monotonic() - self.builds_started,
+            seconds=(self.builds_finished or time.monotonic()) - self.builds_started,
             ok=self.builds.returncode == 0,
             note=f"{built} built" + (", overlapped with the stages before" if self.results else ""),
         )
