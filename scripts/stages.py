@@ -2,7 +2,7 @@
 """The test stages behind `make test`, `make test-unit`, `make test-backends` and `make test-browser`.
 
     scripts/stages.py all                  lint, unit (SQLite, PostgreSQL), backends, browser, faults; the table
-    scripts/stages.py unit                 the unit stage on SQLite, then on PostgreSQL (no external backend)
+    scripts/stages.py unit                 the unit stage on SQLite and on PostgreSQL, both at once (no backend)
     scripts/stages.py backends             each backend stage marker's tests (PLUGIN=name: `-m name` only)
     scripts/stages.py lint|unit-sqlite|unit-postgres|browser|faults
     scripts/stages.py STAGE... -- ARGS     ARGS are given to every pytest run
@@ -42,6 +42,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
@@ -195,20 +196,43 @@ class Run:
     def pytest(
         self, stage: str, expression: str, *paths: str, postgres: bool = False, extra: Sequence[str] = ()
     ) -> Result:
-        say(f"\n== {stage}: pytest -m '{expression}' {' '.join(paths)}".rstrip())
+        return self.finish(self.start_pytest(stage, expression, *paths, postgres=postgres, extra=extra))
+
+    def start_pytest(
+        self, stage: str, expression: str, *paths: str, postgres: bool = False, extra: Sequence[str] = (),
+        quiet: bool = False,
+    ) -> Pending | Result:  # fmt: skip
+        """Start one pytest session; with `quiet` its output goes to a file, printed when it ends (a session
+        running alongside another one)."""
+        say(f"\n== {stage}: pytest -m '{expression}' {' '.join(paths)}".rstrip() + (" (output at its end)" * quiet))
         started = time.monotonic()
-        env = {**self.env}
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", stage).strip("-")
+        env = {**self.env, "NETWEAVE_DATA_DIR": str(self.workdir / f"data-{slug}")}
         if postgres:
             try:
                 env["DATABASE_URL"] = self.postgres()
             except StageError as exc:
                 return self.record(Result(stage, failed=1, ok=False, note=str(exc)))
-        junit = self.workdir / f"{re.sub(r'[^A-Za-z0-9]+', '-', stage)}.xml"
+        junit = self.workdir / f"{slug}.xml"
         argv = [PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-m", expression, *extra, *paths]
         argv += [*self.pytest_args, f"--junitxml={junit}"]
-        code = subprocess.run(argv, cwd=REPO, env=env, check=False, stdin=subprocess.DEVNULL).returncode
-        result = junit_result(stage, junit)
-        result.seconds = time.monotonic() - started
+        output = (self.workdir / f"{slug}.out").open("w+") if quiet else None
+        process = subprocess.Popen(
+            argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output and subprocess.STDOUT
+        )
+        return Pending(stage, process, junit, started, output)
+
+    def finish(self, pending: Pending | Result) -> Result:
+        if isinstance(pending, Result):
+            return pending
+        code = pending.process.wait()
+        if pending.output is not None:
+            pending.output.seek(0)
+            say(f"\n== {pending.stage}: its output")
+            sys.stderr.write(pending.output.read())
+            pending.output.close()
+        result = junit_result(pending.stage, pending.junit)
+        result.seconds = time.monotonic() - pending.started
         if code == 5:
             result.note = "no tests collected"
         elif code != 0:
@@ -216,6 +240,15 @@ class Run:
             result.failed = max(result.failed, 1)
             result.note = f"pytest exit status {code}"
         return self.record(result)
+
+
+@dataclass
+class Pending:
+    stage: str
+    process: subprocess.Popen[bytes]
+    junit: Path
+    started: float
+    output: IO[str] | None
 
 
 class StageError(Exception):
@@ -253,6 +286,14 @@ def lint(run: Run) -> None:
             result.ok = False
     result.seconds = time.monotonic() - started
     run.record(result)
+
+
+def unit(run: Run) -> None:
+    """Both passes at once: pytest uses one core, the machine has two. SQLite's output is shown as it runs,
+    PostgreSQL's when it ends."""
+    postgres = run.start_pytest("unit (PostgreSQL)", f"{UNIT} and not sqlite_only", postgres=True, quiet=True)
+    run.pytest("unit (SQLite)", UNIT)
+    run.finish(postgres)
 
 
 def unit_sqlite(run: Run) -> None:
@@ -322,6 +363,7 @@ def faults(run: Run) -> None:
 
 STAGES = {
     "lint": lint,
+    "unit": unit,
     "unit-sqlite": unit_sqlite,
     "unit-postgres": unit_postgres,
     "backends": backends,
@@ -329,8 +371,7 @@ STAGES = {
     "faults": faults,
 }
 GROUPS = {
-    "unit": ["unit-sqlite", "unit-postgres"],
-    "all": ["lint", "unit-sqlite", "unit-postgres", "backends", "browser", "faults"],
+    "all": ["lint", "unit", "backends", "browser", "faults"],
 }
 
 
@@ -376,7 +417,7 @@ def main(argv: Sequence[str]) -> int:
         for name in names:
             STAGES[name](run)
         results = run.results
-    if len(names) > 1:
+    if len(results) > 1:
         print(f"\n{table(results)}\ntotal {time.monotonic() - started:.0f} s", flush=True)
     failed = [r.stage for r in results if not r.ok]
     if failed:
