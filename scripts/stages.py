@@ -207,12 +207,13 @@ class Run:
         say(f"\n== {stage}: pytest -m '{expression}' {' '.join(paths)}".rstrip() + (" (output at its end)" * quiet))
         started = time.monotonic()
         slug = re.sub(r"[^A-Za-z0-9]+", "-", stage).strip("-")
-        env = {**self.env, "NETWEAVE_DATA_DIR": str(self.workdir / f"data-{slug}")}
+        database = {}
         if postgres:
             try:
-                env["DATABASE_URL"] = self.postgres()
+                database["DATABASE_URL"] = self.postgres()  # first: it sets NETWEAVE_PG_PORT/DIR in self.env
             except StageError as exc:
                 return self.record(Result(stage, failed=1, ok=False, note=str(exc)))
+        env = {**self.env, **database, "NETWEAVE_DATA_DIR": str(self.workdir / f"data-{slug}")}
         junit = self.workdir / f"{slug}.xml"
         argv = [PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-m", expression, *extra, *paths]
         argv += [*self.pytest_args, f"--junitxml={junit}"]

@@ -74,3 +74,25 @@ def test_a_pytest_stage_counts_passes_failures_and_no_tests(tmp_path: Path) -> N
     assert (ok.passed, ok.failed, ok.ok) == (1, 0, True)
     assert (nothing.passed, nothing.ok, nothing.note) == (0, True, "no tests collected")
     assert (broken.failed, broken.ok) == (1, False)
+
+
+def test_a_postgres_session_sees_the_server_it_may_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fault tests restart the run's PostgreSQL through scripts/postgres.sh: the session's environment must
+    name that server (NETWEAVE_PG_PORT), also when it is the first session to start it."""
+    tests = tmp_path / "test_env.py"
+    tests.write_text(
+        "import os\n"
+        "def test_env():\n"
+        "    assert os.environ['NETWEAVE_PG_PORT'] == '1234'\n"
+        "    assert os.environ['DATABASE_URL'] == 'postgres://db'\n"
+    )
+    with stages.running(["-p", "no:django", "--rootdir", str(tmp_path), "-c", "/dev/null", str(tests)]) as run:
+        run.env["PYTEST_ADDOPTS"] = ""
+
+        def start_postgres() -> str:
+            run.env["NETWEAVE_PG_PORT"] = "1234"
+            return "postgres://db"
+
+        monkeypatch.setattr(run, "postgres", start_postgres)
+        result = run.pytest("pg", "not backend", postgres=True)
+    assert (result.passed, result.ok) == (1, True)
