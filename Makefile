@@ -1,12 +1,13 @@
 # netweave: two commands on a fresh machine.
 #   make run    start the app on the embedded default (SQLite, no external server, a demo O-Cloud)
-#   make test   lint, type-check and run the whole suite on SQLite and on a real PostgreSQL
+#   make test   every stage: lint, unit (SQLite and PostgreSQL), backends, browser, faults; then a table
+#   make test-unit | test-backends [PLUGIN=name] | test-browser   one stage (docs/testing.md)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format venv clean bench
+.PHONY: run test test-unit test-backends test-browser backends lint format venv clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,19 @@ run: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/test.sh
+
+test-unit: $(STAMP)
+	$(BIN)/python scripts/stages.py unit
+
+test-backends: $(STAMP)
+	$(BIN)/python scripts/stages.py backends
+
+test-browser: $(STAMP)
+	$(BIN)/python scripts/stages.py browser
+
+# Build or fetch every test backend into the machine-level cache (scripts/backends.py; nothing when warm).
+backends:
+	python3 scripts/backends.py install
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

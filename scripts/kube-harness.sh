@@ -2,13 +2,13 @@
 # A real Kubernetes API server (kube-apiserver + etcd) on loopback, for tests and benchmarks.
 #
 # The binaries are built from the pinned Go modules in tools/kube/ (k8s.io/kubernetes with a `replace` for each
-# k8s.io staging module, go.etcd.io/etcd/server/v3) and cached OUTSIDE the repo, keyed by the pinned versions:
-#   ${NETWEAVE_CACHE:-/root/.cache/netweave}/kube-<k8s version>-etcd-<etcd version>/bin/{kube-apiserver,etcd}
-# A machine that has them reuses them; a fresh machine builds them (several minutes on 2 cores).
+# k8s.io staging module, go.etcd.io/etcd/server/v3) by scripts/backends.py, into the machine-level backend cache
+# OUTSIDE the repo, keyed by the pinned versions (~/.cache/netweave/backends/{kube-apiserver,etcd}-<version>/).
+# A machine that has them reuses them; a fresh machine builds them once (several minutes on 2 cores).
 # There is no kubelet, scheduler or controller-manager: tests create Nodes (with status) as API objects.
 #
 # Usage:
-#   scripts/kube-harness.sh build                  build the binaries if missing; print the bin directory
+#   scripts/kube-harness.sh build                  build the binaries if missing or broken; print their paths
 #   scripts/kube-harness.sh crd-dir                print the directory holding the openshift/api CRD manifests
 #   scripts/kube-harness.sh start -d DIR [-p PORT] [-e ETCD_PORT]
 #        start etcd and kube-apiserver (whichever is not running yet) with their state in DIR; wait for /readyz.
@@ -24,40 +24,15 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$HERE/tools/kube"
 GO="${GO:-/usr/local/go/bin/go}"
 pinned() { awk -v m="$1" '{ if ($1 == "require") { $1 = ""; $0 = $0 } } $1 == m && $2 ~ /^v/ {print $2}' "$TOOLS/go.mod"; }
-K8S_VERSION="$(pinned k8s.io/kubernetes)"
-ETCD_VERSION="$(pinned go.etcd.io/etcd/server/v3)"
 OPENSHIFT_API_VERSION="$(pinned github.com/openshift/api)"
-CACHE="${NETWEAVE_CACHE:-/root/.cache/netweave}/kube-${K8S_VERSION}-etcd-${ETCD_VERSION}"
-BIN="$CACHE/bin"
+BACKENDS="$HERE/scripts/backends.py"
 
 die() { echo "kube-harness: $*" >&2; exit 1; }
 
+# The two binaries' paths, one a line (kube-apiserver, then etcd); built on first use, progress on stderr.
 build() {
-    if [[ -x "$BIN/kube-apiserver" && -x "$BIN/etcd" ]]; then
-        echo "$BIN"
-        return
-    fi
-    [[ -x "$GO" ]] || die "Go toolchain not found at $GO (set GO=...)"
-    mkdir -p "$BIN"
-    exec 9>"$CACHE/build.lock"
-    flock 9  # two test sessions on a fresh machine: the second waits for the first one's build
-    if [[ -x "$BIN/kube-apiserver" && -x "$BIN/etcd" ]]; then
-        echo "$BIN"
-        return
-    fi
-    local started=$SECONDS version_pkg=k8s.io/component-base/version minor
-    minor="$(echo "$K8S_VERSION" | cut -d. -f2)"
-    echo "kube-harness: building kube-apiserver $K8S_VERSION and etcd $ETCD_VERSION into $BIN (cold build: minutes)" >&2
-    (
-        cd "$TOOLS"
-        "$GO" build -trimpath -ldflags "-s -w -X $version_pkg.gitVersion=$K8S_VERSION -X $version_pkg.gitMajor=1 \
-            -X $version_pkg.gitMinor=$minor" -o "$BIN/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
-        "$GO" build -trimpath -ldflags "-s -w" -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3
-    ) >&2 || die "go build failed (see above)"
-    mv "$BIN/kube-apiserver.tmp" "$BIN/kube-apiserver"
-    mv "$BIN/etcd.tmp" "$BIN/etcd"
-    echo "kube-harness: built in $((SECONDS - started))s" >&2
-    echo "$BIN"
+    python3 "$BACKENDS" path kube-apiserver || die "cannot provide kube-apiserver (see above)"
+    python3 "$BACKENDS" path etcd || die "cannot provide etcd (see above)"
 }
 
 crd_dir() {
@@ -113,14 +88,16 @@ EOF
 }
 
 start() {
-    local dir=$1 port=$2 etcd_port=$3 bin
-    bin="$(build)"
+    local dir=$1 port=$2 etcd_port=$3 binaries apiserver etcd
+    binaries="$(build)"
+    apiserver="$(sed -n 1p <<<"$binaries")"
+    etcd="$(sed -n 2p <<<"$binaries")"
     mkdir -p "$dir"
     dir="$(cd "$dir" && pwd)"
     certificates "$dir"
     kubeconfig "$dir" "$port"
     if ! alive "$dir/etcd.pid"; then
-        "$bin/etcd" --name netweave-test --data-dir "$dir/etcd-data" \
+        "$etcd" --name netweave-test --data-dir "$dir/etcd-data" \
             --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
             --listen-peer-urls "http://127.0.0.1:$((etcd_port + 1))" \
             --initial-advertise-peer-urls "http://127.0.0.1:$((etcd_port + 1))" \
@@ -129,7 +106,7 @@ start() {
         echo $! > "$dir/etcd.pid"
     fi
     if ! alive "$dir/apiserver.pid"; then
-        "$bin/kube-apiserver" --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$port" \
+        "$apiserver" --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$port" \
             --etcd-servers "http://127.0.0.1:$etcd_port" --cert-dir "$dir" \
             --tls-cert-file "$dir/apiserver.crt" --tls-private-key-file "$dir/apiserver.key" \
             --client-ca-file "$dir/ca.crt" --authorization-mode RBAC \

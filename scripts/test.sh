@@ -1,24 +1,7 @@
 #!/usr/bin/env bash
-# The whole suite: lint, types, then pytest on SQLite and again on a throw-away PostgreSQL.
-# Backend integration stages run once, after both passes (tests/openstack: a real OpenStack control plane).
+# The whole suite, stage by stage (scripts/stages.py): lint (ruff, mypy), the unit stage on SQLite and on a
+# throw-away PostgreSQL, each backend's stage (builds started in the background at the start), the browser
+# stage, the fault stage; a table of stage, passed, failed, seconds at the end. Arguments go to every pytest run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=.venv/bin
-export NETWEAVE_DATA_DIR="${NETWEAVE_DATA_DIR:-$(mktemp -d /tmp/netweave-test-XXXX)}"
-
-echo "== ruff"
-$BIN/ruff check .
-$BIN/ruff format --check .
-echo "== mypy"
-$BIN/mypy plugins netweave inventory deployments
-
-echo "== pytest (SQLite)"
-$BIN/python -m pytest -q "$@"
-
-echo "== pytest (PostgreSQL)"
-DATABASE_URL="$(scripts/postgres.sh start)"
-trap 'scripts/postgres.sh stop' EXIT
-DATABASE_URL="$DATABASE_URL" $BIN/python -m pytest -q -p no:randomly -m "not sqlite_only" "$@"
-
-echo "== pytest (OpenStack: a real control plane from scripts/openstack-harness.sh, once)"
-$BIN/python -m pytest -q -p no:randomly -m openstack tests/openstack
+exec .venv/bin/python scripts/stages.py all -- "$@"

@@ -14,6 +14,43 @@ from tests.o2client import O2Client
 # A real kube-apiserver + etcd for any test that asks for `kube_cluster` (tests/k8s/README.md).
 pytest_plugins = ["tests.k8s_harness"]
 
+# The backend stage a test using one of these fixtures belongs to, unless it names one itself; the first match
+# wins (the Helm tests use the Kubernetes harness too, but they test the Helm plugin). docs/testing.md.
+BACKEND_FIXTURES = {
+    "helm_binary": "helm",
+    "openstack_cloud": "openstack",
+    "kube_cluster": "kubernetes",
+    "kwok_node": "kubernetes",
+}
+
+
+def backend_markers(config: pytest.Config) -> set[str]:
+    """The registered markers whose description starts with "backend:" (pyproject.toml): one per backend stage."""
+    names = set()
+    for line in config.getini("markers"):
+        name, _, description = str(line).partition(":")
+        if description.strip().startswith("backend:"):
+            names.add(name.split("(")[0].strip())
+    return names
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Stage markers, before `-m` selects: a test on a backend fixture gets that backend's marker, and any test
+    with a backend marker gets `backend`, so the unit stage (`-m "not backend"`) never starts a backend."""
+    stages = backend_markers(config)
+    for item in items:
+        names = {mark.name for mark in item.iter_markers()}
+        if not names & stages:
+            fixtures = getattr(item, "fixturenames", ())
+            for fixture, marker in BACKEND_FIXTURES.items():
+                if fixture in fixtures:
+                    item.add_marker(marker)
+                    names.add(marker)
+                    break
+        if names & stages and "backend" not in names:
+            item.add_marker(pytest.mark.backend)
+
 
 @pytest.fixture
 def make_api_token(db: None) -> Callable[..., str]:

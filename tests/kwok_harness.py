@@ -1,8 +1,8 @@
 """kwok, the Kubernetes SIGs' kubelet simulator, on the harness's kube-apiserver: the `kwok_node` fixture.
 
 The kube_cluster harness has no kubelet, so no pod ever runs and the API server cannot serve a pod's log. kwok
-(sigs.k8s.io/kwok, built by tools/kwok/build.sh into the machine-level cache) plays the kubelet of one fake Node:
-it moves the pods bound to that node through their phases (the "fast" node and pod stages shipped with the
+(sigs.k8s.io/kwok, built by scripts/backends.py into the machine-level backend cache) plays the kubelet of one
+fake Node: it moves the pods bound to that node through their phases (the "fast" node and pod stages shipped with the
 pinned kwok module) and serves the kubelet API on a loopback port, where `containerLogs` answers from a file
 named by a kwok `Logs` object (the kwok.x-k8s.io CRD, applied from the same module). The API server reaches it
 the way it reaches any kubelet: the Node's `Hostname` address (localhost; the API server's default
@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,7 +35,8 @@ import yaml
 from tests.k8s_harness import KubeCluster
 
 REPO = Path(__file__).resolve().parent.parent
-BUILD = REPO / "tools" / "kwok" / "build.sh"
+BACKENDS = REPO / "scripts" / "backends.py"
+GO = os.environ.get("GO") or shutil.which("go") or "/usr/local/go/bin/go"
 NODE_NAME = "kwok-node-0"
 STAGES = (
     "kustomize/stage/node/fast/node-initialize.yaml",
@@ -52,14 +55,27 @@ class KwokFailed(Exception):
     """kwok could not be built, configured or started."""
 
 
-def _build(*args: str) -> str:
+def _backends(*args: str) -> str:
+    """The last line `scripts/backends.py` prints (it builds kwok on first use, progress on stderr)."""
     done = subprocess.run(
-        [str(BUILD), *args], capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False, cwd=REPO
+        [sys.executable, str(BACKENDS), *args], capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False
     )
     if done.returncode != 0:
-        command = " ".join(("tools/kwok/build.sh", *args))
-        raise KwokFailed(f"{command} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+        raise KwokFailed(f"scripts/backends.py {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
     return done.stdout.strip().splitlines()[-1]
+
+
+def _module_dir() -> Path:
+    """The source of the pinned kwok module (its stage and CRD manifests), from the Go module cache."""
+    version = _backends("version", "kwok")
+    done = subprocess.run(
+        [GO, "mod", "download", "-json", f"sigs.k8s.io/kwok@{version}"],
+        capture_output=True, text=True, timeout=600, check=False, cwd=REPO / "tools" / "kwok",
+    )  # fmt: skip
+    try:
+        return Path(json.loads(done.stdout)["Dir"])
+    except (ValueError, KeyError):
+        raise KwokFailed(f"cannot fetch sigs.k8s.io/kwok@{version} from the Go module proxy: {done.stderr}") from None
 
 
 def _free_port() -> int:
@@ -222,8 +238,8 @@ def _wait_node_ready(node: KwokNode) -> None:
 
 
 def start_kwok(cluster: KubeCluster, directory: Path) -> KwokNode:
-    binary = _build()
-    module = Path(_build("module-dir"))
+    binary = _backends("path", "kwok")
+    module = _module_dir()
     _apply_logs_crd(cluster, module)
     config = directory / "kwok.yaml"
     config.write_text("\n---\n".join((module / stage).read_text() for stage in STAGES))

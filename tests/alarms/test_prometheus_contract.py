@@ -1,5 +1,5 @@
 """The Prometheus plugin against the observability contract kit, on real Prometheus and Alertmanager with one
-alert firing (tests/alarms/prometheus_harness.py). SQLite pass only: the backends are not the database."""
+alert firing (tests/alarms/prometheus_harness.py). A backend stage (`make test-backends PLUGIN=prometheus`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from plugins.sdk.errors import BackendUnavailable
 from plugins.testing.observability import ObservabilityPluginContract
 from tests.alarms.prometheus_harness import Exporter, PrometheusStack, free_port
 
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.backend, pytest.mark.prometheus]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ O2 alarm on the right resource with the right severity and notifies NEW; acknowl
 ACKNOWLEDGE; the metric going back clears the alarm and notifies CLEAR; the retention purges it. With the webhook
 path dead, the per-instance poll alone converges; an unreachable backend raises an alarm against the O-Cloud.
 
-Runs on the SQLite pass only (sqlite_only): the backends cost a few seconds, the database is not under test.
+A backend stage (`make test-backends PLUGIN=prometheus`): runs once, on PostgreSQL, not in the unit passes.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from tests.alarms.conftest import ALARMS, CONFIGURATION, alarm_subscribe
 from tests.alarms.prometheus_harness import RULE, Exporter, PrometheusStack, WebhookRelay, free_port
 from tests.o2client import O2Client, json_of
 
-pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_only]
+pytestmark = [pytest.mark.django_db, pytest.mark.backend, pytest.mark.prometheus]
 TIMEOUT = 60.0
 
 

@@ -59,17 +59,21 @@ def base(manager: Any) -> str:
 # --- the Helm plugin against the real kube-apiserver (tests/k8s_harness.py) -----------------------------------
 
 REPO = Path(__file__).resolve().parent.parent.parent
-HELM_BUILD = REPO / "tools" / "helm" / "build.sh"
+BACKENDS = REPO / "scripts" / "backends.py"
 
 
 @pytest.fixture(scope="session")
 def helm_binary() -> str:
-    """The pinned helm CLI, built from tools/helm (cached outside the repo). Fails, never skips, if it cannot."""
+    """The pinned helm CLI (tools/helm, built once into the machine-level backend cache by scripts/backends.py).
+    Fails, never skips, if it cannot be provided."""
     import subprocess
+    import sys
 
-    done = subprocess.run([str(HELM_BUILD)], capture_output=True, text=True, timeout=3600, check=False)
+    done = subprocess.run(
+        [sys.executable, str(BACKENDS), "path", "helm"], capture_output=True, text=True, timeout=3600, check=False
+    )
     if done.returncode != 0:
-        pytest.fail(f"the pinned helm CLI could not be built: {done.stderr[-3000:]}", pytrace=False)
+        pytest.fail(f"the pinned helm CLI could not be provided: {done.stderr[-3000:]}", pytrace=False)
     return done.stdout.strip().splitlines()[-1]
 
 

@@ -68,6 +68,7 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         """Start (or start again, on the same port: a broker that comes back after an outage)."""
+        log = (self.workdir / "redis.log").open("ab")
         self.process = subprocess.Popen(
             [
                 redis_binary(),
@@ -84,10 +85,15 @@ class RedisServer:
                 "--daemonize",
                 "no",
             ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
-        _wait_port(self.port)
+        log.close()
+        try:
+            _wait_port(self.port)
+        except RuntimeError as exc:  # fail with the server's own last words, never a bare timeout
+            tail = (self.workdir / "redis.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{exc}; last lines of redis.log:\n{tail}") from None
         return self
 
     def stop(self) -> None:

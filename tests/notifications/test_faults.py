@@ -28,7 +28,7 @@ from plugins.models import PluginInstance
 from plugins.sdk import ims as sdk
 from tests.notifications import harness
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.backend, pytest.mark.redis]
 TIMEOUT = 90.0
 
 

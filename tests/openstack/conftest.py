@@ -1,10 +1,10 @@
 """A real OpenStack control plane for the OpenStack IMS plugin's tests (scripts/openstack-harness.sh).
 
-Every test here is marked `openstack` and runs only when selected with `-m openstack`: `make test` runs them
-once, in their own stage, not in the SQLite and PostgreSQL passes. The harness is started once per session
-and stopped at the end, unless it was already running (a developer's warm cloud is left alone; so is any
-cloud when NETWEAVE_OPENSTACK_KEEP=1). If it cannot start, the session fails loudly under CI=true; elsewhere
-the tests are skipped with the reason.
+Every test here is marked `openstack` (and so `backend`): `make test` runs them once, in the backend stage
+(`make test-backends PLUGIN=openstack` alone), not in the unit stage's SQLite and PostgreSQL passes. The harness
+is started once per session and stopped at the end, unless it was already running (a developer's warm cloud is
+left alone; so is any cloud when NETWEAVE_OPENSTACK_KEEP=1). If it cannot start, the session fails loudly under
+CI=true; elsewhere the tests are skipped with the reason.
 
 Fixtures give an admin openstacksdk connection for arranging the cloud directly, a seeded catalogue (flavors,
 an image, a second project), a clean slate of servers and aggregates for each test, and PluginInstance rows
@@ -33,19 +33,17 @@ START_TIMEOUT = 1800  # a cold start installs Debian packages first
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests here `openstack`; unless the run selects that marker (`-m openstack`, as the dedicated
-    stage of scripts/test.sh does), leave them out, so the ordinary passes never start a control plane."""
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests here `openstack` (a backend stage: tests/conftest.py adds `backend`, so the unit stage
+    leaves them out and `make test-backends` runs them once)."""
     here = Path(__file__).parent
-    mine = [item for item in items if here in Path(str(item.fspath)).parents]
-    for item in mine:
+    for item in items:
+        if here not in Path(str(item.fspath)).parents:
+            continue
         item.add_marker(pytest.mark.openstack)
         # openstacksdk warns about its own internals on nearly every call; nothing for netweave to act on
         item.add_marker(pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"))
         item.add_marker(pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"))
-    if "openstack" not in (config.getoption("markexpr") or ""):
-        config.hook.pytest_deselected(items=mine)
-        items[:] = [item for item in items if item not in mine]
 
 
 def _harness(command: str, timeout: float) -> subprocess.CompletedProcess[str]:

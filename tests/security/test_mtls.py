@@ -105,6 +105,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# sqlite_only: the gunicorn under test runs on its own SQLite file whatever the pass's database, so the PostgreSQL
+# pass would only repeat it.
 @pytest.mark.sqlite_only
 def test_gunicorn_terminates_mtls_and_passes_the_certificate(tmp_path: Path, ca: CertificateAuthority) -> None:
     (tmp_path / "ca.pem").write_bytes(ca.pem)

@@ -1,20 +1,17 @@
 #!/usr/bin/env bash
-# Build the pinned helm CLI (the version required in go.mod) into the machine-level cache, once.
-# Prints the binary's path. The cache lives outside the repository so CI on this machine reuses it;
-# on a fresh machine the first call builds it (about 4.5 minutes on 2 cores).
+# Build the pinned helm CLI (the version go.mod requires) into OUT_DIR and print the binary's path:
+#   tools/helm/build.sh OUT_DIR
+# This is the one recipe for helm: deploy/Containerfile runs it in its Go stage, and scripts/backends.py runs it
+# to fill the machine-level test cache (`scripts/backends.py path helm`; about 4.5 minutes cold on 2 cores).
 set -euo pipefail
+OUT="${1:?usage: tools/helm/build.sh OUT_DIR}"
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
 cd "$(dirname "$0")"
 GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
 VERSION="$(awk '$1 == "helm.sh/helm/v3" {print $2}' go.mod)"
-CACHE="${NETWEAVE_CACHE:-/root/.cache/netweave}/helm-${VERSION}"
-BIN="$CACHE/helm"
-if [[ ! -x "$BIN" ]]; then
-  mkdir -p "$CACHE"
-  echo "building helm ${VERSION} into ${CACHE} (first time only)" >&2
-  [[ -x "$GO" ]] || { echo "helm build: Go toolchain not found (set GO=...)" >&2; exit 1; }
-  CGO_ENABLED=0 "$GO" build -trimpath -o "$BIN.partial" \
-    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=${VERSION}" \
-    helm.sh/helm/v3/cmd/helm
-  mv "$BIN.partial" "$BIN"
-fi
-echo "$BIN"
+[[ -x "$GO" ]] || { echo "helm build: Go toolchain not found (set GO=...)" >&2; exit 1; }
+CGO_ENABLED=0 "$GO" build -trimpath -o "$OUT/helm" \
+  -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=${VERSION}" \
+  helm.sh/helm/v3/cmd/helm
+echo "$OUT/helm"

@@ -1,6 +1,6 @@
 //go:build tools
 
-// Package tools pins sigs.k8s.io/kwok, the Kubernetes SIG's kubelet simulator, so build.sh compiles its
+// Package tools pins sigs.k8s.io/kwok, the Kubernetes SIG's kubelet simulator, so scripts/backends.py compiles its
 // `kwok` command from a checksummed module version.
 package tools
 

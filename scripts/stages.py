@@ -1,0 +1,430 @@
+#!/usr/bin/env python3
+"""The test stages behind `make test`, `make test-unit`, `make test-backends` and `make test-browser`.
+
+    scripts/stages.py all                  lint, unit (SQLite, PostgreSQL), backends, browser, faults; the table
+    scripts/stages.py unit                 the unit stage on SQLite and on PostgreSQL, both at once (no backend)
+    scripts/stages.py backends             each backend stage marker's tests (PLUGIN=name: `-m name` only)
+    scripts/stages.py lint|unit-sqlite|unit-postgres|browser|faults
+    scripts/stages.py STAGE... -- ARGS     ARGS are given to every pytest run
+
+Every stage prints one summary line (`== <stage>: N passed, N failed, N skipped in S s`); with more than one
+stage a table closes the run (stage, passed, failed, skipped, seconds). Every stage runs even after one failed,
+so the table is complete; the exit status is non-zero if any stage failed. "No tests collected" (pytest's exit
+status 5, e.g. tests/faults before it has any test) is not a failure.
+
+`all` starts `scripts/backends.py install` in the background first, so the Go builds of a fresh machine overlap
+lint and the unit stage; the backends stage waits for it (a line every 10 s while it waits) and its own row
+says how many backends were built (none on a warm machine). A backend that cannot be built or started fails
+its stage with the backend's log tail; nothing is skipped silently.
+
+The database: the unit stage runs the same tests on SQLite and on a throw-away PostgreSQL (minus the tests
+marked `sqlite_only`, which say why); the backend stages run once, on PostgreSQL (the production database, and
+what the worker-process fault tests need). The PostgreSQL server listens on a free port (several runs at once).
+
+Environment: PLUGIN (backends: one marker), CI (true: harnesses fail instead of skipping). One pytest process per
+stage: pytest-xdist was measured and left out (docs/benchmarks.md, "Test suite").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
+BIN = Path(PYTHON).parent
+UNIT = "not backend and not browser and not faults"
+WAIT_PROGRESS_SECONDS = 10.0
+
+
+@dataclass
+class Result:
+    stage: str
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    ok: bool = True
+    note: str = ""
+
+    def line(self) -> str:
+        state = "ok" if self.ok else "FAILED"
+        note = f"; {self.note}" if self.note else ""
+        return (
+            f"== {self.stage}: {self.passed} passed, {self.failed} failed, {self.skipped} skipped "
+            f"in {self.seconds:.0f} s ({state}{note})"
+        )
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def backend_markers() -> list[str]:
+    """The backend stage markers, in the order pyproject.toml lists them (descriptions starting "backend:")."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    names = []
+    for line in config["tool"]["pytest"]["ini_options"]["markers"]:
+        name, _, description = line.partition(":")
+        if description.strip().startswith("backend:"):
+            names.append(name.split("(")[0].strip())
+    return names
+
+
+class Run:
+    """One invocation: the shared environment, the PostgreSQL server (started on first use), the background
+    backend builds, and the results."""
+
+    def __init__(self, pytest_args: Sequence[str]) -> None:
+        self.pytest_args = list(pytest_args)
+        self.workdir = Path(tempfile.mkdtemp(prefix="netweave-stages-"))
+        self.env = {**os.environ}
+        self.env.setdefault("NETWEAVE_DATA_DIR", str(self.workdir / "data"))
+        self.database_url: str | None = None
+        self.builds: subprocess.Popen[str] | None = None
+        self.builds_started = self.builds_finished = 0.0
+        self.builds_log = self.workdir / "backend-builds.log"
+        self.results: list[Result] = []
+
+    # --- PostgreSQL -------------------------------------------------------------------------------------------
+
+    def postgres(self) -> str:
+        if self.database_url is None:
+            port = str(free_port())
+            self.env["NETWEAVE_PG_PORT"] = port  # the fault tests restart this server through scripts/postgres.sh
+            # outside the private work directory: the server runs as the `postgres` user
+            self.env["NETWEAVE_PG_DIR"] = tempfile.mkdtemp(prefix=f"netweave-pg-{port}-")
+            done = subprocess.run(
+                ["bash", "scripts/postgres.sh", "start"],
+                cwd=REPO, env=self.env, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+            if done.returncode != 0:
+                raise StageError(f"PostgreSQL could not start:\n{done.stderr[-3000:]}")
+            self.database_url = done.stdout.strip().splitlines()[-1]
+        return self.database_url
+
+    def stop_postgres(self) -> None:
+        if self.database_url is not None:
+            subprocess.run(["bash", "scripts/postgres.sh", "stop"], cwd=REPO, env=self.env, check=False)
+            shutil.rmtree(self.env["NETWEAVE_PG_DIR"], ignore_errors=True)
+            self.database_url = None
+
+    # --- the background builds --------------------------------------------------------------------------------
+
+    def start_builds(self, marker: str | None = None) -> None:
+        """`scripts/backends.py install` in the background; its lines are relayed (progress every 10 s)."""
+        argv = [sys.executable, "scripts/backends.py", "install", *(["--for", marker] if marker else [])]
+        self.builds_started = time.monotonic()
+        self.builds = builds = subprocess.Popen(
+            argv, cwd=REPO, env=self.env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        say(f"== backend builds started in the background: {' '.join(argv[1:])}")
+
+        def relay() -> None:
+            assert builds.stdout is not None
+            with self.builds_log.open("w") as log:
+                for line in builds.stdout:
+                    log.write(line)
+                    log.flush()
+                    sys.stderr.write(line)
+                    sys.stderr.flush()
+            self.builds_finished = time.monotonic()
+
+        self.relay = threading.Thread(target=relay, daemon=True)
+        self.relay.start()
+
+    def wait_builds(self) -> Result:
+        assert self.builds is not None
+        started = time.monotonic()
+        while self.builds.poll() is None:
+            time.sleep(0.5)
+            if time.monotonic() - started >= WAIT_PROGRESS_SECONDS:
+                started = time.monotonic()
+                last = self._build_lines()[-1:] or ["(no output yet)"]
+                say(f"== waiting for the backend builds: {last[0].strip()}")
+        self.relay.join(timeout=10)
+        lines = self._build_lines()
+        built = sum(1 for line in lines if re.search(r" ready in \d", line))
+        ready = sum(int(m.group(1)) for line in lines if (m := re.search(r"(\d+) backend\(s\) ready", line)))
+        failed = sum(len(line.split(":", 2)[2].split(",")) for line in lines if "could not install:" in line)
+        result = Result(
+            "backend builds",
+            passed=ready,
+            failed=failed or (0 if self.builds.returncode == 0 else 1),
+            seconds=(self.builds_finished or time.monotonic()) - self.builds_started,
+            ok=self.builds.returncode == 0,
+            note=f"{built} built" + (", overlapped with the stages before" if self.results else ""),
+        )
+        if not result.ok:
+            say("== backend builds FAILED; last lines:\n" + "".join(lines[-40:]))
+        return result
+
+    def _build_lines(self) -> list[str]:
+        try:
+            return self.builds_log.read_text(errors="replace").splitlines(keepends=True)
+        except OSError:
+            return []
+
+    # --- running a stage ----------------------------------------------------------------------------------------
+
+    def record(self, result: Result) -> Result:
+        self.results.append(result)
+        say(result.line())
+        return result
+
+    def pytest(
+        self, stage: str, expression: str, *paths: str, postgres: bool = False, extra: Sequence[str] = ()
+    ) -> Result:
+        return self.finish(self.start_pytest(stage, expression, *paths, postgres=postgres, extra=extra))
+
+    def start_pytest(
+        self, stage: str, expression: str, *paths: str, postgres: bool = False, extra: Sequence[str] = (),
+        quiet: bool = False,
+    ) -> Pending | Result:  # fmt: skip
+        """Start one pytest session; with `quiet` its output goes to a file, printed when it ends (a session
+        running alongside another one)."""
+        say(f"\n== {stage}: pytest -m '{expression}' {' '.join(paths)}".rstrip() + (" (output at its end)" * quiet))
+        started = time.monotonic()
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", stage).strip("-")
+        database = {}
+        if postgres:
+            try:
+                database["DATABASE_URL"] = self.postgres()  # first: it sets NETWEAVE_PG_PORT/DIR in self.env
+            except StageError as exc:
+                return self.record(Result(stage, failed=1, ok=False, note=str(exc)))
+        env = {**self.env, **database, "NETWEAVE_DATA_DIR": str(self.workdir / f"data-{slug}")}
+        junit = self.workdir / f"{slug}.xml"
+        argv = [PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-m", expression, *extra, *paths]
+        argv += [*self.pytest_args, f"--junitxml={junit}"]
+        output = (self.workdir / f"{slug}.out").open("w+") if quiet else None
+        process = subprocess.Popen(
+            argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output and subprocess.STDOUT
+        )
+        return Pending(stage, process, junit, started, output)
+
+    def finish(self, pending: Pending | Result) -> Result:
+        if isinstance(pending, Result):
+            return pending
+        code = pending.process.wait()
+        if pending.output is not None:
+            pending.output.seek(0)
+            say(f"\n== {pending.stage}: its output")
+            sys.stderr.write(pending.output.read())
+            pending.output.close()
+        result = junit_result(pending.stage, pending.junit)
+        result.seconds = time.monotonic() - pending.started
+        if code == 5:
+            result.note = "no tests collected"
+        elif code != 0:
+            result.ok = False
+            result.failed = max(result.failed, 1)
+            result.note = f"pytest exit status {code}"
+        return self.record(result)
+
+
+@dataclass
+class Pending:
+    stage: str
+    process: subprocess.Popen[bytes]
+    junit: Path
+    started: float
+    output: IO[str] | None
+
+
+class StageError(Exception):
+    pass
+
+
+def junit_result(stage: str, path: Path) -> Result:
+    result = Result(stage)
+    with contextlib.suppress(OSError, ET.ParseError):
+        for suite in ET.parse(path).getroot().iter("testsuite"):  # noqa: S314 - pytest's own report, just written
+            tests, skipped = int(suite.get("tests", 0)), int(suite.get("skipped", 0))
+            failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            result.passed += tests - skipped - failed
+            result.failed += failed
+            result.skipped += skipped
+    return result
+
+
+# --- the stages -----------------------------------------------------------------------------------------------
+
+
+def lint(run: Run) -> None:
+    say("\n== lint: ruff check, ruff format --check, mypy")
+    started = time.monotonic()
+    result = Result("lint")
+    for argv in (
+        [str(BIN / "ruff"), "check", "."],
+        [str(BIN / "ruff"), "format", "--check", "."],
+        [str(BIN / "mypy"), "plugins", "netweave", "inventory", "deployments"],
+    ):
+        if subprocess.run(argv, cwd=REPO, env=run.env, check=False, stdin=subprocess.DEVNULL).returncode == 0:
+            result.passed += 1
+        else:
+            result.failed += 1
+            result.ok = False
+    result.seconds = time.monotonic() - started
+    run.record(result)
+
+
+def unit(run: Run) -> None:
+    """Both passes at once: pytest uses one core, the machine has two. SQLite's output is shown as it runs,
+    PostgreSQL's when it ends."""
+    postgres = run.start_pytest("unit (PostgreSQL)", f"{UNIT} and not sqlite_only", postgres=True, quiet=True)
+    run.pytest("unit (SQLite)", UNIT)
+    run.finish(postgres)
+
+
+def unit_sqlite(run: Run) -> None:
+    run.pytest("unit (SQLite)", UNIT)
+
+
+def unit_postgres(run: Run) -> None:
+    run.pytest("unit (PostgreSQL)", f"{UNIT} and not sqlite_only", postgres=True)
+
+
+def backends(run: Run) -> None:
+    plugin = os.environ.get("PLUGIN", "").strip()
+    if run.builds is None:
+        run.start_builds(plugin or None)
+    run.record(run.wait_builds())
+    if plugin:
+        run.pytest(f"backend: {plugin}", plugin, postgres=True)
+        return
+    markers = backend_markers()
+    for marker in markers:
+        run.pytest(f"backend: {marker}", f"backend and {marker}", postgres=True)
+    # tests marked `backend` without a registered backend stage marker still run, in one more session
+    rest = run.pytest("backend: other", f"backend and not ({' or '.join(markers)})", postgres=True)
+    if rest.note == "no tests collected":
+        run.results.remove(rest)
+
+
+def browser(run: Run) -> None:
+    ensure = REPO / "scripts" / "chromium.sh"
+    if ensure.exists():
+        say("\n== browser: bash scripts/chromium.sh ensure")
+        started = time.monotonic()
+        done = subprocess.run(["bash", str(ensure), "ensure"], cwd=REPO, env=run.env, check=False)
+        if done.returncode != 0:
+            note = f"scripts/chromium.sh ensure exited {done.returncode}"
+            run.record(Result("browser", failed=1, ok=False, seconds=time.monotonic() - started, note=note))
+            return
+    run.pytest("browser", "browser")
+
+
+def has_make_target(name: str) -> bool:
+    done = subprocess.run(["make", "-n", name], cwd=REPO, capture_output=True, check=False, stdin=subprocess.DEVNULL)
+    return done.returncode == 0
+
+
+def faults(run: Run) -> None:
+    """`make faults` when the Makefile has it (the fault suite owns its setup), else tests/faults directly."""
+    if has_make_target("faults"):
+        say("\n== faults: make faults")
+        junit = run.workdir / "faults.xml"
+        started = time.monotonic()
+        env = {**run.env, "PYTEST_ADDOPTS": f"{run.env.get('PYTEST_ADDOPTS', '')} --junitxml={junit}".strip()}
+        code = subprocess.run(["make", "faults"], cwd=REPO, env=env, check=False, stdin=subprocess.DEVNULL).returncode
+        result = junit_result("faults", junit)
+        result.seconds = time.monotonic() - started
+        collected_nothing = junit.exists() and result.passed + result.failed + result.skipped == 0
+        if collected_nothing:
+            result.note = "no tests collected"
+        elif code != 0:
+            result.ok, result.failed, result.note = False, max(result.failed, 1), f"make faults exited {code}"
+        run.record(result)
+    elif (REPO / "tests" / "faults").is_dir():
+        run.pytest("faults", "faults", "tests/faults", postgres=True)
+    else:
+        run.record(Result("faults", note="no tests/faults yet"))
+
+
+STAGES = {
+    "lint": lint,
+    "unit": unit,
+    "unit-sqlite": unit_sqlite,
+    "unit-postgres": unit_postgres,
+    "backends": backends,
+    "browser": browser,
+    "faults": faults,
+}
+GROUPS = {
+    "all": ["lint", "unit", "backends", "browser", "faults"],
+}
+
+
+def table(results: Sequence[Result]) -> str:
+    rows = [("stage", "passed", "failed", "skipped", "seconds", "")]
+    for r in results:
+        rows.append((r.stage, str(r.passed), str(r.failed), str(r.skipped), f"{r.seconds:.0f}", r.note))
+    width = max(len(row[0]) for row in rows)
+    lines = [
+        f"{row[0]:<{width}}  {row[1]:>7}  {row[2]:>7}  {row[3]:>7}  {row[4]:>7}  {row[5]}".rstrip() for row in rows
+    ]
+    rule = "-" * max(len(line) for line in lines)
+    return "\n".join([rule, lines[0], rule, *lines[1:], rule])
+
+
+@contextlib.contextmanager
+def running(pytest_args: Sequence[str]) -> Iterator[Run]:
+    run = Run(pytest_args)
+    try:
+        yield run
+    finally:
+        if run.builds is not None and run.builds.poll() is None:
+            run.builds.terminate()
+        run.stop_postgres()
+        shutil.rmtree(run.workdir, ignore_errors=True)
+
+
+def main(argv: Sequence[str]) -> int:
+    args = list(argv)
+    pytest_args: list[str] = []
+    if "--" in args:
+        pytest_args = args[args.index("--") + 1 :]
+        args = args[: args.index("--")]
+    names = [stage for name in args or ["all"] for stage in GROUPS.get(name, [name])]
+    unknown = [name for name in names if name not in STAGES]
+    if unknown:
+        say(f"unknown stage(s): {', '.join(unknown)}; known: {', '.join([*STAGES, *GROUPS])}")
+        return 2
+    started = time.monotonic()
+    with running(pytest_args) as run:
+        if "backends" in names and names[0] != "backends":
+            run.start_builds()  # overlap the builds with the stages before
+        for name in names:
+            STAGES[name](run)
+        results = run.results
+    if len(results) > 1:
+        print(f"\n{table(results)}\ntotal {time.monotonic() - started:.0f} s", flush=True)
+    failed = [r.stage for r in results if not r.ok]
+    if failed:
+        print(f"FAILED stages: {', '.join(failed)}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

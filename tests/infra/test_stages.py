@@ -1,0 +1,98 @@
+"""scripts/stages.py, the runner behind `make test`: the stage markers it reads, how it counts a pytest run, the
+table, and a stage run for real on a tiny test file (no tests collected is not a failure; a failure is)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "stages.py"
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("netweave_stages_script", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+stages = _load()
+
+
+def test_the_backend_stage_markers_come_from_pyproject() -> None:
+    markers = stages.backend_markers()
+    assert {"kubernetes", "helm", "openstack", "prometheus", "redis"} <= set(markers)
+    assert not {"backend", "browser", "faults", "sqlite_only"} & set(markers)
+
+
+def test_a_junit_report_is_counted(tmp_path: Path) -> None:
+    report = tmp_path / "r.xml"
+    report.write_text(
+        '<testsuites><testsuite name="pytest" tests="10" failures="2" errors="1" skipped="3"/></testsuites>'
+    )
+    result = stages.junit_result("unit", report)
+    assert (result.passed, result.failed, result.skipped) == (4, 3, 3)
+    assert stages.junit_result("unit", tmp_path / "absent.xml").passed == 0
+
+
+def test_the_table_has_a_row_per_stage() -> None:
+    results = [stages.Result("lint", 3, 0, 0, 33.2), stages.Result("unit (SQLite)", 808, 1, 2, 404.0, ok=False)]
+    table = stages.table(results)
+    assert "stage" in table
+    assert "seconds" in table
+    assert any(line.split()[:2] == ["lint", "3"] for line in table.splitlines())
+    assert "808" in table
+    assert results[1].line() == "== unit (SQLite): 808 passed, 1 failed, 2 skipped in 404 s (FAILED)"
+
+
+def test_an_unknown_stage_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert stages.main(["nonsense"]) == 2
+    assert "unknown stage" in capsys.readouterr().err
+
+
+def test_a_pytest_stage_counts_passes_failures_and_no_tests(tmp_path: Path) -> None:
+    tests = tmp_path / "test_tiny.py"
+    tests.write_text(
+        "import pytest\n"
+        "def test_ok():\n    pass\n"
+        "@pytest.mark.browser\ndef test_marked():\n    pass\n"
+        "@pytest.mark.faults\ndef test_broken():\n    assert False\n"
+    )
+    with stages.running(["-p", "no:django", "--rootdir", str(tmp_path), "-c", "/dev/null", str(tests)]) as run:
+        run.env["PYTEST_ADDOPTS"] = ""
+        ok = run.pytest("tiny", "not browser and not faults")
+        nothing = run.pytest("none", "backend")
+        broken = run.pytest("broken", "faults")
+
+    assert (ok.passed, ok.failed, ok.ok) == (1, 0, True)
+    assert (nothing.passed, nothing.ok, nothing.note) == (0, True, "no tests collected")
+    assert (broken.failed, broken.ok) == (1, False)
+
+
+def test_a_postgres_session_sees_the_server_it_may_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fault tests restart the run's PostgreSQL through scripts/postgres.sh: the session's environment must
+    name that server (NETWEAVE_PG_PORT), also when it is the first session to start it."""
+    tests = tmp_path / "test_env.py"
+    tests.write_text(
+        "import os\n"
+        "def test_env():\n"
+        "    assert os.environ['NETWEAVE_PG_PORT'] == '1234'\n"
+        "    assert os.environ['DATABASE_URL'] == 'postgres://db'\n"
+    )
+    with stages.running(["-p", "no:django", "--rootdir", str(tmp_path), "-c", "/dev/null", str(tests)]) as run:
+        run.env["PYTEST_ADDOPTS"] = ""
+
+        def start_postgres() -> str:
+            run.env["NETWEAVE_PG_PORT"] = "1234"
+            return "postgres://db"
+
+        monkeypatch.setattr(run, "postgres", start_postgres)
+        result = run.pytest("pg", "not backend", postgres=True)
+    assert (result.passed, result.ok) == (1, True)
