@@ -223,6 +223,16 @@ BACKENDS: tuple[Backend, ...] = (
         legacy=("kwok-{version}/kwok",),
         used_by=("helm",),
     ),
+    # vcsim, VMware's own vCenter simulator (tests/vsphere/harness.py): govmomi's `simulator` package wrapped by
+    # tools/vcsim/main.go (upstream's vcsim command is a nested module the Go proxy does not serve).
+    Backend(
+        name="vcsim",
+        version=go_mod_version("tools/vcsim", "github.com/vmware/govmomi"),
+        files=("vcsim",),
+        steps=(go_build("tools/vcsim", ".", "vcsim", cgo=False),),
+        check=(),  # the small main has no --version; the stamp and the file are the check
+        used_by=("vsphere",),
+    ),
 )
 
 

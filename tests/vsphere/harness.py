@@ -1,5 +1,5 @@
 """vcsim, VMware's vCenter simulator (govmomi's `simulator` package, VPX model), for the vSphere plugin's tests and
-bench: built once by tools/vcsim/build.sh into the machine cache, started on a free loopback port over TLS.
+bench: built once by scripts/backends.py into the machine cache, started on a free loopback port over TLS.
 
 `start_vcsim(cluster=2, host=4, vm=10)` passes sizes as vcsim flags; the process prints its URL and the PEM file of
 its certificate, which tests use as the plugin's caBundle. `Vcsim.stop()` / `Vcsim.start()` restart it on the same
@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILD = ROOT / "tools" / "vcsim" / "build.sh"
+BACKENDS = ROOT / "scripts" / "backends.py"
 BUILD_TIMEOUT = 1200
 START_TIMEOUT = 60
 USERNAME = "netweave"
@@ -32,11 +33,17 @@ class VcsimUnavailable(RuntimeError):
 
 def vcsim_binary() -> str:
     try:
-        built = subprocess.run(["bash", str(BUILD)], capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False)
+        built = subprocess.run(
+            [sys.executable, str(BACKENDS), "path", "vcsim"],
+            capture_output=True,
+            text=True,
+            timeout=BUILD_TIMEOUT,
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         raise VcsimUnavailable(f"building vcsim took more than {BUILD_TIMEOUT} s") from exc
     if built.returncode != 0:
-        raise VcsimUnavailable(f"tools/vcsim/build.sh failed:\n{built.stderr[-3000:]}")
+        raise VcsimUnavailable(f"scripts/backends.py path vcsim failed:\n{built.stderr[-3000:]}")
     return built.stdout.strip().splitlines()[-1]
 
 
