@@ -1,0 +1,55 @@
+"""Fixtures for the SMO tests: a custom SMO plugin instance pointed at the real local receiver."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+HMAC_KEY = "smo-shared-hmac-key"
+
+NATIVE_OPERATIONS: dict[str, dict[str, Any]] = {
+    "syncInventory": {"method": "POST", "path": "/inventory"},
+    "publishEvents": {"method": "POST", "path": "/events"},
+    "executeWorkflow": {"method": "POST", "path": "/workflows/{{ name }}/executions", "idField": "executionId"},
+    "getWorkflowStatus": {"method": "GET", "path": "/executions/{{ executionId }}"},
+    "cancelWorkflow": {"method": "DELETE", "path": "/executions/{{ executionId }}"},
+}
+
+
+@pytest.fixture
+def make_custom_smo(db: None, receiver: Any) -> Callable[..., Any]:
+    """Create a custom SMO PluginInstance talking to `receiver`, HMAC-signed with HMAC_KEY unless told otherwise;
+    secrets are stored encrypted and referenced, as the admin and config import do."""
+    from plugins.models import PluginInstance, Secret
+    from plugins.secrets import secret_name_for, secret_ref, set_secret_value
+
+    def make(
+        name: str = "custom-smo",
+        *,
+        operations: dict[str, Any] | None = None,
+        secrets: dict[str, str] | None = None,
+        default: bool = True,
+        **config: Any,
+    ) -> Any:
+        receiver.hmac_key = HMAC_KEY if secrets is None else receiver.hmac_key
+        secrets = {"hmacSecret": HMAC_KEY} if secrets is None else secrets
+        config.setdefault("auth", {"type": "hmac"})
+        refs = {}
+        for field, value in secrets.items():
+            secret = Secret.objects.create(name=secret_name_for(name, field), provider="env", reference="UNUSED")
+            set_secret_value(secret, value)
+            refs[field] = secret_ref(secret.name)
+        instance = PluginInstance.objects.create(
+            name=name,
+            category="smo",
+            plugin_type="custom",
+            is_default=default,
+            config={"baseUrl": receiver.url, "operations": operations or NATIVE_OPERATIONS, **config, **refs},
+            sync_interval=0,
+        )
+        instance.secrets.set(Secret.objects.filter(name__in=[r["secretRef"] for r in refs.values()]))
+        return instance
+
+    return make
