@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("inventory.api.urls")),
     path("", include("deployments.api.urls")),
     path("", include("inventory.alarms.urls")),
+    path("", include("smo.api.urls")),
 ]
 
 handler404 = "netweave.views.not_found"

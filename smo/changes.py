@@ -29,6 +29,8 @@ INVENTORY_FIELDS = {
     specs.RESOURCE.object_type: "resources",
 }
 OCLOUD_TYPE = specs.OCLOUD.object_type
+# Workflow executions are logged for audit; the SMO that runs them is not sent them back as events.
+NOT_EVENTS = frozenset({"SmoWorkflowExecution"})
 DEPLOYMENT_TYPES = frozenset({"NfDeploymentDescriptor", "NfDeployment", "NfDeploymentOperation"})
 
 

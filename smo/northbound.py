@@ -249,6 +249,7 @@ def capture_events(cursor: NorthboundCursor) -> int:
                     created=now,
                 )
                 for entry in entries
+                if entry.object_type not in changes.NOT_EVENTS
             ],
             batch_size=2000,
             ignore_conflicts=True,

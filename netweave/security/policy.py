@@ -95,6 +95,9 @@ RULES: tuple[Rule, ...] = (
     Rule("netweave-ims-ext*", read=Role.READER, write=Role.PROVISIONER),
     # netweave's observability extension: Alertmanager posts its webhook with a maintainer's API token.
     Rule("netweave-obs-ext*", read=Role.READER, write=Role.MAINTAINER),
+    # netweave's SMO North API: starting workflows, registering service models and applying policies orchestrate
+    # deployments, so they need the deployer role (docs/smo.md).
+    Rule("netweave-smo-ext*", read=Role.READER, write=Role.DEPLOYER),
 )
 
 
