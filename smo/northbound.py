@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -370,6 +371,11 @@ def preview(instance: PluginInstance, object_type: str, object_id: str) -> dict[
 
 
 def current_state(object_type: str, object_id: str) -> dict[str, Any] | None:
+    """The object's O2 state now; None when there is no such object (or the id is not a UUID)."""
+    try:
+        uuid.UUID(object_id)
+    except ValueError:
+        return None
     if object_type == changes.OCLOUD_TYPE:
         return _ocloud_state()
     for kind in KINDS:

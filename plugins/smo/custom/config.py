@@ -23,9 +23,6 @@ OPERATIONS = {
     "listServiceModels": "list service models (itemsField)",
     "applyPolicy": "apply a policy",
     "getPolicyStatus": "read a policy's status (statusField, messageField)",
-    "createDeployment": "DMS backend: create a deployment (idField)",
-    "getDeployment": "DMS backend: read a deployment's status (statusField, messageField)",
-    "deleteDeployment": "DMS backend: delete a deployment",
 }
 AUTH_TYPES = ("none", "bearer", "basic", "oauth2", "mtls", "hmac")
 
@@ -100,10 +97,17 @@ class AuthConfig(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+def _default_auth() -> dict[str, Any]:
+    """No `auth` block: no authentication, every auth key at its default."""
+    auth = AuthConfig(data={})
+    auth.is_valid(raise_exception=True)
+    return dict(auth.validated_data)
+
+
 class CustomSmoConfig(serializers.Serializer):
     baseUrl = UrlField(max_length=500, help_text="The SMO's base URL; operation paths are appended.")
     operations = OperationsConfig(help_text="Operation name -> method, path, body template, answer fields.")
-    auth = AuthConfig(required=False, default=dict)
+    auth = AuthConfig(required=False, default=_default_auth)
     batchSize = serializers.IntegerField(default=100, min_value=1, max_value=10000)
     timeoutSeconds = serializers.FloatField(default=10.0, min_value=0.1, max_value=300.0)
     caBundle = serializers.CharField(default="", allow_blank=True, max_length=500, help_text="PEM file of CAs to trust")
