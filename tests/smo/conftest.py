@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -50,6 +50,44 @@ def make_custom_smo(db: None, receiver: Any) -> Callable[..., Any]:
             sync_interval=0,
         )
         instance.secrets.set(Secret.objects.filter(name__in=[r["secretRef"] for r in refs.values()]))
+        return instance
+
+    return make
+
+
+@pytest.fixture
+def fake_aai() -> Iterator[Any]:
+    """The fake A&AI (tests/smo/aai_fake.py), on a free loopback port."""
+    from tests.smo.aai_fake import FakeAai
+
+    server = FakeAai().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_onap_smo(db: None, fake_aai: Any) -> Callable[..., Any]:
+    """Create an ONAP SMO PluginInstance writing to the fake A&AI (basic auth password as an encrypted Secret)."""
+    from plugins.models import PluginInstance, Secret
+    from plugins.secrets import secret_name_for, secret_ref, set_secret_value
+
+    def make(name: str = "onap", **config: Any) -> Any:
+        secret = Secret.objects.create(name=secret_name_for(name, "password"), provider="env", reference="UNUSED")
+        set_secret_value(secret, "aai-password")
+        instance = PluginInstance.objects.create(
+            name=name,
+            category="smo",
+            plugin_type="onap",
+            is_default=True,
+            config={
+                "aaiUrl": fake_aai.url,
+                "username": "aai@aai.onap.org",
+                "password": secret_ref(secret.name),
+                **config,
+            },
+            sync_interval=0,
+        )
+        instance.secrets.set([secret])
         return instance
 
     return make
