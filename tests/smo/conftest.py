@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.smo.kafka_harness import kafka_broker  # noqa: F401 - the real Kafka broker fixture
+
 HMAC_KEY = "smo-shared-hmac-key"
 
 NATIVE_OPERATIONS: dict[str, dict[str, Any]] = {

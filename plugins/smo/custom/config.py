@@ -121,19 +121,24 @@ class CustomSmoConfig(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         auth = attrs.get("auth") or {"type": "none"}
         kind = auth.get("type", "none")
+        referenced = self.context.get("secret_refs", frozenset())  # credentials given as Secret references
+
+        def credential(name: str) -> Any:
+            return attrs.get(name) or (name if name in referenced else "")
+
         needs = {
-            "bearer": [("token", attrs.get("token"))],
-            "basic": [("auth.username", auth.get("username")), ("password", attrs.get("password"))],
+            "bearer": [("token", credential("token"))],
+            "basic": [("auth.username", auth.get("username")), ("password", credential("password"))],
             "oauth2": [
                 ("auth.tokenUrl", auth.get("tokenUrl")),
                 ("auth.clientId", auth.get("clientId")),
-                ("clientSecret", attrs.get("clientSecret")),
+                ("clientSecret", credential("clientSecret")),
             ],
             "mtls": [
                 ("auth.clientCertFile", auth.get("clientCertFile")),
                 ("auth.clientKeyFile", auth.get("clientKeyFile")),
             ],
-            "hmac": [("hmacSecret", attrs.get("hmacSecret"))],
+            "hmac": [("hmacSecret", credential("hmacSecret"))],
         }.get(kind, [])
         missing = {name: [f"Required for auth type '{kind}'."] for name, value in needs if not value}
         if missing:

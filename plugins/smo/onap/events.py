@@ -5,6 +5,7 @@ keeps netweave's order."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -49,7 +50,8 @@ class KafkaPublisher:
                 "acks": "all",
                 "message.timeout.ms": int(max(timeout, 1.0) * 1000),
                 "client.id": "netweave",
-            }
+            },
+            logger=logging.getLogger("plugins.smo.onap.kafka"),  # librdkafka's log lines into netweave's log
         )
 
     def publish(self, events: Sequence[dict[str, Any]]) -> None:
