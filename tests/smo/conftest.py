@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.notifications.test_mtls import pki  # noqa: F401 - the notification mTLS test's throw-away PKI
 from tests.smo.kafka_harness import kafka_broker  # noqa: F401 - the real Kafka broker fixture
 
 HMAC_KEY = "smo-shared-hmac-key"
