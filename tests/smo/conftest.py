@@ -94,3 +94,13 @@ def make_onap_smo(db: None, fake_aai: Any) -> Callable[..., Any]:
         return instance
 
     return make
+
+
+@pytest.fixture
+def fake_so() -> Iterator[Any]:
+    """The fake ONAP SO (tests/smo/so_fake.py), on a free loopback port."""
+    from tests.smo.so_fake import FakeSo
+
+    server = FakeSo().start()
+    yield server
+    server.stop()

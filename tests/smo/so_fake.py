@@ -1,7 +1,8 @@
 """A fake ONAP SO for the onap-lcm DMS plugin's tests (BACKENDS.md: a fake checked against SO's published API).
 
 A real HTTP server on loopback serving the SO calls the plugin makes: the catalog's serviceResources, the v7
-service instantiation (create and delete answer 202 with requestReferences) and orchestration requests (by id and
+service instantiation (create and delete answer 202 with requestReferences), custom workflows
+(instanceManagement v1) and orchestration requests (by id and
 `filter=serviceInstanceId:EQUALS:<id>`). Request bodies are validated with JSON Schema (REQUEST_DETAILS below: the
 requestDetails blocks SO's v7 API requires for an a-la-carte service create and delete). Requests are
 asynchronous: each read moves percentProgress on by 50 until COMPLETE; a create whose userParams hold
@@ -85,6 +86,18 @@ DELETE = {
         }
     },
 }
+WORKFLOW = {
+    "type": "object",
+    "required": ["requestDetails"],
+    "properties": {
+        "requestDetails": {
+            "type": "object",
+            "required": ["requestInfo", "requestParameters"],
+            "properties": {"requestInfo": {"type": "object", "required": ["source", "requestorId"]}},
+        }
+    },
+}
+WORKFLOW_PREFIX = "/onap/so/infra/instanceManagement/v1/serviceInstances/"
 INSTANCES = "/onap/so/infra/serviceInstantiation/v7/serviceInstances"
 REQUESTS = "/onap/so/infra/orchestrationRequests/v7"
 CATALOG = "/ecomp/mso/catalog/v2/serviceResources"
@@ -180,6 +193,16 @@ class FakeSo:
                 return 202, {
                     "requestReferences": self._new_request("deleteInstance", instance_id, data["requestDetails"])
                 }
+            if method == "POST" and path.startswith(WORKFLOW_PREFIX):
+                instance_id, _, workflow = path[len(WORKFLOW_PREFIX) :].partition("/workflows/")
+                data = json.loads(body)
+                self.bodies.append((method, path, data))
+                try:
+                    jsonschema.validate(data, WORKFLOW)
+                except jsonschema.ValidationError as exc:
+                    return 400, {"requestError": {"serviceException": {"text": exc.message}}}
+                details = {**data["requestDetails"], "workflowUuid": workflow}
+                return 202, {"requestReferences": self._new_request("workflow", instance_id, details)}
             if method == "GET" and path.startswith(REQUESTS + "/"):
                 request = self.requests.get(path.rsplit("/", 1)[1])
                 return (200, {"request": self._advance(request)}) if request else (404, None)

@@ -5,7 +5,6 @@ service instance; what SO cannot do is 501."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,13 +14,6 @@ from tests.smo.so_fake import FakeSo
 
 pytestmark = pytest.mark.django_db
 LIFECYCLE = "O2dms_DeploymentLifecycle"
-
-
-@pytest.fixture
-def fake_so() -> Iterator[FakeSo]:
-    server = FakeSo().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -21,6 +21,12 @@ class OnapConfig(serializers.Serializer):
         default="", allow_blank=True, write_only=True, help_text="A&AI basic auth password."
     )
     fromAppId = serializers.CharField(default="netweave", max_length=100, help_text="X-FromAppId header.")
+    soUrl = UrlField(
+        default="",
+        allow_blank=True,
+        max_length=500,
+        help_text="SO base URL: workflows through the SMO North API (SO's instanceManagement API). Empty: none.",
+    )
     dmaapUrl = UrlField(
         default="", allow_blank=True, max_length=500, help_text="DMaaP Message Router base URL (POST /events/{topic})."
     )

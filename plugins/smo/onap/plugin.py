@@ -8,12 +8,23 @@ from __future__ import annotations
 import ssl
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from plugins.sdk.base import Capability, HealthStatus
-from plugins.sdk.smo import DeploymentEvent, InfrastructureEvent, InfrastructureInventory, SMOPlugin, SyncedObject
-from plugins.smo.onap import mapping
+from plugins.sdk.errors import BackendUnavailable, InvalidRequest, NotFound, NotSupported
+from plugins.sdk.smo import (
+    DeploymentEvent,
+    InfrastructureEvent,
+    InfrastructureInventory,
+    SMOPlugin,
+    SyncedObject,
+    WorkflowExecution,
+    WorkflowRequest,
+    WorkflowStatus,
+)
+from plugins.smo.onap import mapping, so
 from plugins.smo.onap.aai import AaiClient
 from plugins.smo.onap.config import OnapConfig
 from plugins.smo.onap.events import DmaapPublisher, KafkaPublisher, Publisher
@@ -33,6 +44,8 @@ class OnapSMOPlugin(SMOPlugin):
         self._publisher: Publisher | None = None
 
     def capabilities(self) -> frozenset[Capability]:
+        if self._config.get("soUrl"):
+            return frozenset({Capability.INVENTORY_SYNC, Capability.WORKFLOW_ORCHESTRATION})
         return frozenset({Capability.INVENTORY_SYNC})
 
     def initialize(self, config: Mapping[str, Any]) -> None:
@@ -124,6 +137,44 @@ class OnapSMOPlugin(SMOPlugin):
             item = mapping.resource_object(state, owner, base)
             return {item.path: item.body}
         return {}
+
+    # --- workflows: SO custom workflows on a service instance ----------------------------------------------
+
+    def _so(self, method: str, path: str, **kwargs: Any) -> Any:
+        if not self._config.get("soUrl"):
+            raise NotSupported(f"ONAP instance '{self.instance_name}' has no soUrl: it runs no workflows.")
+        assert self._http is not None
+        url = self._config["soUrl"].rstrip("/") + path
+        try:
+            response = self._http.request(method, url, headers={"Accept": "application/json"}, **kwargs)
+        except httpx.HTTPError as exc:
+            raise BackendUnavailable(f"SO unreachable ({type(exc).__name__})") from None
+        if response.status_code == 404:
+            raise NotFound(f"SO {method} {path}: not found")
+        if response.status_code == 400:
+            raise InvalidRequest(f"SO refused {method} {path}: {response.text[:300]}")
+        if response.status_code >= 300:
+            raise BackendUnavailable(f"SO {method} {path} answered HTTP {response.status_code}")
+        return response.json() if response.content else {}
+
+    def execute_workflow(self, request: WorkflowRequest) -> WorkflowExecution:
+        """`request.name` is the SO workflow's UUID; `parameters.serviceInstanceId` the instance it runs on."""
+        instance = str(request.parameters.get("serviceInstanceId") or "")
+        if not instance:
+            raise InvalidRequest("An ONAP workflow needs parameters.serviceInstanceId.", field="parameters")
+        path = so.WORKFLOWS.format(instance=quote(instance, safe=""), workflow=quote(request.name, safe=""))
+        answer = self._so("POST", path, json=so.workflow_body(request.parameters))
+        references = answer.get("requestReferences") or {}
+        if not references.get("requestId"):
+            raise BackendUnavailable("SO accepted the workflow without a requestId")
+        return WorkflowExecution(str(references["requestId"]), "RUNNING", details=dict(references))
+
+    def get_workflow_status(self, execution_id: str) -> WorkflowStatus:
+        answer = self._so("GET", f"{so.REQUESTS}/{quote(execution_id, safe='')}")
+        status = (answer.get("request") or {}).get("requestStatus") or {}
+        state = str(status.get("requestState", ""))
+        message = f"{status.get('statusMessage', '')} ({status.get('percentProgress', 0)}%)".strip()
+        return WorkflowStatus(execution_id, so.WORKFLOW_STATES.get(state, state or "UNKNOWN"), message)
 
     # --- VES events -----------------------------------------------------------------------------------------
 

@@ -20,6 +20,20 @@ from plugins.sdk import dms as sdk
 CATALOG = "/ecomp/mso/catalog/v2/serviceResources"
 INSTANCES = "/onap/so/infra/serviceInstantiation/v7/serviceInstances"
 REQUESTS = "/onap/so/infra/orchestrationRequests/v7"
+WORKFLOWS = "/onap/so/infra/instanceManagement/v1/serviceInstances/{instance}/workflows/{workflow}"
+WORKFLOW_STATES = {"IN_PROGRESS": "RUNNING", "COMPLETE": "COMPLETED", "FAILED": "FAILED"}
+
+
+def workflow_body(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """The requestDetails of a custom workflow run (SO instanceManagement): `parameters` other than
+    serviceInstanceId become the workflow's userParams."""
+    user = [{"name": str(k), "value": v} for k, v in sorted(parameters.items()) if k != "serviceInstanceId"]
+    return {
+        "requestDetails": {
+            "requestInfo": {"source": "netweave-smo-api", "requestorId": "netweave", "suppressRollback": False},
+            "requestParameters": {"userParams": user},
+        }
+    }
 
 
 def model_info(catalog: Mapping[str, Any]) -> dict[str, str]:
