@@ -18,6 +18,7 @@ returns the same SMO ids (idempotent), and a removal is accepted; events, when p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -35,14 +36,14 @@ from plugins.sdk.smo import (
 )
 
 OCLOUD = {"oCloudId": "7d5f6c1e-9a8b-4c3d-8e2f-0a1b2c3d4e5f", "name": "contract-cloud", "serviceUri": "http://x"}
-POOL = {
+POOL: dict[str, Any] = {
     "resourcePoolId": "2a8e4f00-1c1d-4b6e-9d55-0c6f8a3b1e01",
     "name": "contract-pool",
     "globalLocationId": "contract-site",
     "location": "Contract City",
     "oCloudId": OCLOUD["oCloudId"],
 }
-RESOURCE = {
+RESOURCE: dict[str, Any] = {
     "resourceId": "2a8e4f00-1c1d-4b6e-9d55-0c6f8a3b1e02",
     "resourcePoolId": POOL["resourcePoolId"],
     "resourceTypeId": "2a8e4f00-1c1d-4b6e-9d55-0c6f8a3b1e03",
@@ -100,7 +101,7 @@ class SMOPluginContract:
 
     def test_capabilities_honoured(self, smo_plugin: SMOPlugin) -> None:
         caps = smo_plugin.capabilities()
-        calls = {
+        calls: dict[Capability, list[Callable[[], object]]] = {
             Capability.WORKFLOW_ORCHESTRATION: [lambda: smo_plugin.get_workflow_status("contract-no-such-execution")],
             Capability.SERVICE_MODELING: [lambda: smo_plugin.get_service_model("contract-no-such-model")],
             Capability.POLICY_MANAGEMENT: [lambda: smo_plugin.get_policy_status("contract-no-such-policy")],
