@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from inventory import specs
@@ -33,9 +33,9 @@ from inventory.models import OCloud
 from inventory.notifications.delivery import backoff
 from inventory.ocloud import ensure_ocloud
 from inventory.sync import KINDS
-from plugins.models import PluginInstance
+from plugins.models import PluginInstance, RoutingRule
 from plugins.registry import get_plugin
-from plugins.sdk.base import Capability
+from plugins.sdk.base import Capability, PluginCategory
 from plugins.sdk.errors import PluginError
 from plugins.sdk.smo import InfrastructureInventory, SMOPlugin, SyncedObject
 from smo import changes
@@ -342,6 +342,16 @@ def step(instance: PluginInstance) -> StepResult:
         return result
     finally:
         _release(cursor)
+
+
+def northbound_instances() -> QuerySet[PluginInstance]:
+    """The enabled SMO instances that get the northbound push: the ones named by enabled SMO routing rules with
+    `mode: northbound` when there are such rules (plugins.yaml `routing.smo.rules`), else every enabled one."""
+    instances = PluginInstance.objects.filter(category=PluginCategory.SMO, enabled=True)
+    rules = RoutingRule.objects.filter(category=PluginCategory.SMO, mode="northbound", enabled=True)
+    if rules.exists():
+        instances = instances.filter(pk__in=rules.values("plugin_instance_id"))
+    return instances
 
 
 def request_full_sync(instance: PluginInstance) -> None:

@@ -19,8 +19,8 @@ DB_RETRY_SECONDS = 2.0
 @shared_task(name="smo.step_instance", ignore_result=True, bind=True, max_retries=None)
 def step_instance(self: object, instance_id: str) -> int:
     """Push what is due for one SMO instance; queue itself again while a backlog remains."""
-    instance = PluginInstance.objects.filter(pk=instance_id, category=PluginCategory.SMO, enabled=True).first()
-    if instance is None:
+    instance = northbound.northbound_instances().filter(pk=instance_id).first()
+    if instance is None:  # disabled, deleted, or not named by the SMO northbound routing rules
         return 0
     try:
         result = northbound.step(instance)
@@ -36,10 +36,7 @@ def step_instance(self: object, instance_id: str) -> int:
 def sweep() -> int:
     """Start a step for every enabled SMO instance (beat runs this every NETWEAVE_SMO_PUSH_INTERVAL seconds).
     A step finding nothing to do is a few queries; one finding the instance leased is a no-op."""
-    ids = [
-        str(pk)
-        for pk in PluginInstance.objects.filter(category=PluginCategory.SMO, enabled=True).values_list("pk", flat=True)
-    ]
+    ids = [str(pk) for pk in northbound.northbound_instances().values_list("pk", flat=True)]
     for instance_id in ids:
         step_instance.delay(instance_id)
     return len(ids)

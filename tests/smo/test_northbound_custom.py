@@ -173,3 +173,18 @@ def test_events_keep_flowing_while_inventory_fails(o2, synced_mock, receiver, ma
     cursor = NorthboundCursor.objects.get(instance=instance)
     assert northbound.lag(cursor) >= 1
     assert cursor.inflight_upto is not None
+
+
+def test_northbound_routing_rules_choose_the_instances(synced_mock, receiver, make_custom_smo, run_tasks) -> None:
+    """With SMO routing rules of mode northbound, only the instances they name get the push (plugins.yaml
+    routing.smo.rules); without any, every enabled SMO instance does."""
+    from plugins.models import RoutingRule
+    from smo.tasks import sweep
+
+    chosen = make_custom_smo("chosen")
+    other = make_custom_smo("other", default=False, secrets={"hmacSecret": "smo-shared-hmac-key"})
+    assert set(northbound.northbound_instances()) == {chosen, other}
+    RoutingRule.objects.create(name="nb", category="smo", plugin_instance=chosen, mode="northbound")
+    run_tasks(sweep.delay)
+    assert NorthboundCursor.objects.get(instance=chosen).last_full_sync is not None
+    assert NorthboundCursor.objects.get(instance=other).last_full_sync is None
