@@ -23,7 +23,13 @@ OPERATIONS = {
     "listServiceModels": "list service models (itemsField)",
     "applyPolicy": "apply a policy",
     "getPolicyStatus": "read a policy's status (statusField, messageField)",
+    # DMS-backend mode (plugin type dms.custom-smo): O2dms deployments run by the SMO.
+    "getPackage": "DMS backend: check a package reference exists (name, version)",
+    "createDeployment": "DMS backend: create a deployment; the answer carries its id (idField)",
+    "getDeployment": "DMS backend: read a deployment (statusField mapped by statusMap; 404: gone)",
+    "deleteDeployment": "DMS backend: delete a deployment",
 }
+PHASES = ("pending-install", "deployed", "pending-upgrade", "uninstalling", "failed", "unknown")
 AUTH_TYPES = ("none", "bearer", "basic", "oauth2", "mtls", "hmac")
 
 
@@ -109,6 +115,11 @@ class CustomSmoConfig(serializers.Serializer):
     operations = OperationsConfig(help_text="Operation name -> method, path, body template, answer fields.")
     auth = AuthConfig(required=False, default=_default_auth)
     batchSize = serializers.IntegerField(default=100, min_value=1, max_value=10000)
+    statusMap = serializers.DictField(
+        child=serializers.ChoiceField(choices=PHASES),
+        default=dict,
+        help_text="DMS backend: the SMO's deployment status -> netweave phase (e.g. RUNNING: pending-install).",
+    )
     timeoutSeconds = serializers.FloatField(default=10.0, min_value=0.1, max_value=300.0)
     caBundle = serializers.CharField(default="", allow_blank=True, max_length=500, help_text="PEM file of CAs to trust")
     verifyTls = serializers.BooleanField(default=True)

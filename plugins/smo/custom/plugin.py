@@ -110,7 +110,7 @@ class CustomSMOPlugin(SMOPlugin):
 
     # --- the HTTP call --------------------------------------------------------------------------------------
 
-    def _operation(self, name: str) -> dict[str, Any]:
+    def operation(self, name: str) -> dict[str, Any]:
         operation = self._config.get("operations", {}).get(name)
         if operation is None:
             raise NotSupported(f"Custom SMO instance '{self.instance_name}' has no '{name}' operation configured.")
@@ -163,7 +163,7 @@ class CustomSMOPlugin(SMOPlugin):
 
     def call(self, name: str, context: Mapping[str, Any], native: Any = None) -> Any:
         """Run operation `name`: render path and body, send, map the answer's status to an SDK error."""
-        operation = self._operation(name)
+        operation = self.operation(name)
         path = self._render(name, operation["path"], context)
         if operation["template"]:
             body = self._render(name, operation["template"], context).encode()
@@ -222,7 +222,7 @@ class CustomSMOPlugin(SMOPlugin):
             "objects": [{"objectType": object_type, "objectId": object_id, "state": dict(state)}],
             "removed": [],
         }
-        operation = self._operation("syncInventory")
+        operation = self.operation("syncInventory")
         if operation["template"]:
             return self._render("syncInventory", operation["template"], body)
         return body
@@ -247,7 +247,7 @@ class CustomSMOPlugin(SMOPlugin):
     # --- southbound: the SMO North API ----------------------------------------------------------------------
 
     def execute_workflow(self, request: WorkflowRequest) -> WorkflowExecution:
-        operation = self._operation("executeWorkflow")
+        operation = self.operation("executeWorkflow")
         context = {"name": request.name, "parameters": dict(request.parameters)}
         answer = self.call("executeWorkflow", context, native=context)
         execution_id = mapping.pick(answer, operation["idField"])
@@ -259,7 +259,7 @@ class CustomSMOPlugin(SMOPlugin):
         return WorkflowExecution(str(execution_id), str(status), details=answer if isinstance(answer, dict) else {})
 
     def get_workflow_status(self, execution_id: str) -> WorkflowStatus:
-        operation = self._operation("getWorkflowStatus")
+        operation = self.operation("getWorkflowStatus")
         answer = self.call("getWorkflowStatus", {"executionId": execution_id})
         status = mapping.pick(answer, operation["statusField"])
         message = mapping.pick(answer, operation["messageField"])
@@ -288,7 +288,7 @@ class CustomSMOPlugin(SMOPlugin):
         return self._model(self.call("getServiceModel", {"modelId": model_id}), model_id)
 
     def list_service_models(self) -> list[ServiceModel]:
-        operation = self._operation("listServiceModels")
+        operation = self.operation("listServiceModels")
         answer = self.call("listServiceModels", {})
         items = mapping.pick(answer, operation["itemsField"]) if operation["itemsField"] else answer
         if not isinstance(items, list):
@@ -300,7 +300,7 @@ class CustomSMOPlugin(SMOPlugin):
         self.call("applyPolicy", body, native=body)
 
     def get_policy_status(self, policy_id: str) -> PolicyStatus:
-        operation = self._operation("getPolicyStatus")
+        operation = self.operation("getPolicyStatus")
         answer = self.call("getPolicyStatus", {"policyId": policy_id})
         status = mapping.pick(answer, operation["statusField"])
         message = mapping.pick(answer, operation["messageField"])
