@@ -272,6 +272,13 @@ CELERY_BEAT_SCHEDULE = {
     # Cleared alarms older than alarmServiceConfiguration.retentionPeriod (days) are deleted.
     "netweave: alarm retention": {"task": "inventory.purge_cleared_alarms", "schedule": 3600.0},
 }
+# --- SMO northbound (docs/smo.md) -------------------------------------------------------------------------------
+# Seconds between sweeps that push the change log to every enabled SMO instance; how long a worker's claim on an
+# instance lasts (a killed worker's claim expires after it); how long a hole in the change-log ids is waited for.
+NETWEAVE_SMO_PUSH_INTERVAL = env.float("NETWEAVE_SMO_PUSH_INTERVAL", default=2.0)
+NETWEAVE_SMO_LEASE_SECONDS = env.float("NETWEAVE_SMO_LEASE_SECONDS", default=120.0)
+NETWEAVE_SMO_GAP_WAIT = env.float("NETWEAVE_SMO_GAP_WAIT", default=30.0)
+CELERY_BEAT_SCHEDULE["netweave: SMO northbound"] = {"task": "smo.sweep", "schedule": NETWEAVE_SMO_PUSH_INTERVAL}
 CELERY_TIMEZONE = "UTC"
 
 # --- Logging --------------------------------------------------------------------------------------------------

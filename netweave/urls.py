@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("deployments.api.urls")),
     path("", include("inventory.alarms.urls")),
     path("", include("plugins.api.urls")),
+    path("", include("smo.api.urls")),
 ]
 
 handler404 = "netweave.views.not_found"

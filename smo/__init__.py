@@ -1,3 +1,2 @@
-"""SMO integration: northbound inventory and event sync through SMO plugins (plugins.sdk.smo).
-
-Its models and tasks arrive with the SMO integration work."""
+"""SMO integration: northbound inventory and event sync through SMO plugins (plugins.sdk.smo), driven by the
+change log; the SMO North API (workflows, service models, policies) routed to SMO plugin instances."""

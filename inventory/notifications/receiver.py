@@ -6,6 +6,8 @@ benchmark run it as the SMO side. It can be told to answer an error status for a
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -21,6 +23,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     time: float  # time.time() at arrival
+    method: str = "POST"
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -40,6 +43,13 @@ class Receiver:
     delay: float = 0.0
     max_in_flight: dict[str, int] = field(default_factory=dict)  # per path: the most requests seen at once
     probes: list[str] = field(default_factory=list)
+    # An SMO-like receiver (custom SMO plugin tests): `respond` may answer a request with (status, JSON body);
+    # with `hmac_key` set, a request whose `signature_header` is not the HMAC-SHA256 of its body gets 401 and
+    # is counted in `rejected` instead of recorded.
+    respond: Callable[[Received], tuple[int, Any] | None] | None = None
+    hmac_key: str | None = None
+    signature_header: str = "X-Netweave-Signature"
+    rejected: int = 0
     _in_flight: dict[str, int] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,7 +65,53 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def _answer(self, status: int, body: Any = None) -> None:
+                data = b"" if body is None else json.dumps(body).encode()
+                self.send_response(status)
+                if data:
+                    self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _smo_request(self, method: str) -> bool:
+                """Serve a request the SMO way (signature check, `respond`); False: do what a plain receiver does."""
+                if receiver.respond is None and receiver.hmac_key is None:
+                    return False
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if receiver.hmac_key is not None:
+                    expected = "sha256=" + hmac.new(receiver.hmac_key.encode(), body, hashlib.sha256).hexdigest()
+                    if not hmac.compare_digest(self.headers.get(receiver.signature_header) or "", expected):
+                        with receiver._lock:
+                            receiver.rejected += 1
+                        self._answer(401)
+                        return True
+                if receiver.fail_with is not None:
+                    self._answer(receiver.fail_with)
+                    return True
+                item = Received(self.path, dict(self.headers.items()), body, time.time(), method)
+                with receiver._lock:
+                    receiver.received.append(item)
+                answer = receiver.respond(item) if receiver.respond is not None else None
+                self._answer(*(answer or (204, None)))
+                return True
+
+            def do_PUT(self) -> None:
+                if not self._smo_request("PUT"):
+                    self._answer(405)
+
+            def do_PATCH(self) -> None:
+                if not self._smo_request("PATCH"):
+                    self._answer(405)
+
+            def do_DELETE(self) -> None:
+                if not self._smo_request("DELETE"):
+                    self._answer(405)
+
             def do_GET(self) -> None:
+                if receiver.respond is not None and self._smo_request("GET"):
+                    return
                 with receiver._lock:
                     receiver.probes.append(self.path)
                 self.send_response(receiver.fail_with or 204)
@@ -63,6 +119,8 @@ class Receiver:
                 self.end_headers()
 
             def do_POST(self) -> None:
+                if self._smo_request("POST"):
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 with receiver._lock:
@@ -99,7 +157,7 @@ class Receiver:
 
     def bodies(self) -> list[Any]:
         with self._lock:
-            return [r.json() for r in self.received]
+            return [r.json() for r in self.received if r.body]
 
     def wait_for(self, predicate: Callable[[list[Any]], bool], timeout: float = 30.0) -> list[Any]:
         """Wait until `predicate(bodies)` holds; returns the bodies (the caller asserts)."""

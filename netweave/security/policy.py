@@ -99,6 +99,9 @@ RULES: tuple[Rule, ...] = (
     # simulator (a GET) is a read; everything else is read by readers and changed by admins.
     Rule("netweave-admin-ext/v*/secrets*", read=Role.ADMIN, write=Role.ADMIN),
     Rule("netweave-admin-ext*", read=Role.READER, write=Role.ADMIN),
+    # netweave's SMO North API: starting workflows, registering service models and applying policies orchestrate
+    # deployments, so they need the deployer role (docs/smo.md).
+    Rule("netweave-smo-ext*", read=Role.READER, write=Role.DEPLOYER),
 )
 
 

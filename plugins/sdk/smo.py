@@ -12,12 +12,42 @@ from plugins.sdk.errors import NotSupported
 
 
 @dataclass(frozen=True)
+class SyncedObject:
+    """Where one netweave object lives in the SMO: its id there and, when the SMO versions objects (A&AI's
+    `resource-version`), the version last written. The smo app keeps these in its mapping table and hands them
+    back in `InfrastructureInventory.known`."""
+
+    object_type: str
+    object_id: str
+    smo_id: str
+    smo_version: str = ""
+
+
+@dataclass(frozen=True)
+class RemovedObject:
+    """An object deleted from netweave's inventory, with its last O2 state."""
+
+    object_type: str
+    object_id: str
+    state: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class InfrastructureInventory:
+    """O2 representations (as a GET returns them, `all_fields`) to push northbound.
+
+    `complete` is true for a full sync: the SMO should then hold exactly these objects, and whatever `known`
+    lists but the inventory no longer has is to be deleted there. An incremental push (`complete` false) carries
+    only the objects that changed, plus `removed`. `known` maps object ids to what an earlier push returned."""
+
     ocloud: Mapping[str, Any]
     resource_pools: Sequence[Mapping[str, Any]] = ()
     resources: Sequence[Mapping[str, Any]] = ()
     resource_types: Sequence[Mapping[str, Any]] = ()
     deployment_managers: Sequence[Mapping[str, Any]] = ()
+    complete: bool = True
+    removed: Sequence[RemovedObject] = ()
+    known: Mapping[str, SyncedObject] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -27,10 +57,16 @@ class DeploymentInventory:
 
 @dataclass(frozen=True)
 class InfrastructureEvent:
+    """One change (create, modify, delete) of an inventory object or an alarm. `event_id` is stable across
+    re-sends (receivers de-duplicate by it); `payload` holds priorObjectState/postObjectState."""
+
     event_type: str
     object_type: str
     object_id: str
     payload: Mapping[str, Any] = field(default_factory=dict)
+    event_id: str = ""
+    time: str = ""
+    sequence: int = 0
 
 
 @dataclass(frozen=True)
@@ -38,6 +74,10 @@ class DeploymentEvent:
     event_type: str
     deployment_id: str
     payload: Mapping[str, Any] = field(default_factory=dict)
+    event_id: str = ""
+    time: str = ""
+    sequence: int = 0
+    object_type: str = "NfDeployment"
 
 
 @dataclass(frozen=True)
@@ -50,6 +90,7 @@ class WorkflowRequest:
 class WorkflowExecution:
     execution_id: str
     status: str
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,8 +125,29 @@ class PolicyStatus:
 class SMOPlugin(Plugin):
     category = PluginCategory.SMO
 
-    def sync_infrastructure_inventory(self, inventory: InfrastructureInventory) -> None:
+    def sync_infrastructure_inventory(self, inventory: InfrastructureInventory) -> Sequence[SyncedObject] | None:
+        """Push `inventory` to the SMO; return where each pushed object lives there (None: nothing to keep)."""
         raise NotSupported(f"{self.name} does not sync infrastructure inventory")
+
+    def render_northbound(self, object_type: str, state: Mapping[str, Any]) -> Any:
+        """What this plugin would send the SMO for one object (the admin's preview). Default: the O2 state."""
+        return dict(state)
+
+    def publishes_events(self) -> bool:
+        """Whether this instance publishes change events (then the smo app keeps an event outbox for it)."""
+        return False
+
+    def publish_events(self, events: Sequence[InfrastructureEvent | DeploymentEvent]) -> None:
+        """Publish a batch in order. Default: one call per event; plugins with a batch API override it."""
+        for event in events:
+            if isinstance(event, DeploymentEvent):
+                self.publish_deployment_event(event)
+            else:
+                self.publish_infrastructure_event(event)
+
+    def event_batch_size(self) -> int:
+        """How many events one `publish_events` call takes."""
+        return 100
 
     def sync_deployment_inventory(self, inventory: DeploymentInventory) -> None:
         raise NotSupported(f"{self.name} does not sync deployment inventory")

@@ -1,0 +1,52 @@
+"""The ONAP SMO plugin's config class: A&AI northbound, VES events to DMaaP Message Router or Kafka."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from plugins.sdk.validation import reject_unknown_keys
+from plugins.smo.custom.config import UrlField
+
+
+class OnapConfig(serializers.Serializer):
+    aaiUrl = UrlField(max_length=500, help_text="A&AI base URL, e.g. https://aai.onap:8443 (paths /aai/<version>/...).")
+    aaiVersion = serializers.RegexField(r"^v\d+$", default="v29", max_length=10, help_text="A&AI schema version.")
+    cloudOwner = serializers.CharField(
+        default="netweave", max_length=100, help_text="cloud-owner of the cloud-regions."
+    )
+    username = serializers.CharField(default="", allow_blank=True, max_length=200, help_text="A&AI basic auth user.")
+    password = serializers.CharField(
+        default="", allow_blank=True, write_only=True, help_text="A&AI basic auth password."
+    )
+    fromAppId = serializers.CharField(default="netweave", max_length=100, help_text="X-FromAppId header.")
+    soUrl = UrlField(
+        default="",
+        allow_blank=True,
+        max_length=500,
+        help_text="SO base URL: workflows through the SMO North API (SO's instanceManagement API). Empty: none.",
+    )
+    dmaapUrl = UrlField(
+        default="", allow_blank=True, max_length=500, help_text="DMaaP Message Router base URL (POST /events/{topic})."
+    )
+    kafkaBootstrapServers = serializers.CharField(
+        default="", allow_blank=True, max_length=500, help_text="host:port[,host:port]: publish VES events to Kafka."
+    )
+    eventTopic = serializers.CharField(default="unauthenticated.VES_INFRASTRUCTURE_EVENTS", max_length=249)
+    sourceName = serializers.CharField(default="netweave", max_length=100, help_text="VES sourceName/reportingEntity.")
+    eventPublishBatchSize = serializers.IntegerField(default=100, min_value=1, max_value=10000)
+    timeoutSeconds = serializers.FloatField(default=10.0, min_value=0.1, max_value=300.0)
+    caBundle = serializers.CharField(default="", allow_blank=True, max_length=500)
+    verifyTls = serializers.BooleanField(default=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("dmaapUrl") and attrs.get("kafkaBootstrapServers"):
+            raise serializers.ValidationError(
+                {"kafkaBootstrapServers": ["Give dmaapUrl or kafkaBootstrapServers, not both."]}
+            )
+        return attrs
+
+    def to_internal_value(self, data: Any) -> Any:
+        reject_unknown_keys(self, data)
+        return super().to_internal_value(data)

@@ -1,0 +1,196 @@
+"""The ONAP SMO plugin, northbound: inventory to A&AI (cloud-regions, tenants, complexes, pservers, PNFs; see
+mapping.py), change events as VES 7.x to DMaaP Message Router or Kafka (see README.md).
+
+Thin: HTTP and Kafka here and in aai.py/events.py, the A&AI and VES shapes in mapping.py."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from plugins.sdk.base import Capability, HealthStatus
+from plugins.sdk.errors import BackendUnavailable, InvalidRequest, NotFound, NotSupported
+from plugins.sdk.smo import (
+    DeploymentEvent,
+    InfrastructureEvent,
+    InfrastructureInventory,
+    SMOPlugin,
+    SyncedObject,
+    WorkflowExecution,
+    WorkflowRequest,
+    WorkflowStatus,
+)
+from plugins.smo.onap import mapping, so
+from plugins.smo.onap.aai import AaiClient
+from plugins.smo.onap.config import OnapConfig
+from plugins.smo.onap.events import DmaapPublisher, KafkaPublisher, Publisher
+
+
+class OnapSMOPlugin(SMOPlugin):
+    name = "onap"
+    version = "1.0.0"
+    config_class = OnapConfig
+    secret_fields = frozenset({"password"})
+
+    def __init__(self, instance_name: str = "") -> None:
+        super().__init__(instance_name)
+        self._config: dict[str, Any] = {}
+        self._http: httpx.Client | None = None
+        self._aai: AaiClient | None = None
+        self._publisher: Publisher | None = None
+
+    def capabilities(self) -> frozenset[Capability]:
+        if self._config.get("soUrl"):
+            return frozenset({Capability.INVENTORY_SYNC, Capability.WORKFLOW_ORCHESTRATION})
+        return frozenset({Capability.INVENTORY_SYNC})
+
+    def initialize(self, config: Mapping[str, Any]) -> None:
+        self._config = c = self.validated_config(config)
+        verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=c["caBundle"] or None) if c["verifyTls"] else False
+        )
+        auth = (c["username"], c["password"]) if c["username"] else None
+        self._http = httpx.Client(verify=verify, timeout=c["timeoutSeconds"], follow_redirects=False, auth=auth)
+        self._aai = AaiClient(self._http, c["aaiUrl"], c["aaiVersion"], c["fromAppId"])
+        if c["kafkaBootstrapServers"]:
+            self._publisher = KafkaPublisher(
+                c["kafkaBootstrapServers"], c["eventTopic"], c["sourceName"], c["timeoutSeconds"]
+            )
+        elif c["dmaapUrl"]:
+            self._publisher = DmaapPublisher(self._http, c["dmaapUrl"], c["eventTopic"])
+
+    def close(self) -> None:
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    @property
+    def aai(self) -> AaiClient:
+        assert self._aai is not None, "initialize() first"
+        return self._aai
+
+    def health(self) -> HealthStatus:
+        try:
+            response = self.aai.echo()
+        except httpx.HTTPError as exc:
+            return HealthStatus(False, f"A&AI unreachable ({type(exc).__name__})")
+        return HealthStatus(response.status_code == 200, f"A&AI echo answered HTTP {response.status_code}")
+
+    # --- A&AI -----------------------------------------------------------------------------------------------
+
+    def _objects(self, inventory: InfrastructureInventory) -> list[mapping.AaiObject]:
+        owner, base = self._config["cloudOwner"], self.aai.base
+        objects: dict[str, mapping.AaiObject] = {}
+        for pool in inventory.resource_pools:
+            place = mapping.complex_object(pool)
+            objects.setdefault(place.path, place)
+        for pool in inventory.resource_pools:
+            region = mapping.cloud_region(pool, inventory.ocloud, owner, base)
+            objects[region.path] = region
+        for resource in inventory.resources:
+            item = mapping.resource_object(resource, owner, base)
+            objects[item.path] = item
+        return list(objects.values())
+
+    def sync_infrastructure_inventory(self, inventory: InfrastructureInventory) -> Sequence[SyncedObject] | None:
+        synced: list[SyncedObject] = []
+        for item in self._objects(inventory):
+            known = inventory.known.get(item.object_id)
+            if known is not None and known.smo_id == item.path:
+                version = known.smo_version or None
+            else:  # not written by us yet (or a shared complex): A&AI may hold it already
+                version = self.aai.current_version(item.path)
+            new_version = self.aai.upsert(item.path, item.body, version)
+            for child in item.children:
+                self.aai.upsert(child.path, child.body, self.aai.current_version(child.path))
+            if not item.path.startswith(f"{mapping.CLOUD_INFRA}/complexes/"):
+                synced.append(SyncedObject(item.object_type, item.object_id, item.path, new_version))
+        gone = [(r.object_type, r.object_id, r.state) for r in inventory.removed]
+        if inventory.complete:
+            present = {s.object_id for s in synced}
+            gone += [(k.object_type, k.object_id, {}) for k in inventory.known.values() if k.object_id not in present]
+        for object_type, object_id, state in gone:
+            known = inventory.known.get(object_id)
+            paths = (
+                [known.smo_id]
+                if known is not None
+                else mapping.removed_paths(object_type, object_id, state, self._config["cloudOwner"])
+            )
+            for path in paths:
+                self.aai.delete(path, known.smo_version if known is not None else None)
+        return synced
+
+    def render_northbound(self, object_type: str, state: Mapping[str, Any]) -> Any:
+        owner, base = self._config["cloudOwner"], self.aai.base
+        if object_type == "ResourcePoolInfo":
+            region = mapping.cloud_region(state, {}, owner, base)
+            place = mapping.complex_object(state)
+            return {place.path: place.body, region.path: region.body}
+        if object_type == "ResourceInfo":
+            item = mapping.resource_object(state, owner, base)
+            return {item.path: item.body}
+        return {}
+
+    # --- workflows: SO custom workflows on a service instance ----------------------------------------------
+
+    def _so(self, method: str, path: str, **kwargs: Any) -> Any:
+        if not self._config.get("soUrl"):
+            raise NotSupported(f"ONAP instance '{self.instance_name}' has no soUrl: it runs no workflows.")
+        assert self._http is not None
+        url = self._config["soUrl"].rstrip("/") + path
+        try:
+            response = self._http.request(method, url, headers={"Accept": "application/json"}, **kwargs)
+        except httpx.HTTPError as exc:
+            raise BackendUnavailable(f"SO unreachable ({type(exc).__name__})") from None
+        if response.status_code == 404:
+            raise NotFound(f"SO {method} {path}: not found")
+        if response.status_code == 400:
+            raise InvalidRequest(f"SO refused {method} {path}: {response.text[:300]}")
+        if response.status_code >= 300:
+            raise BackendUnavailable(f"SO {method} {path} answered HTTP {response.status_code}")
+        return response.json() if response.content else {}
+
+    def execute_workflow(self, request: WorkflowRequest) -> WorkflowExecution:
+        """`request.name` is the SO workflow's UUID; `parameters.serviceInstanceId` the instance it runs on."""
+        instance = str(request.parameters.get("serviceInstanceId") or "")
+        if not instance:
+            raise InvalidRequest("An ONAP workflow needs parameters.serviceInstanceId.", field="parameters")
+        path = so.WORKFLOWS.format(instance=quote(instance, safe=""), workflow=quote(request.name, safe=""))
+        answer = self._so("POST", path, json=so.workflow_body(request.parameters))
+        references = answer.get("requestReferences") or {}
+        if not references.get("requestId"):
+            raise BackendUnavailable("SO accepted the workflow without a requestId")
+        return WorkflowExecution(str(references["requestId"]), "RUNNING", details=dict(references))
+
+    def get_workflow_status(self, execution_id: str) -> WorkflowStatus:
+        answer = self._so("GET", f"{so.REQUESTS}/{quote(execution_id, safe='')}")
+        status = (answer.get("request") or {}).get("requestStatus") or {}
+        state = str(status.get("requestState", ""))
+        message = f"{status.get('statusMessage', '')} ({status.get('percentProgress', 0)}%)".strip()
+        return WorkflowStatus(execution_id, so.WORKFLOW_STATES.get(state, state or "UNKNOWN"), message)
+
+    # --- VES events -----------------------------------------------------------------------------------------
+
+    def publishes_events(self) -> bool:
+        return self._publisher is not None
+
+    def event_batch_size(self) -> int:
+        return int(self._config.get("eventPublishBatchSize", 100))
+
+    def publish_events(self, events: Sequence[InfrastructureEvent | DeploymentEvent]) -> None:
+        assert self._publisher is not None
+        source = self._config["sourceName"]
+        self._publisher.publish([mapping.ves_event(event, source, source) for event in events])
+
+    def publish_infrastructure_event(self, event: InfrastructureEvent) -> None:
+        self.publish_events([event])
+
+    def publish_deployment_event(self, event: DeploymentEvent) -> None:
+        self.publish_events([event])

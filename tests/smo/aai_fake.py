@@ -1,0 +1,226 @@
+"""A fake ONAP A&AI for the ONAP SMO plugin's tests (BACKENDS.md: no runnable A&AI here; a fake checked against
+A&AI's published schema). It is a real HTTP server on loopback that:
+
+- stores objects by path under /aai/<version>/ (cloud-regions and their tenants, complexes, pservers, PNFs);
+- validates every PUT body with JSON Schema (AAI_SCHEMA below: the node types' required properties and types,
+  unknown properties refused with 400, as A&AI does);
+- enforces `resource-version` optimistic locking as the A&AI schema states it ("Used for optimistic concurrency.
+  Must be empty on create, valid on update and delete"): a create carrying one, or an update/delete without the
+  current one, is 412; every write gives the object a new resource-version;
+- refuses a relationship to an object it does not hold (400), so parents must be written before children;
+- answers GET /aai/util/echo; can be told to answer 503 for everything (an A&AI outage).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import socket
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import jsonschema
+
+RELATIONSHIP_LIST = {
+    "type": "object",
+    "properties": {
+        "relationship": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["related-to", "related-link"],
+                "properties": {
+                    "related-to": {"type": "string"},
+                    "relationship-label": {"type": "string"},
+                    "related-link": {"type": "string"},
+                    "relationship-data": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["relationship-key", "relationship-value"],
+                            "properties": {
+                                "relationship-key": {"type": "string"},
+                                "relationship-value": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def _node(required: list[str], strings: list[str], booleans: tuple[str, ...] = ()) -> dict[str, Any]:
+    properties: dict[str, Any] = {name: {"type": "string"} for name in [*required, *strings, "resource-version"]}
+    properties.update({name: {"type": "boolean"} for name in booleans})
+    properties["relationship-list"] = RELATIONSHIP_LIST
+    return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
+
+
+# The five A&AI node types netweave writes, with the properties it may send (A&AI node definitions).
+AAI_SCHEMA: dict[str, dict[str, Any]] = {
+    "cloud-region": _node(
+        ["cloud-owner", "cloud-region-id"],
+        ["cloud-type", "owner-defined-type", "cloud-region-version", "identity-url", "complex-name", "cloud-zone"],
+        ("orchestration-disabled", "in-maint"),
+    ),
+    "tenant": _node(["tenant-id", "tenant-name"], ["tenant-context"]),
+    "complex": _node(
+        ["physical-location-id", "physical-location-type", "street1", "city", "postal-code", "country", "region"],
+        ["complex-name", "data-center-code", "identity-url", "street2", "state", "latitude", "longitude"],
+    ),
+    "pserver": _node(
+        ["hostname", "in-maint"], ["pserver-id", "pserver-name2", "serial-number", "equip-type", "equip-vendor"]
+    ),
+    "pnf": _node(["pnf-name", "in-maint"], ["pnf-id", "nf-role", "equip-type", "equip-vendor", "serial-number"]),
+}
+AAI_SCHEMA["pserver"]["properties"]["in-maint"] = {"type": "boolean"}
+AAI_SCHEMA["pnf"]["properties"]["in-maint"] = {"type": "boolean"}
+
+# Path patterns under /aai/<version>: node type and the key property the path's last segment must equal.
+PATHS = [
+    (re.compile(r"^/cloud-infrastructure/cloud-regions/cloud-region/[^/]+/[^/]+$"), "cloud-region", "cloud-region-id"),
+    (
+        re.compile(r"^/cloud-infrastructure/cloud-regions/cloud-region/[^/]+/[^/]+/tenants/tenant/[^/]+$"),
+        "tenant",
+        "tenant-id",
+    ),
+    (re.compile(r"^/cloud-infrastructure/complexes/complex/[^/]+$"), "complex", "physical-location-id"),
+    (re.compile(r"^/cloud-infrastructure/pservers/pserver/[^/]+$"), "pserver", "hostname"),
+    (re.compile(r"^/network/pnfs/pnf/[^/]+$"), "pnf", "pnf-name"),
+]
+
+
+@dataclass
+class FakeAai:
+    version: str = "v29"
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status)
+    outage: bool = False
+    _versions: Any = field(default_factory=lambda: itertools.count(1_700_000_000_000))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def of_type(self, node_type: str) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {p: dict(o) for p, o in self.objects.items() if _node_type(p) == node_type}
+
+    def statuses(self, status: int) -> int:
+        return sum(1 for _, _, s in self.requests if s == status)
+
+    def handle(self, method: str, raw_path: str, body: bytes) -> tuple[int, Any]:
+        parts = urlsplit(raw_path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if self.outage:
+            return 503, {"requestError": {"serviceException": {"text": "A&AI unavailable"}}}
+        if parts.path == "/aai/util/echo":
+            return 200, {"ok": True}
+        prefix = f"/aai/{self.version}"
+        if not parts.path.startswith(prefix + "/"):
+            return 404, None
+        path = parts.path[len(prefix) :]
+        node_type = _node_type(path)
+        if node_type is None:
+            return 404, None
+        with self._lock:
+            current = self.objects.get(path)
+            if method == "GET":
+                return (200, dict(current)) if current is not None else (404, None)
+            if method == "DELETE":
+                if current is None:
+                    return 404, None
+                if query.get("resource-version") != current["resource-version"]:
+                    return 412, _error("resource-version mismatch on delete")
+                for other in [p for p in self.objects if p == path or p.startswith(path + "/")]:
+                    del self.objects[other]
+                return 204, None
+            if method != "PUT":
+                return 405, None
+            try:
+                data = json.loads(body)
+                jsonschema.validate(data, AAI_SCHEMA[node_type])
+            except (ValueError, jsonschema.ValidationError) as exc:
+                return 400, _error(f"invalid {node_type}: {getattr(exc, 'message', exc)}")
+            key = next(k for pattern, t, k in PATHS if t == node_type and pattern.match(path))
+            if str(data[key]) != path.rsplit("/", 1)[1]:
+                return 400, _error(f"{key} does not match the path")
+            if node_type == "tenant" and path.rsplit("/tenants/", 1)[0] not in self.objects:
+                return 404, _error("parent cloud-region not found")
+            for relation in data.get("relationship-list", {}).get("relationship", []):
+                link = urlsplit(relation["related-link"]).path
+                target = link[len(prefix) :] if link.startswith(prefix) else link
+                if target not in self.objects:
+                    return 400, _error(f"related object {relation['related-link']} not found")
+            given = data.get("resource-version")
+            if current is None and given:
+                return 412, _error("resource-version passed for create")
+            if current is not None and given != current["resource-version"]:
+                return 412, _error("resource-version missing or stale for update")
+            data["resource-version"] = str(next(self._versions))
+            self.objects[path] = data
+            return (201 if current is None else 200), None
+
+    def start(self) -> FakeAai:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out in two writes: without this, Nagle's algorithm and the client's delayed
+                # ACK add about 40 ms to every keep-alive request.
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if not self.headers.get("X-FromAppId") or not self.headers.get("X-TransactionId"):
+                    status, answer = 400, _error("X-FromAppId and X-TransactionId are required")
+                else:
+                    status, answer = fake.handle(self.command, self.path, body)
+                with fake._lock:
+                    fake.requests.append((self.command, self.path, status))
+                data = b"" if answer is None else json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PUT = do_DELETE = do_PATCH = do_POST = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+def _node_type(path: str) -> str | None:
+    for pattern, node_type, _ in PATHS:
+        if pattern.match(path):
+            return node_type
+    return None
+
+
+def _error(text: str) -> dict[str, Any]:
+    return {"requestError": {"serviceException": {"messageId": "SVC3000", "text": text}}}
