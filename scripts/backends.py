@@ -90,6 +90,18 @@ def go_mod_version(directory: str, module: str) -> Callable[[], str]:
     return read
 
 
+def pom_property(pom: str, name: str) -> Callable[[], str]:
+    """The value of `<name>` in the properties of the Maven `pom` (relative to the repository)."""
+
+    def read() -> str:
+        found = re.search(rf"<{re.escape(name)}>\s*([^<\s]+)\s*</{re.escape(name)}>", (REPO / pom).read_text())
+        if not found:
+            raise BackendError(f"{pom} sets no <{name}>")
+        return found.group(1)
+
+    return read
+
+
 def constant(version: str) -> Callable[[], str]:
     return lambda: version
 
@@ -232,6 +244,29 @@ BACKENDS: tuple[Backend, ...] = (
         steps=(go_build("tools/vcsim", ".", "vcsim", cgo=False),),
         check=(),  # the small main has no --version; the stamp and the file are the check
         used_by=("vsphere",),
+    ),
+    # Apache Kafka's broker (KRaft mode) as its Maven Central runtime jars, pinned by tools/kafka/pom.xml, for the
+    # ONAP SMO plugin's event path (tests/smo/kafka_harness.py runs `java -cp libs/* kafka.Kafka`). Needs Maven+Java.
+    Backend(
+        name="kafka",
+        version=pom_property("tools/kafka/pom.xml", "kafka.version"),
+        files=("libs",),
+        steps=(
+            Step(
+                (
+                    "mvn",
+                    "-q",
+                    "-B",
+                    "-f",
+                    "tools/kafka/pom.xml",
+                    "dependency:copy-dependencies",
+                    "-DincludeScope=runtime",
+                    "-DoutputDirectory={out}/libs",
+                )
+            ),
+        ),
+        check=(),  # a folder of jars: the stamp and the folder are the check
+        used_by=("kafka",),
     ),
 )
 

@@ -1,5 +1,5 @@
 """A real single-node Apache Kafka broker (KRaft: broker and controller in one process) for the ONAP SMO plugin's
-tests, from the Maven Central jars tools/kafka/build.sh keeps in the machine cache (BACKENDS.md).
+tests, from the Maven Central jars scripts/backends.py keeps in the machine cache (entry kafka) (BACKENDS.md).
 
 The broker gets free loopback ports and a throw-away data folder; `restart()` stops and starts it on the same
 ports and data, as a broker restart in production would. If it cannot be provided the tests fail, never skip."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -28,9 +29,16 @@ def _free_port() -> int:
 
 class KafkaBroker:
     def __init__(self, workdir: Path) -> None:
-        self.libs = subprocess.run(
-            [str(ROOT / "tools/kafka/build.sh")], check=True, capture_output=True, text=True
-        ).stdout.strip()
+        self.libs = (
+            subprocess.run(
+                [sys.executable, str(ROOT / "scripts" / "backends.py"), "path", "kafka"],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         self.workdir = workdir
         self.port, self.controller_port = _free_port(), _free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
