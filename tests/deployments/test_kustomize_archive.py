@@ -138,3 +138,16 @@ def test_native_ids() -> None:
     for bad in ("nf", "/nf", "ns/", "a/b/c"):
         with pytest.raises(InvalidRequest):
             mapping.split_native_id(bad)
+
+
+def test_sample_config_is_valid() -> None:
+    import yaml
+
+    from plugins.dms.kustomize.plugin import KustomizeDMSPlugin
+
+    sample = Path(__file__).resolve().parents[2] / "plugins" / "dms" / "kustomize" / "sample.yaml"
+    (block,) = yaml.safe_load(sample.read_text())["plugins"]["dms"]
+    config = KustomizeDMSPlugin("sample").validated_config(block["config"])
+    assert config["fieldManager"] == "netweave-kustomize"
+    with pytest.raises(InvalidRequest):
+        KustomizeDMSPlugin("sample").validated_config({"timeout": "soon"})
