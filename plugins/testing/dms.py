@@ -177,7 +177,8 @@ class DMSPluginContract:
         assert dms_plugin.name
         assert dms_plugin.version
         assert isinstance(dms_plugin.health(), HealthStatus)
-        assert dms_plugin.health().healthy
+        health = dms_plugin.health()
+        assert health.healthy, health.message
         assert all(isinstance(c, Capability) for c in dms_plugin.capabilities())
 
     def test_undeclared_capabilities_raise_not_supported(self, dms_plugin: DMSPlugin) -> None:

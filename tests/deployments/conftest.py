@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from plugins.testing.dms import chart_directory_archive
+from tests.argocd_harness import argo_controller, argocd_crds  # noqa: F401 - the Argo CD fixtures
 from tests.kwok_harness import kwok_node  # noqa: F401 - the kwok fixture, for the Helm logs tests
 
 CHARTS = Path(__file__).resolve().parent.parent / "fixtures" / "charts"
