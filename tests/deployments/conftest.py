@@ -177,3 +177,30 @@ def kustomize_dms(db: None, kube_cluster: Any, kustomize_binary: str, tmp_path: 
         conditions={"deploymentManager": cluster_manager.name},
     )
     return instance
+
+
+@pytest.fixture
+def argocd_dms(
+    db: None, request: pytest.FixtureRequest, kube_cluster: Any, tmp_path: Path, cluster_manager: Any
+) -> Any:
+    """An argocd DMS PluginInstance (CRD mode) on the harness's API server, with the stand-in controller
+    running; `git-repo` packages of the cluster's deployment manager are routed to it."""
+    from plugins.models import PluginInstance, RoutingRule
+
+    request.getfixturevalue("argo_controller")
+
+    instance = PluginInstance.objects.create(
+        name="argocd-e2e",
+        category="dms",
+        plugin_type="argocd",
+        config={"kubeconfig": str(kube_cluster.kubeconfig), "packageDir": str(tmp_path / "refs"), "namespace": "nf"},
+    )
+    RoutingRule.objects.create(
+        name="git-to-argocd",
+        category="dms",
+        priority=1,
+        plugin_instance=instance,
+        match_type="git-repo",
+        conditions={"deploymentManager": cluster_manager.name},
+    )
+    return instance
