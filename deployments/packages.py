@@ -56,15 +56,18 @@ def dms_plugin(instance: PluginInstance | None) -> sdk.DMSPlugin:
     return plugin
 
 
-def route_package(manager: DeploymentManager, package_type: str, labels: Mapping[str, str]) -> PluginInstance:
-    """The DMS instance for a new package: routing rules by package type, labels and deployment manager."""
+def route_package(
+    manager: DeploymentManager, package_type: str, labels: Mapping[str, str], *, git_ops: bool = False
+) -> PluginInstance:
+    """The DMS instance for a new package: routing rules by package type, labels, the deployment manager and
+    the caller's `gitOps` flag (the seed's `conditions: {gitOps: true}`)."""
     from plugins.routing import route
 
     return route(
         PluginCategory.DMS,
         match_type=package_type,
         labels=labels,
-        attributes={"deploymentManager": manager.name, "deploymentManagerId": str(manager.id)},
+        attributes={"deploymentManager": manager.name, "deploymentManagerId": str(manager.id), "gitOps": git_ops},
     ).instance
 
 
@@ -80,6 +83,7 @@ class PackageSubmission:
     name: str = ""
     description: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
+    git_ops: bool = False
 
 
 def _upload(submission: PackageSubmission) -> sdk.DeploymentPackageUpload:
@@ -110,7 +114,7 @@ def _upload(submission: PackageSubmission) -> sdk.DeploymentPackageUpload:
 
 
 def create_package(manager: DeploymentManager, submission: PackageSubmission) -> dict[str, Any]:
-    instance = route_package(manager, submission.package_type, submission.labels)
+    instance = route_package(manager, submission.package_type, submission.labels, git_ops=submission.git_ops)
     plugin = dms_plugin(instance)
     upload = _upload(submission)
     stored = plugin.upload_deployment_package(upload)

@@ -193,7 +193,7 @@ def argocd_dms(
         name="argocd-e2e",
         category="dms",
         plugin_type="argocd",
-        config={"kubeconfig": str(kube_cluster.kubeconfig), "packageDir": str(tmp_path / "refs"), "namespace": "nf"},
+        config={"kubeconfig": str(kube_cluster.kubeconfig), "packageDir": str(tmp_path / "refs")},
     )
     RoutingRule.objects.create(
         name="git-to-argocd",
@@ -201,6 +201,6 @@ def argocd_dms(
         priority=1,
         plugin_instance=instance,
         match_type="git-repo",
-        conditions={"deploymentManager": cluster_manager.name},
+        conditions={"deploymentManager": cluster_manager.name, "gitOps": True},
     )
     return instance

@@ -47,7 +47,7 @@ class TestArgoCDContract(DMSPluginContract):
             {
                 "kubeconfig": str(kube_cluster.kubeconfig),
                 "packageDir": str(tmp_path / "refs"),
-                "namespace": "netweave-kit",
+                "destinationNamespace": "netweave-kit",
             }
         )
         yield plugin

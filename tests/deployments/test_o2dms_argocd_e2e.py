@@ -54,10 +54,10 @@ def test_argocd_lifecycle_on_the_api_server(
     assert subscribed.status_code == 201, subscribed.content
 
     path = f"apps/cnf-{uuid.uuid4().hex[:6]}"
-    created = o2.post(
-        f"{base(manager)}/NfDeploymentDescriptor",
-        {"packageType": "git-repo", "artifactRepoUrl": REPO_URL, "artifactName": path, "version": "v1.0.0"},
-    )
+    reference = {"packageType": "git-repo", "artifactRepoUrl": REPO_URL, "artifactName": path, "version": "v1.0.0"}
+    unrouted = o2.post(f"{base(manager)}/NfDeploymentDescriptor", reference)
+    assert unrouted.status_code == 503, unrouted.content  # the seed's rule wants gitOps: true
+    created = o2.post(f"{base(manager)}/NfDeploymentDescriptor", {**reference, "gitOps": True})
     assert created.status_code == 201, created.content
     descriptor = json_of(created)
     assert descriptor["artifactRepoUrl"] == REPO_URL
@@ -123,3 +123,15 @@ def test_argocd_lifecycle_on_the_api_server(
     assert events[0] == 0
     assert 1 in events
     assert events[-1] == 2
+
+
+def test_routing_simulator_sends_gitops_references_to_argocd(admin_client: Any, manager: Any, argocd_dms: Any) -> None:
+    from django.urls import reverse
+
+    attributes = f'{{"deploymentManager": "{manager.name}", "gitOps": true}}'
+    response = admin_client.get(
+        reverse("admin:plugins_routingrule_simulate"),
+        {"category": "dms", "match_type": "git-repo", "attributes": attributes},
+    )
+    assert response.status_code == 200
+    assert response.context["outcome"]["instance"] == argocd_dms

@@ -31,16 +31,18 @@ class ArgoCDConfig(serializers.Serializer):
         max_length=1000,
         help_text="Kubeconfig of the cluster Argo CD runs in. Empty: in-cluster, else ~/.kube/config.",
     )
-    applicationNamespace = serializers.CharField(
-        default="argocd", max_length=63, help_text="Namespace of the Application objects (Argo CD's own)."
+    namespace = serializers.CharField(
+        default="argocd", max_length=63, help_text="Argo CD's namespace, where the Application objects are written."
     )
-    project = serializers.CharField(default="default", max_length=253, help_text="The Argo CD AppProject.")
+    defaultProject = serializers.CharField(
+        default="default", max_length=253, help_text="The Argo CD AppProject of the Applications."
+    )
     destinationServer = serializers.CharField(
         default="https://kubernetes.default.svc",
         max_length=1000,
         help_text="The cluster Argo CD deploys to, as registered in Argo CD.",
     )
-    namespace = serializers.CharField(
+    destinationNamespace = serializers.CharField(
         default="default", max_length=63, help_text="Destination namespace of deployments that name none."
     )
     syncPolicy = SyncPolicyConfig(default=dict)

@@ -96,7 +96,7 @@ def application(
         "kind": "Application",
         "metadata": metadata,
         "spec": {
-            "project": config.get("project", "default"),
+            "project": config.get("defaultProject", "default"),
             "source": dict(app_source),
             "destination": {"server": config.get("destinationServer"), "namespace": dest_ns},
             "syncPolicy": sync_policy(config.get("syncPolicy") or {}),

@@ -152,7 +152,7 @@ class ArgoCDDMSPlugin(DMSPlugin):
             self.objects.list_namespaced_custom_object,
             mapping.GROUP,
             mapping.VERSION,
-            self._config["applicationNamespace"],
+            self._config["namespace"],
             mapping.PLURAL,
             label_selector=f"app.kubernetes.io/managed-by={mapping.MANAGED_BY}",
         )
@@ -194,7 +194,7 @@ class ArgoCDDMSPlugin(DMSPlugin):
 
     def check_deployment(self, request: DeploymentRequest) -> None:
         self._reference(request.package_id)
-        native_id = mapping.native_id(self._config["applicationNamespace"], request.name)
+        native_id = mapping.native_id(self._config["namespace"], request.name)
         with contextlib.suppress(NotFound):
             self._read(native_id)
             raise Conflict(f"An Argo CD Application '{request.name}' already exists.", field="name")
@@ -211,14 +211,14 @@ class ArgoCDDMSPlugin(DMSPlugin):
         return mapping.to_deployment(self._read(native_id))
 
     def create_deployment(self, request: DeploymentRequest) -> Deployment:
-        namespace = self._config["applicationNamespace"]
+        namespace = self._config["namespace"]
         body = mapping.application(
             request.name,
             namespace,
             request.package_id,
             mapping.source(self._reference(request.package_id), request.values),
             self._config,
-            request.namespace or self._config["namespace"],
+            request.namespace or self._config["destinationNamespace"],
         )
         created = self._call(
             f"creating Application {request.name}",
