@@ -1,7 +1,8 @@
 """Deployment packages (NfDeploymentDescriptor): accept a chart, let the routed DMS plugin store it, record it.
 
-A package arrives either as a chart archive (validated here first: size limit, a real chart, nothing that
-could escape a folder when unpacked) or as a reference to a chart in a chart repository (the plugin checks
+A package arrives either as an archive (a chart, or a kustomization when its packageType is `kustomize`;
+validated here first: size limit, a real chart or kustomization, nothing that could escape a folder when
+unpacked) or as a reference to a chart in a chart repository (the plugin checks
 that the repository really serves it). The DMS plugin instance is chosen by the routing rules, by package
 type, labels and the deployment manager (docs/decisions/0005-dms-routing.md); it keeps the package, and
 netweave keeps the O2 record, with its change-log entry, in one transaction.
@@ -25,6 +26,8 @@ from inventory.models import DeploymentManager
 from netweave.o2.problems import O2Problem
 from netweave.o2.spec import parse_uuid
 from plugins.dms.charts import check_chart_name, check_chart_version, inspect_chart
+from plugins.dms.kustomize.archive import inspect_kustomization
+from plugins.dms.kustomize.mapping import PACKAGE_TYPE as KUSTOMIZE_PACKAGE_TYPE
 from plugins.models import PluginInstance
 from plugins.sdk import dms as sdk
 from plugins.sdk.base import PluginCategory
@@ -53,15 +56,18 @@ def dms_plugin(instance: PluginInstance | None) -> sdk.DMSPlugin:
     return plugin
 
 
-def route_package(manager: DeploymentManager, package_type: str, labels: Mapping[str, str]) -> PluginInstance:
-    """The DMS instance for a new package: routing rules by package type, labels and deployment manager."""
+def route_package(
+    manager: DeploymentManager, package_type: str, labels: Mapping[str, str], *, git_ops: bool = False
+) -> PluginInstance:
+    """The DMS instance for a new package: routing rules by package type, labels, the deployment manager and
+    the caller's `gitOps` flag (the seed's `conditions: {gitOps: true}`)."""
     from plugins.routing import route
 
     return route(
         PluginCategory.DMS,
         match_type=package_type,
         labels=labels,
-        attributes={"deploymentManager": manager.name, "deploymentManagerId": str(manager.id)},
+        attributes={"deploymentManager": manager.name, "deploymentManagerId": str(manager.id), "gitOps": git_ops},
     ).instance
 
 
@@ -77,9 +83,20 @@ class PackageSubmission:
     name: str = ""
     description: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
+    git_ops: bool = False
 
 
 def _upload(submission: PackageSubmission) -> sdk.DeploymentPackageUpload:
+    if submission.content and submission.package_type == KUSTOMIZE_PACKAGE_TYPE:
+        overlay = inspect_kustomization(
+            submission.content, max_bytes=settings.NETWEAVE_DMS_MAX_PACKAGE_BYTES, field_name="chart"
+        )
+        return sdk.DeploymentPackageUpload(
+            name=overlay.name,
+            version=overlay.version,
+            package_type=submission.package_type,
+            content=submission.content,
+        )
     if submission.content:
         chart = inspect_chart(submission.content, max_bytes=settings.NETWEAVE_DMS_MAX_PACKAGE_BYTES)
         return sdk.DeploymentPackageUpload(
@@ -103,7 +120,7 @@ def _upload(submission: PackageSubmission) -> sdk.DeploymentPackageUpload:
 
 
 def create_package(manager: DeploymentManager, submission: PackageSubmission) -> dict[str, Any]:
-    instance = route_package(manager, submission.package_type, submission.labels)
+    instance = route_package(manager, submission.package_type, submission.labels, git_ops=submission.git_ops)
     plugin = dms_plugin(instance)
     upload = _upload(submission)
     stored = plugin.upload_deployment_package(upload)

@@ -245,6 +245,21 @@ BACKENDS: tuple[Backend, ...] = (
         check=(),  # the small main has no --version; the stamp and the file are the check
         used_by=("vsphere",),
     ),
+    # The kustomize CLI the kustomize DMS plugin renders overlays with (tests/deployments/conftest.py). `go install`
+    # of the released module is the route BACKENDS.md verified (v5.8.2; v5.8.3 does not build here).
+    Backend(
+        name="kustomize",
+        version=constant("v5.8.2"),
+        files=("kustomize",),
+        steps=(
+            Step(
+                ("{go}", "install", "-trimpath", "-ldflags", "-s -w", "sigs.k8s.io/kustomize/kustomize/v5@{version}"),
+                env=(("GOBIN", "{out}"), ("CGO_ENABLED", "0")),
+            ),
+        ),
+        check=("version",),
+        used_by=("kubernetes",),
+    ),
     # Apache Kafka's broker (KRaft mode) as its Maven Central runtime jars, pinned by tools/kafka/pom.xml, for the
     # ONAP SMO plugin's event path (tests/smo/kafka_harness.py runs `java -cp libs/* kafka.Kafka`). Needs Maven+Java.
     Backend(

@@ -119,6 +119,12 @@ class DescriptorReferenceSerializer(StrictSerializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     packageType = serializers.CharField(max_length=50, required=False, default="helm-chart")
     labels = RoutingLabels(required=False, default=dict, help_text="Routing labels (seed conditions)")
+    gitOps = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Deploy through a GitOps engine: the routing attribute the seed's `gitOps: true` rule condition "
+        "tests (git-repo references to Argo CD)",
+    )
 
 
 class DescriptorUploadFormSerializer(StrictSerializer):

@@ -179,6 +179,7 @@ def _submission(request: Request) -> packages.PackageSubmission:
         name=reference["name"],
         description=reference["description"],
         labels=reference["labels"],
+        git_ops=reference["gitOps"],
     )
 
 

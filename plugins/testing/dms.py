@@ -19,8 +19,9 @@ with revision 1's values, keeps its history, refuses an unknown revision, and di
 unknown id is NotFound; undeclared capabilities raise NotSupported.
 
 Optional overrides: `chart_archive` (the package the kit deploys: a chart with a Deployment and a Service, a
-`replicaCount` value and nothing that needs a running workload), `scale_values_key`, `namespace`, and the
-class attribute `settle_timeout` (seconds to wait for the backend to finish an operation).
+`replicaCount` value and nothing that needs a running workload), `scale_values_key`, `namespace`,
+`values_pair` (the values installed, then upgraded to), and the class attributes `settle_timeout` (seconds to
+wait for the backend to finish an operation) and `package_type` (what the packages are uploaded as).
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ def chart_directory_archive(directory: Path) -> bytes:
 
 class DMSPluginContract:
     settle_timeout: float = 60.0
+    package_type: str = "helm-chart"
 
     # ---------------------------------------------------------------------------------------- fixtures
 
@@ -123,6 +125,11 @@ class DMSPluginContract:
     @pytest.fixture
     def namespace(self) -> str:
         return ""
+
+    @pytest.fixture
+    def values_pair(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Two different values a deployment of `chart_archive` accepts: installed with, then upgraded to."""
+        return {"port": 8080}, {"port": 9090}
 
     # ---------------------------------------------------------------------------------------- helpers
 
@@ -151,7 +158,7 @@ class DMSPluginContract:
 
     def upload(self, plugin: DMSPlugin, content: bytes) -> Any:
         return plugin.upload_deployment_package(
-            DeploymentPackageUpload(name="", version="", package_type="helm-chart", content=content)
+            DeploymentPackageUpload(name="", version="", package_type=self.package_type, content=content)
         )
 
     def deploy(
@@ -170,7 +177,8 @@ class DMSPluginContract:
         assert dms_plugin.name
         assert dms_plugin.version
         assert isinstance(dms_plugin.health(), HealthStatus)
-        assert dms_plugin.health().healthy
+        health = dms_plugin.health()
+        assert health.healthy, health.message
         assert all(isinstance(c, Capability) for c in dms_plugin.capabilities())
 
     def test_undeclared_capabilities_raise_not_supported(self, dms_plugin: DMSPlugin) -> None:
@@ -195,7 +203,7 @@ class DMSPluginContract:
         assert package.native_id
         assert package.name
         assert package.version
-        assert package.package_type == "helm-chart"
+        assert package.package_type == self.package_type
         assert dms_plugin.get_deployment_package(package.native_id) == package
         assert package in dms_plugin.list_deployment_packages()
         with pytest.raises(Conflict):
@@ -209,25 +217,31 @@ class DMSPluginContract:
             dms_plugin.get_deployment_package(package.native_id)
 
     def test_deployment_lifecycle(
-        self, dms_plugin: DMSPlugin, chart_archive: bytes, namespace: str, scale_values_key: str
+        self,
+        dms_plugin: DMSPlugin,
+        chart_archive: bytes,
+        namespace: str,
+        scale_values_key: str,
+        values_pair: tuple[dict[str, Any], dict[str, Any]],
     ) -> None:
         self.require(dms_plugin, Capability.DEPLOYMENT_LIFECYCLE)
-        package, deployed = self.deploy(dms_plugin, chart_archive, namespace, {"port": 8080})
+        first, second = values_pair
+        package, deployed = self.deploy(dms_plugin, chart_archive, namespace, first)
         native_id = deployed.native_id
         assert deployed.status == DeploymentPhase.DEPLOYED
         assert deployed.revision == 1
         assert deployed.package_id == package.native_id
-        assert dict(deployed.values) == {"port": 8080}
+        assert dict(deployed.values) == first
         assert deployed in dms_plugin.list_deployments()
         with pytest.raises(Conflict):
             dms_plugin.check_deployment(
                 DeploymentRequest(name=deployed.name, package_id=package.native_id, namespace=namespace)
             )
 
-        dms_plugin.update_deployment(native_id, DeploymentUpdate(values={"port": 9090}))
+        dms_plugin.update_deployment(native_id, DeploymentUpdate(values=second))
         upgraded = self.settle(dms_plugin, native_id)
         assert upgraded.revision == 2
-        assert dict(upgraded.values) == {"port": 9090}
+        assert dict(upgraded.values) == second
         status = dms_plugin.get_deployment_status(native_id)
         assert status.status == DeploymentPhase.DEPLOYED
         assert status.revision == 2
@@ -236,14 +250,14 @@ class DMSPluginContract:
             dms_plugin.scale_deployment(native_id, 3)
             scaled = self.settle(dms_plugin, native_id)
             assert scaled.values[scale_values_key] == 3
-            assert scaled.values["port"] == 9090
+            assert all(scaled.values[key] == value for key, value in second.items())
 
         if Capability.ROLLBACK in dms_plugin.capabilities():
             before = self.settle(dms_plugin, native_id).revision
             dms_plugin.rollback_deployment(native_id, 1)
             rolled = self.settle(dms_plugin, native_id)
             assert rolled.revision == before + 1
-            assert dict(rolled.values) == {"port": 8080}
+            assert dict(rolled.values) == first
             with pytest.raises(InvalidRequest):
                 dms_plugin.rollback_deployment(native_id, 999)
 

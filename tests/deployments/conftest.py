@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from plugins.testing.dms import chart_directory_archive
+from tests.argocd_harness import argo_controller, argocd_crds  # noqa: F401 - the Argo CD fixtures
 from tests.kwok_harness import kwok_node  # noqa: F401 - the kwok fixture, for the Helm logs tests
 
 CHARTS = Path(__file__).resolve().parent.parent / "fixtures" / "charts"
@@ -128,5 +129,82 @@ def helm_dms(db: None, kube_cluster: Any, helm_binary: str, tmp_path: Path, clus
         plugin_instance=instance,
         match_type="helm-chart",
         conditions={"deploymentManager": cluster_manager.name},
+    )
+    return instance
+
+
+# --- the kustomize plugin against the real kube-apiserver ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def kustomize_binary() -> str:
+    """The pinned kustomize CLI, built once by scripts/backends.py (cached outside the repo). Fails, never skips."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, str(REPO / "scripts" / "backends.py"), "path", "kustomize"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False)
+    if done.returncode != 0:
+        pytest.fail(f"the pinned kustomize CLI could not be built: {done.stderr[-3000:]}", pytrace=False)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def kustomize_config(cluster: Any, binary: str, package_dir: Path, **overrides: Any) -> dict[str, Any]:
+    return {
+        "kubeconfig": str(cluster.kubeconfig),
+        "kustomizeBinary": binary,
+        "packageDir": str(package_dir),
+        "timeout": "60s",
+        "maxHistory": 20,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def kustomize_dms(db: None, kube_cluster: Any, kustomize_binary: str, tmp_path: Path, cluster_manager: Any) -> Any:
+    """A kustomize DMS PluginInstance on the harness's API server, routed `kustomize` packages of that cluster's
+    deployment manager by a routing rule (beside any helm rule)."""
+    from plugins.models import PluginInstance, RoutingRule
+
+    instance = PluginInstance.objects.create(
+        name="kustomize-e2e",
+        category="dms",
+        plugin_type="kustomize",
+        config=kustomize_config(kube_cluster, kustomize_binary, tmp_path / "overlays", namespace="netweave-e2e"),
+    )
+    RoutingRule.objects.create(
+        name="overlays-to-kustomize",
+        category="dms",
+        priority=1,
+        plugin_instance=instance,
+        match_type="kustomize",
+        conditions={"deploymentManager": cluster_manager.name},
+    )
+    return instance
+
+
+@pytest.fixture
+def argocd_dms(
+    db: None, request: pytest.FixtureRequest, kube_cluster: Any, tmp_path: Path, cluster_manager: Any
+) -> Any:
+    """An argocd DMS PluginInstance (CRD mode) on the harness's API server, with the stand-in controller
+    running; `git-repo` packages of the cluster's deployment manager are routed to it."""
+    from plugins.models import PluginInstance, RoutingRule
+
+    request.getfixturevalue("argo_controller")
+
+    instance = PluginInstance.objects.create(
+        name="argocd-e2e",
+        category="dms",
+        plugin_type="argocd",
+        config={"kubeconfig": str(kube_cluster.kubeconfig), "packageDir": str(tmp_path / "refs")},
+    )
+    RoutingRule.objects.create(
+        name="git-to-argocd",
+        category="dms",
+        priority=1,
+        plugin_instance=instance,
+        match_type="git-repo",
+        conditions={"deploymentManager": cluster_manager.name, "gitOps": True},
     )
     return instance

@@ -1,0 +1,70 @@
+"""The Argo CD plugin's config class (CRD mode): the cluster Argo CD runs in, where Applications live, the
+project and destination they name, the seed's syncPolicy (prune, selfHeal), and where package references are
+kept. The seed's REST mode (serverUrl + authToken) is not implemented: those keys are refused, not ignored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from plugins.dms.helm.config import GO_DURATION, duration_seconds
+from plugins.sdk.validation import reject_unknown_keys
+
+__all__ = ["ArgoCDConfig", "duration_seconds"]
+
+
+class SyncPolicyConfig(serializers.Serializer):
+    automated = serializers.BooleanField(default=True, help_text="Argo CD syncs on its own when the source changes.")
+    prune = serializers.BooleanField(default=True, help_text="Delete cluster objects no longer in the source.")
+    selfHeal = serializers.BooleanField(default=True, help_text="Undo changes made on the cluster by hand.")
+
+    def to_internal_value(self, data: Any) -> Any:
+        reject_unknown_keys(self, data)
+        return super().to_internal_value(data)
+
+
+class ArgoCDConfig(serializers.Serializer):
+    kubeconfig = serializers.CharField(
+        default="",
+        allow_blank=True,
+        max_length=1000,
+        help_text="Kubeconfig of the cluster Argo CD runs in. Empty: in-cluster, else ~/.kube/config.",
+    )
+    namespace = serializers.CharField(
+        default="argocd", max_length=63, help_text="Argo CD's namespace, where the Application objects are written."
+    )
+    defaultProject = serializers.CharField(
+        default="default", max_length=253, help_text="The Argo CD AppProject of the Applications."
+    )
+    destinationServer = serializers.CharField(
+        default="https://kubernetes.default.svc",
+        max_length=1000,
+        help_text="The cluster Argo CD deploys to, as registered in Argo CD.",
+    )
+    destinationNamespace = serializers.CharField(
+        default="default", max_length=63, help_text="Destination namespace of deployments that name none."
+    )
+    syncPolicy = SyncPolicyConfig(default=dict)
+    cascadeDelete = serializers.BooleanField(
+        default=True,
+        help_text="Delete puts Argo CD's resources finalizer on the Application, so Argo CD removes what it "
+        "deployed before the Application goes.",
+    )
+    timeout = serializers.CharField(default="60s", max_length=20, help_text="Time allowed to each API call.")
+    packageDir = serializers.CharField(
+        default="",
+        allow_blank=True,
+        max_length=1000,
+        help_text="Where package references are kept; shared by web and worker processes. Empty: "
+        "<DATA_DIR>/argocd-<instance>/packages; relative: under DATA_DIR.",
+    )
+
+    def validate_timeout(self, value: str) -> str:
+        if not value or not GO_DURATION.match(value) or duration_seconds(value) == 0:
+            raise serializers.ValidationError("Use a positive duration such as 90s, 10m or 1h30m.")
+        return value
+
+    def to_internal_value(self, data: Any) -> Any:
+        reject_unknown_keys(self, data)
+        return super().to_internal_value(data)
