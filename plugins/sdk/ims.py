@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from plugins.sdk.base import Capability, Plugin, PluginCategory
-from plugins.sdk.errors import NotSupported
+from plugins.sdk.errors import NotFound, NotSupported
 
 
 class ResourceKind(StrEnum):
@@ -262,3 +262,60 @@ class IMSPlugin(Plugin):
             locations=attempt(self.list_locations),
             sites=attempt(self.list_sites),
         )
+
+
+class SnapshotIMSPlugin(IMSPlugin):
+    """An IMS plugin that reads its backend whole: it implements `collect_inventory()` (one consistent snapshot,
+    as the sync stores it), and every list or get is answered from that snapshot. So list, get and sync always
+    agree (the contract kit checks it), and a plugin writes its backend reads once instead of once per kind.
+
+    `not_found_in` ends NotFound messages ("no resource pool 'x' in vCenter"); `native_nouns` renames a kind in
+    them in the backend's words ({"resource pool": "resource group"})."""
+
+    not_found_in: str = ""
+    native_nouns: Mapping[str, str] = {}
+
+    def collect_inventory(self) -> Inventory:
+        raise NotImplementedError
+
+    def list_deployment_managers(self, filter: ListFilter | None = None) -> list[DeploymentManager]:
+        return list(self.collect_inventory().deployment_managers or ())
+
+    def list_resource_pools(self, filter: ListFilter | None = None) -> list[ResourcePool]:
+        pools = list(self.collect_inventory().resource_pools or ())
+        if filter and filter.resource_pool_id:
+            pools = [p for p in pools if p.native_id == filter.resource_pool_id]
+        return pools
+
+    def list_resource_types(self, filter: ListFilter | None = None) -> list[ResourceType]:
+        types = list(self.collect_inventory().resource_types or ())
+        if filter and filter.resource_type_id:
+            types = [t for t in types if t.native_id == filter.resource_type_id]
+        return types
+
+    def list_resources(self, filter: ListFilter | None = None) -> list[Resource]:
+        resources = list(self.collect_inventory().resources or ())
+        if filter and filter.resource_pool_id:
+            resources = [r for r in resources if r.resource_pool_id == filter.resource_pool_id]
+        if filter and filter.resource_type_id:
+            resources = [r for r in resources if r.resource_type_id == filter.resource_type_id]
+        return resources
+
+    def _find(self, objects: Sequence[Any], native_id: str, kind: str) -> Any:
+        for obj in objects:
+            if obj.native_id == native_id:
+                return obj
+        where = f" in {self.not_found_in}" if self.not_found_in else ""
+        raise NotFound(f"no {self.native_nouns.get(kind, kind)} {native_id!r}{where}")
+
+    def get_deployment_manager(self, native_id: str) -> DeploymentManager:
+        return self._find(self.list_deployment_managers(), native_id, "deployment manager")
+
+    def get_resource_pool(self, native_id: str) -> ResourcePool:
+        return self._find(self.list_resource_pools(), native_id, "resource pool")
+
+    def get_resource_type(self, native_id: str) -> ResourceType:
+        return self._find(self.list_resource_types(), native_id, "resource type")
+
+    def get_resource(self, native_id: str) -> Resource:
+        return self._find(self.list_resources(), native_id, "resource")

@@ -25,12 +25,11 @@ from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.errors import BackendUnavailable, InvalidRequest, NotFound, PluginError
 from plugins.sdk.ims import (
     DeploymentManager,
-    IMSPlugin,
     Inventory,
-    ListFilter,
     Resource,
     ResourcePool,
     ResourceType,
+    SnapshotIMSPlugin,
 )
 from plugins.sdk.validation import checked_text
 
@@ -68,7 +67,7 @@ def _string_map(value: Any, field: str) -> dict[str, str]:
     return dict(value)
 
 
-class AWSIMSPlugin(IMSPlugin):
+class AWSIMSPlugin(SnapshotIMSPlugin):
     """One AWS region of one account: EKS node groups are pools, EC2 instances resources, instance types types."""
 
     name = "aws"
@@ -275,16 +274,10 @@ class AWSIMSPlugin(IMSPlugin):
             fingerprint=snapshot.fingerprint(),
         )
 
-    def list_deployment_managers(self, filter: ListFilter | None = None) -> list[DeploymentManager]:
-        return list(self.collect_inventory().deployment_managers or ())
-
     def get_deployment_manager(self, native_id: str) -> DeploymentManager:
         cluster = self._cluster(native_id)
         subnets = self._subnets((cluster.get("resourcesVpcConfig") or {}).get("subnetIds") or [])
         return mapping.deployment_manager_from_cluster(cluster, subnets, self.region)
-
-    def list_resource_pools(self, filter: ListFilter | None = None) -> list[ResourcePool]:
-        return list(self.collect_inventory().resource_pools or ())
 
     def get_resource_pool(self, native_id: str) -> ResourcePool:
         if native_id == mapping.UNMANAGED_POOL and self.include_unmanaged:
@@ -297,25 +290,11 @@ class AWSIMSPlugin(IMSPlugin):
         subnets = self._subnets(nodegroup.get("subnets") or [])
         return mapping.resource_pool_from_nodegroup(nodegroup, cluster_tags, subnets, self.region)
 
-    def list_resource_types(self, filter: ListFilter | None = None) -> list[ResourceType]:
-        listed = list(self.collect_inventory().resource_types or ())
-        if filter and filter.resource_type_id:
-            listed = [t for t in listed if t.native_id == filter.resource_type_id]
-        return listed
-
     def get_resource_type(self, native_id: str) -> ResourceType:
         found = self._instance_types([native_id])
         if not found:
             raise NotFound(f"no EC2 instance type {native_id!r}")
         return mapping.resource_type_from_instance_type(found[0])
-
-    def list_resources(self, filter: ListFilter | None = None) -> list[Resource]:
-        resources = list(self.collect_inventory().resources or ())
-        if filter and filter.resource_pool_id:
-            resources = [r for r in resources if r.resource_pool_id == filter.resource_pool_id]
-        if filter and filter.resource_type_id:
-            resources = [r for r in resources if r.resource_type_id == filter.resource_type_id]
-        return resources
 
     def get_resource(self, native_id: str) -> Resource:
         if not native_id.startswith("i-"):

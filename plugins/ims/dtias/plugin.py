@@ -17,15 +17,12 @@ from plugins.ims.dtias import mapping
 from plugins.ims.dtias.client import Client
 from plugins.ims.dtias.config import SECRET_FIELDS, DTIASConfig, config_warnings
 from plugins.sdk.base import Capability, HealthStatus
-from plugins.sdk.errors import BackendUnavailable, InvalidRequest, NotFound, PluginError
+from plugins.sdk.errors import BackendUnavailable, InvalidRequest, PluginError
 from plugins.sdk.ims import (
-    DeploymentManager,
-    IMSPlugin,
     Inventory,
-    ListFilter,
-    Resource,
     ResourcePool,
     ResourceType,
+    SnapshotIMSPlugin,
 )
 from plugins.sdk.validation import checked_text
 
@@ -69,13 +66,15 @@ def _selectors(value: Any) -> dict[str, Any]:
     return selectors
 
 
-class DTIASIMSPlugin(IMSPlugin):
+class DTIASIMSPlugin(SnapshotIMSPlugin):
     """One DTIAS tenant (see README.md for the mapping, the capabilities and what is assumed about DTIAS)."""
 
     name = "dtias"
     version = "1.0.0"
     config_class = DTIASConfig
     secret_fields = SECRET_FIELDS
+    not_found_in = "DTIAS"
+    native_nouns = {"resource pool": "resource group", "resource type": "server profile", "resource": "server"}
 
     def __init__(self, instance_name: str = "") -> None:
         super().__init__(instance_name)
@@ -171,40 +170,6 @@ class DTIASIMSPlugin(IMSPlugin):
             resource_types=sorted(types.values(), key=lambda t: t.native_id),
             resources=resources,
         )
-
-    def list_deployment_managers(self, filter: ListFilter | None = None) -> list[DeploymentManager]:
-        return list(self.collect_inventory().deployment_managers or ())
-
-    def list_resource_pools(self, filter: ListFilter | None = None) -> list[ResourcePool]:
-        return list(self.collect_inventory().resource_pools or ())
-
-    def list_resource_types(self, filter: ListFilter | None = None) -> list[ResourceType]:
-        return list(self.collect_inventory().resource_types or ())
-
-    def list_resources(self, filter: ListFilter | None = None) -> list[Resource]:
-        found = list(self.collect_inventory().resources or ())
-        if filter and filter.resource_pool_id:
-            found = [r for r in found if r.resource_pool_id == filter.resource_pool_id]
-        return found
-
-    @staticmethod
-    def _find(objects: Any, native_id: str, what: str) -> Any:
-        for obj in objects or ():
-            if obj.native_id == native_id:
-                return obj
-        raise NotFound(f"no {what} {native_id!r} in DTIAS")
-
-    def get_deployment_manager(self, native_id: str) -> DeploymentManager:
-        return self._find(self.list_deployment_managers(), native_id, "deployment manager")
-
-    def get_resource_pool(self, native_id: str) -> ResourcePool:
-        return self._find(self.list_resource_pools(), native_id, "resource group")
-
-    def get_resource_type(self, native_id: str) -> ResourceType:
-        return self._find(self.list_resource_types(), native_id, "server profile")
-
-    def get_resource(self, native_id: str) -> Resource:
-        return self._find(self.list_resources(), native_id, "server")
 
     # ------------------------------------------------------------------------------------------ pool writes
 

@@ -28,12 +28,9 @@ from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.errors import BackendUnavailable, InvalidRequest, NotFound, PluginError
 from plugins.sdk.ims import (
     DeploymentManager,
-    IMSPlugin,
     Inventory,
-    ListFilter,
-    Resource,
     ResourcePool,
-    ResourceType,
+    SnapshotIMSPlugin,
 )
 from plugins.sdk.validation import checked_text
 
@@ -42,13 +39,15 @@ EXT_SIZE = "gke.nodeCountPerZone"
 CREATE_KEYS = frozenset({"gke.cluster", "gke.machineType", EXT_SIZE, "gke.zones"})
 
 
-class GKEIMSPlugin(IMSPlugin):
+class GKEIMSPlugin(SnapshotIMSPlugin):
     """One Google Cloud project's GKE clusters: node pools are pools, node VMs resources, machine types types."""
 
     name = "gke"
     version = "1.0.0"
     config_class = GKEConfig
     secret_fields = SECRET_FIELDS
+    not_found_in = "the mapped node pools"
+    native_nouns = {"resource type": "machine type", "resource": "node VM"}
 
     def __init__(self, instance_name: str = "") -> None:
         super().__init__(instance_name)
@@ -207,17 +206,11 @@ class GKEIMSPlugin(IMSPlugin):
     def collect_inventory(self) -> Inventory:
         return self._mapped(self.snapshot())
 
-    def list_deployment_managers(self, filter: ListFilter | None = None) -> list[DeploymentManager]:
-        return list(self.collect_inventory().deployment_managers or ())
-
     def get_deployment_manager(self, native_id: str) -> DeploymentManager:
         location, _, name = native_id.partition("/")
         if not name:
             raise NotFound(f"no GKE cluster {native_id!r} (ids are <location>/<cluster>)")
         return mapping.deployment_manager_from_cluster(self._cluster(location, name))
-
-    def list_resource_pools(self, filter: ListFilter | None = None) -> list[ResourcePool]:
-        return list(self.collect_inventory().resource_pools or ())
 
     def get_resource_pool(self, native_id: str) -> ResourcePool:
         parts = mapping.split_pool_id(native_id)
@@ -232,27 +225,6 @@ class GKEIMSPlugin(IMSPlugin):
             vm for vm in self._vms() if mapping.pool_of_vm(vm, {(cluster_name, pool_name)}) == (cluster_name, pool_name)
         ]
         return mapping.resource_pool_from_node_pool(cluster, pool, len(nodes))
-
-    def list_resource_types(self, filter: ListFilter | None = None) -> list[ResourceType]:
-        return list(self.collect_inventory().resource_types or ())
-
-    def get_resource_type(self, native_id: str) -> ResourceType:
-        for rtype in self.list_resource_types():
-            if rtype.native_id == native_id:
-                return rtype
-        raise NotFound(f"no machine type {native_id!r} in use by the mapped node pools")
-
-    def list_resources(self, filter: ListFilter | None = None) -> list[Resource]:
-        resources = list(self.collect_inventory().resources or ())
-        if filter and filter.resource_pool_id:
-            resources = [r for r in resources if r.resource_pool_id == filter.resource_pool_id]
-        return resources
-
-    def get_resource(self, native_id: str) -> Resource:
-        for resource in self.list_resources():
-            if resource.native_id == native_id:
-                return resource
-        raise NotFound(f"no node VM {native_id!r} in the mapped node pools")
 
     # ------------------------------------------------------------------------------------------ writes
 

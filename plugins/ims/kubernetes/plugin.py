@@ -42,16 +42,14 @@ from plugins.sdk.errors import (
     PluginError,
 )
 from plugins.sdk.ims import (
-    DeploymentManager,
-    IMSPlugin,
     Inventory,
     InventoryEvent,
-    ListFilter,
     Location,
     OCloudSite,
     Resource,
     ResourcePool,
     ResourceType,
+    SnapshotIMSPlugin,
 )
 from plugins.sdk.validation import checked_text
 
@@ -69,7 +67,7 @@ def _slug(name: str) -> str:
     return slug
 
 
-class KubernetesIMSPlugin(IMSPlugin):
+class KubernetesIMSPlugin(SnapshotIMSPlugin):
     """One Kubernetes cluster (see README.md for the mapping and the capabilities)."""
 
     name = "kubernetes"
@@ -213,9 +211,6 @@ class KubernetesIMSPlugin(IMSPlugin):
 
     # ------------------------------------------------------------------------------------------ reads
 
-    def list_deployment_managers(self, filter: ListFilter | None = None) -> list[DeploymentManager]:
-        return list(self.collect_inventory().deployment_managers or ())
-
     def list_locations(self) -> list[Location]:
         """The regions of the nodes' topology.kubernetes.io/region labels."""
         return list(self.collect_inventory().locations or ())
@@ -223,45 +218,6 @@ class KubernetesIMSPlugin(IMSPlugin):
     def list_sites(self) -> list[OCloudSite]:
         """The zones of the nodes' topology.kubernetes.io/zone labels."""
         return list(self.collect_inventory().sites or ())
-
-    def list_resource_pools(self, filter: ListFilter | None = None) -> list[ResourcePool]:
-        pools = list(self.collect_inventory().resource_pools or ())
-        if filter and filter.resource_pool_id:
-            pools = [p for p in pools if p.native_id == filter.resource_pool_id]
-        return pools
-
-    def list_resource_types(self, filter: ListFilter | None = None) -> list[ResourceType]:
-        types = list(self.collect_inventory().resource_types or ())
-        if filter and filter.resource_type_id:
-            types = [t for t in types if t.native_id == filter.resource_type_id]
-        return types
-
-    def list_resources(self, filter: ListFilter | None = None) -> list[Resource]:
-        resources = list(self.collect_inventory().resources or ())
-        if filter and filter.resource_pool_id:
-            resources = [r for r in resources if r.resource_pool_id == filter.resource_pool_id]
-        if filter and filter.resource_type_id:
-            resources = [r for r in resources if r.resource_type_id == filter.resource_type_id]
-        return resources
-
-    @staticmethod
-    def _find(objects: list[Any], native_id: str, what: str) -> Any:
-        for obj in objects:
-            if obj.native_id == native_id:
-                return obj
-        raise NotFound(f"no {what} {native_id!r}")
-
-    def get_deployment_manager(self, native_id: str) -> DeploymentManager:
-        return self._find(self.list_deployment_managers(), native_id, "deployment manager")
-
-    def get_resource_pool(self, native_id: str) -> ResourcePool:
-        return self._find(self.list_resource_pools(), native_id, "resource pool")
-
-    def get_resource_type(self, native_id: str) -> ResourceType:
-        return self._find(self.list_resource_types(), native_id, "resource type")
-
-    def get_resource(self, native_id: str) -> Resource:
-        return self._find(self.list_resources(), native_id, "resource")
 
     # ------------------------------------------------------------------------------------------ the DMS profile
 

@@ -18,16 +18,13 @@ from plugins.ims.vsphere import client, mapping
 from plugins.ims.vsphere.config import SECRET_FIELDS, VSphereConfig, config_warnings
 from plugins.ims.vsphere.watch import PropertyWatch
 from plugins.sdk.base import Capability, HealthStatus
-from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound, PluginError
+from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, PluginError
 from plugins.sdk.ims import (
-    DeploymentManager,
-    IMSPlugin,
     Inventory,
     InventoryEvent,
-    ListFilter,
     Resource,
     ResourcePool,
-    ResourceType,
+    SnapshotIMSPlugin,
 )
 from plugins.sdk.validation import checked_text
 
@@ -100,13 +97,14 @@ def _allocation(value: Any, field: str) -> vim.ResourceAllocationInfo:
     )
 
 
-class VSphereIMSPlugin(IMSPlugin):
+class VSphereIMSPlugin(SnapshotIMSPlugin):
     """One vCenter (optionally one of its datacenters): see README.md for the mapping and the capabilities."""
 
     name = "vsphere"
     version = "1.0.0"
     config_class = VSphereConfig
     secret_fields = SECRET_FIELDS
+    not_found_in = "vCenter"
 
     def __init__(self, instance_name: str = "") -> None:
         super().__init__(instance_name)
@@ -187,48 +185,6 @@ class VSphereIMSPlugin(IMSPlugin):
 
     def collect_inventory(self) -> Inventory:
         return mapping.derive(self.snapshot(), self._about(self.connection))
-
-    def list_deployment_managers(self, filter: ListFilter | None = None) -> list[DeploymentManager]:
-        return list(self.collect_inventory().deployment_managers or ())
-
-    def list_resource_pools(self, filter: ListFilter | None = None) -> list[ResourcePool]:
-        pools = list(self.collect_inventory().resource_pools or ())
-        if filter and filter.resource_pool_id:
-            pools = [p for p in pools if p.native_id == filter.resource_pool_id]
-        return pools
-
-    def list_resource_types(self, filter: ListFilter | None = None) -> list[ResourceType]:
-        types = list(self.collect_inventory().resource_types or ())
-        if filter and filter.resource_type_id:
-            types = [t for t in types if t.native_id == filter.resource_type_id]
-        return types
-
-    def list_resources(self, filter: ListFilter | None = None) -> list[Resource]:
-        found = list(self.collect_inventory().resources or ())
-        if filter and filter.resource_pool_id:
-            found = [r for r in found if r.resource_pool_id == filter.resource_pool_id]
-        if filter and filter.resource_type_id:
-            found = [r for r in found if r.resource_type_id == filter.resource_type_id]
-        return found
-
-    @staticmethod
-    def _find(objects: Any, native_id: str, what: str) -> Any:
-        for obj in objects or ():
-            if obj.native_id == native_id:
-                return obj
-        raise NotFound(f"no {what} {native_id!r} in vCenter")
-
-    def get_deployment_manager(self, native_id: str) -> DeploymentManager:
-        return self._find(self.list_deployment_managers(), native_id, "deployment manager")
-
-    def get_resource_pool(self, native_id: str) -> ResourcePool:
-        return self._find(self.list_resource_pools(), native_id, "resource pool")
-
-    def get_resource_type(self, native_id: str) -> ResourceType:
-        return self._find(self.list_resource_types(), native_id, "resource type")
-
-    def get_resource(self, native_id: str) -> Resource:
-        return self._find(self.list_resources(), native_id, "resource")
 
     # ------------------------------------------------------------------------------------------ helpers for writes
 
