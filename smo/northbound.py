@@ -123,12 +123,16 @@ def known_mapping(instance: PluginInstance, object_ids: Sequence[str] | None = N
 
 
 def full_inventory(known: Mapping[str, SyncedObject]) -> InfrastructureInventory:
-    """Everything netweave holds, as the O2 API renders it."""
+    """Everything netweave holds that an SMO is sent (changes.INVENTORY_FIELDS: the R003 kinds; R005 locations,
+    sites and alarm dictionaries are not pushed northbound yet), as the O2 API renders it."""
     ocloud = specs.OCLOUD.render(ensure_ocloud())
     lists: dict[str, list[dict[str, Any]]] = {}
     for kind in KINDS:
+        field = changes.INVENTORY_FIELDS.get(kind.spec.object_type)
+        if field is None:
+            continue
         rows = kind.model.objects.order_by("id").values(*kind.spec.columns)  # type: ignore[attr-defined]
-        lists[changes.INVENTORY_FIELDS[kind.spec.object_type]] = [kind.spec.render(row) for row in rows.iterator()]
+        lists[field] = [kind.spec.render(row) for row in rows.iterator()]
     return InfrastructureInventory(
         ocloud=ocloud,
         resource_pools=lists["resource_pools"],

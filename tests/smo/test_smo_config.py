@@ -29,7 +29,7 @@ def test_onap_enabled_from_plugins_yaml(tmp_path, monkeypatch, synced_mock, fake
     block["config"].update(aaiUrl=fake_aai.url, dmaapUrl=receiver.url)
     path = tmp_path / "plugins.yaml"
     path.write_text(yaml.safe_dump(config))
-    call_command("netweave_config", "import", "--keep-missing", str(path))  # the mock IMS stays
+    call_command("netweave_config", "import", str(path))  # merges: the mock IMS stays
 
     instance = PluginInstance.objects.get(name="onap-integration")
     assert (instance.category, instance.plugin_type, instance.is_default) == ("smo", "onap", True)
