@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,7 +23,7 @@ import httpx
 import orjson
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from inventory.models import Notification, Subscription
@@ -44,6 +45,7 @@ class Step(enum.Enum):
     EMPTY = "empty"
     BUSY = "busy"  # another worker holds the subscription
     GONE = "gone"
+    MORE = "more"  # the task's slice is used up: queued again behind the other subscriptions' work
 
 
 @dataclass
@@ -234,34 +236,44 @@ def _has_due(subscription_id: str) -> bool:
     ).exists()
 
 
-def deliver_pending(subscription_id: str, *, limit: int = 200) -> Outcome:
-    """Deliver one subscription's due rows in order, until it is empty, waiting, failing, or held elsewhere.
+def slice_seconds() -> float:
+    return float(getattr(settings, "NETWEAVE_DELIVERY_SLICE", 5.0))
+
+
+def deliver_pending(subscription_id: str, *, limit: int = 200, budget: float | None = None) -> Outcome:
+    """Deliver one subscription's due rows in order, until it is empty, waiting, failing, or held elsewhere, or
+    until `limit` rows or `budget` seconds (NETWEAVE_DELIVERY_SLICE) are used up: then it answers MORE, and the
+    task queues itself again behind the other subscriptions' tasks, so that a subscription with a long backlog
+    or a slow receiver takes its turn like the others instead of keeping a worker.
 
     After finding nothing under the lock it looks once more without it: a row committed while this worker held
     the subscription (whose own task saw it busy and left) is then picked up here rather than by the sweeper.
     """
     outcome = Outcome(Step.EMPTY)
     tally = Tally()
+    deadline = time.monotonic() + (slice_seconds() if budget is None else budget)
     try:
         for _ in range(limit):
             outcome = deliver_head(subscription_id, tally)
             if outcome.step in (Step.DELIVERED, Step.EXPIRED):
+                if time.monotonic() >= deadline:
+                    break
                 continue
             if outcome.step is Step.EMPTY and _has_due(subscription_id):
                 continue
             return outcome
-        return Outcome(Step.WAITING, 0.0)
+        return Outcome(Step.MORE, 0.0)
     finally:
         tally.flush(subscription_id)
 
 
 def due_subscriptions() -> list[str]:
-    """Subscriptions with a pending row that is due: what the sweeper queues."""
-    ids = (
-        Notification.objects.filter(status=Notification.Status.PENDING, next_attempt__lte=timezone.now())
-        .values_list("subscription_id", flat=True)
-        .distinct()
+    """Subscriptions with a pending row that is due: what the sweeper queues. One per subscription, however many
+    rows are due (an EXISTS per subscription, so no ordering of the outbox can turn it into one per row)."""
+    due = Notification.objects.filter(
+        subscription=OuterRef("pk"), status=Notification.Status.PENDING, next_attempt__lte=timezone.now()
     )
+    ids = Subscription.objects.order_by().filter(Exists(due)).values_list("pk", flat=True)
     return sorted(str(i) for i in ids)
 
 

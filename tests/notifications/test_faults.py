@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 import time
 from collections import Counter
@@ -30,6 +31,9 @@ from tests.notifications import harness
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 TIMEOUT = 90.0
+# The isolation test's backlog: 10 healthy subscriptions x this many changes (bench/ runs the 10k-change case).
+ISOLATION_CHANGES = int(os.environ.get("NETWEAVE_ISOLATION_CHANGES", "300"))
+ISOLATION_TIMEOUT = 240.0
 
 
 @dataclass
@@ -88,8 +92,8 @@ def expected_ids(subscription: Subscription | None = None) -> set[str]:
     return {str(p["notificationId"]) for p in rows.values_list("payload", flat=True)}
 
 
-def wait_all_delivered(receiver: Receiver, expected: set[str]) -> list[str]:
-    bodies = receiver.wait_for(lambda got: expected <= {b["notificationId"] for b in got}, TIMEOUT)
+def wait_all_delivered(receiver: Receiver, expected: set[str], timeout: float = TIMEOUT) -> list[str]:
+    bodies = receiver.wait_for(lambda got: expected <= {b["notificationId"] for b in got}, timeout)
     received = [b["notificationId"] for b in bodies]
     missing = expected - set(received)
     assert not missing, f"{len(missing)} of {len(expected)} notifications never arrived"
@@ -257,3 +261,60 @@ def test_reconcile_is_unaffected_when_there_are_no_workers(cluster: Cluster, ins
     cluster.worker("w1")
     expected = expected_ids()
     wait_all_delivered(cluster.receiver, expected)
+
+
+class BlackHole:
+    """A callback that accepts TCP connections and never answers (nor reads)."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.socket.getsockname()[1]}/hole"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self.held.append(connection)
+
+    def close(self) -> None:
+        for held in self.held:
+            held.close()
+        self.socket.close()
+
+
+def test_dead_receivers_delay_only_themselves(cluster: Cluster, instance: PluginInstance) -> None:
+    """Regression (issue 13): 1 black-hole receiver (accepts, never answers), 1 refusing and 10 healthy ones, a
+    backlog already waiting when the workers start: the healthy receivers get everything, in order."""
+    from inventory.notifications.subscriptions import create_subscription
+
+    hole = BlackHole()
+    try:
+        create_subscription({"callback": hole.url})
+        create_subscription({"callback": f"http://127.0.0.1:{harness.free_port()}/refused"})
+        healthy = [subscribe(cluster.receiver, f"/h{i}") for i in range(10)]
+        for batch in range(ISOLATION_CHANGES // 10):
+            change_pools(instance, [f"p{batch}-{i}" for i in range(10)], "one")
+        cluster.worker("w1")
+        cluster.worker("w2")
+        expected = set().union(*(expected_ids(s) for s in healthy))
+        assert len(expected) == 10 * ISOLATION_CHANGES
+        received = wait_all_delivered(cluster.receiver, expected, ISOLATION_TIMEOUT)
+        for index, subscription in enumerate(healthy):
+            # Repeats (at least once) are dropped by notificationId, as SMOs do; the order is checked on the rest.
+            got = list(
+                dict.fromkeys(r.json()["notificationId"] for r in cluster.receiver.received if r.path == f"/h{index}")
+            )
+            order = [str(p["notificationId"]) for p in subscription.notifications.values_list("payload", flat=True)]
+            assert got == order
+        report("1 black-hole + 1 refusing + 10 healthy receivers", expected, received)
+    finally:
+        hole.close()
