@@ -167,22 +167,24 @@ FLUSH_EVERY = 20
 
 
 def _locked_head(subscription_id: str) -> tuple[Notification | None, Outcome | None]:
-    """The oldest pending row with its subscription locked, in one query where the database can lock rows
-    (FOR UPDATE OF the subscription, SKIP LOCKED). When that finds nothing, a second look tells an empty
-    subscription (now held by us) from one held by another worker or deleted."""
+    """The oldest pending row, read after the subscription is locked (FOR UPDATE SKIP LOCKED, PostgreSQL).
+
+    The lock comes first, in its own statement, and the head is read by the next one: under READ COMMITTED that
+    statement sees everything committed before the lock was granted. Locking "OF subscription" in the query that
+    reads the rows would instead try the lock once per candidate row: a lock held for a moment (another worker
+    committing) skips the head and grants the next row, out of order, and a stale head is sent twice."""
+    if not Subscription.objects.select_for_update(skip_locked=True).filter(pk=subscription_id).exists():
+        exists = Subscription.objects.filter(pk=subscription_id).exists()
+        return None, Outcome(Step.BUSY if exists else Step.GONE)
     row = (
-        Notification.objects.select_for_update(skip_locked=True, of=("subscription",))
-        .select_related("subscription")
+        Notification.objects.select_related("subscription")
         .filter(subscription_id=subscription_id, status=Notification.Status.PENDING)
         .order_by("id")
         .first()
     )
-    if row is not None:
-        return row, None
-    if Subscription.objects.select_for_update(skip_locked=True).filter(pk=subscription_id).exists():
+    if row is None:
         return None, Outcome(Step.EMPTY)
-    exists = Subscription.objects.filter(pk=subscription_id).exists()
-    return None, Outcome(Step.BUSY if exists else Step.GONE)
+    return row, None
 
 
 def deliver_head(subscription_id: str, tally: Tally | None = None) -> Outcome:

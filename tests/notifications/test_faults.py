@@ -263,6 +263,20 @@ def test_reconcile_is_unaffected_when_there_are_no_workers(cluster: Cluster, ins
     wait_all_delivered(cluster.receiver, expected)
 
 
+def isolation_story(subscription: Subscription, got: list[str], order: list[str]) -> list[tuple[Any, ...]]:
+    """Where the received order leaves the outbox order: the rows around the first difference."""
+    first = next(i for i, (a, b) in enumerate(zip(got, order, strict=False)) if a != b)
+    rows = {
+        str(payload["notificationId"]): (pk, attempts, delivered, error)
+        for pk, payload, attempts, delivered, error in subscription.notifications.values_list(
+            "id", "payload", "attempts", "delivered", "last_error"
+        )
+    }
+    return [("got", rows[n]) for n in got[first - 2 : first + 3]] + [
+        ("outbox", rows[n]) for n in order[first - 2 : first + 3]
+    ]
+
+
 class BlackHole:
     """A callback that accepts TCP connections and never answers (nor reads)."""
 
@@ -314,7 +328,7 @@ def test_dead_receivers_delay_only_themselves(cluster: Cluster, instance: Plugin
                 dict.fromkeys(r.json()["notificationId"] for r in cluster.receiver.received if r.path == f"/h{index}")
             )
             order = [str(p["notificationId"]) for p in subscription.notifications.values_list("payload", flat=True)]
-            assert got == order
+            assert got == order, isolation_story(subscription, got, order)
         report("1 black-hole + 1 refusing + 10 healthy receivers", expected, received)
     finally:
         hole.close()

@@ -2,8 +2,10 @@
 
 Outbox ids come from a sequence at insert time, so without the outbox lock a writer could take id 10, another
 id 11 and commit first: a reader taking the oldest pending row would then send 11 before 10. Here writers hold
-their transaction open for a moment after writing their rows while a reader takes heads exactly as a delivery
-worker does (`delivery._locked_head`), 200 rounds: every row is taken once, in id order, none is missing.
+their transaction open for a moment after writing their rows while two readers take heads exactly as delivery
+workers do (`delivery._locked_head`), 200 rounds: every row is taken once, in id order, none is missing. Two
+readers also catch the reader-side race: a head lock tried per candidate row skipped the head while the other
+reader was committing and granted the next row.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 ROUNDS = 200
 WRITERS = 3
 TRANSACTIONS = 2
+READERS = 2
 
 
 def _writer(instance: PluginInstance, name: str, errors: list[BaseException]) -> None:
@@ -71,15 +74,19 @@ def test_order_holds_under_concurrent_writers(settings: object) -> None:
         taken: list[int] = []
         errors: list[BaseException] = []
         stop = threading.Event()
-        reader = threading.Thread(target=_take_heads, args=(subscription_id, stop, taken, errors))
-        reader.start()
+        readers = [
+            threading.Thread(target=_take_heads, args=(subscription_id, stop, taken, errors)) for _ in range(READERS)
+        ]
+        for thread in readers:
+            thread.start()
         writers = [threading.Thread(target=_writer, args=(instance, f"r{round_}w{w}", errors)) for w in range(WRITERS)]
         for thread in writers:
             thread.start()
         for thread in writers:
             thread.join()
         stop.set()
-        reader.join()
+        for thread in readers:
+            thread.join()
         assert not errors, errors
         written = list(subscription.notifications.filter(pk__gt=before).order_by("id").values_list("id", flat=True))
         assert taken == sorted(taken), f"round {round_}: reordered {taken}"
