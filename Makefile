@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format venv clean bench
+.PHONY: run test lint format venv clean bench faults
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The production stack (PostgreSQL, Redis, gunicorn, 2 workers, beat, 20 receivers) under faults; see
+# tests/faults and docs/reliability.md. Bounded to 15 minutes.
+faults: $(STAMP)
+	timeout -s INT -k 60 900 $(BIN)/python -m pytest -q -p no:randomly -m faults tests/faults
 
 bench: $(STAMP)
 	bash bench/run.sh

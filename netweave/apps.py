@@ -10,3 +10,6 @@ class NetweaveConfig(AppConfig):
         from netweave.security import audit, schema  # noqa: F401
 
         audit.connect_lockout_signal()
+        from netweave import heartbeat
+
+        heartbeat.register_metrics()

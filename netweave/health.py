@@ -4,7 +4,10 @@
 make an orchestrator restart every web process at once.
 `GET /health/ready`: readiness. The database answers (503 ProblemDetails otherwise), plus how many enabled
 plugin instances their last check found healthy or not: counts only, from the recorded checks (no backend is
-called, no name or message is shown to an anonymous caller; the admin and the backend alarms have the details).
+called, no name or message is shown to an anonymous caller; the admin and the backend alarms have the details),
+and whether a Celery worker and the beat scheduler were heard from within NETWEAVE_HEARTBEAT_WINDOW
+(netweave.heartbeat): if not, `status` is `degraded` (still 200: this process serves requests, but
+notifications and scheduled work are stalled).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from netweave import heartbeat
 from netweave.o2.problems import O2Problem
 from netweave.o2.schema import ProblemDetailsSerializer
 from netweave.o2.views import json_response, reject_unknown_parameters
@@ -29,10 +33,16 @@ class PluginCountsSerializer(serializers.Serializer):
     unchecked = serializers.IntegerField()
 
 
+class BackgroundSerializer(serializers.Serializer):
+    worker = serializers.ChoiceField(["ok", "stale"])
+    beat = serializers.ChoiceField(["ok", "stale"])
+
+
 class ReadinessSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(["ok"])
+    status = serializers.ChoiceField(["ok", "degraded"])
     database = serializers.ChoiceField(["ok"])
     plugins = PluginCountsSerializer()
+    background = BackgroundSerializer()
 
 
 class LivenessSerializer(serializers.Serializer):
@@ -72,6 +82,8 @@ class Readiness(APIView):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
             plugins = plugin_counts()
+            background = heartbeat.status()
         except DatabaseError:
             raise O2Problem(503, "The database does not answer; this process cannot serve requests.") from None
-        return json_response({"status": "ok", "database": "ok", "plugins": plugins})
+        state = "ok" if all(value == "ok" for value in background.values()) else "degraded"
+        return json_response({"status": state, "database": "ok", "plugins": plugins, "background": background})
