@@ -253,7 +253,7 @@ NETWEAVE_SMO_REGISTRATION_URL = env.str("NETWEAVE_SMO_REGISTRATION_URL", default
 # Delivery isolation (inventory/notifications/scheduling.py): seconds one task delivers before queueing itself
 # behind the other subscriptions; seconds after which a queued task that never ran is queued again.
 NETWEAVE_DELIVERY_SLICE = env.float("NETWEAVE_DELIVERY_SLICE", default=5.0)
-NETWEAVE_DELIVERY_REQUEUE_AFTER = env.float("NETWEAVE_DELIVERY_REQUEUE_AFTER", default=60.0)
+NETWEAVE_DELIVERY_REQUEUE_AFTER = env.float("NETWEAVE_DELIVERY_REQUEUE_AFTER", default=30.0)
 # Background heartbeats (netweave/heartbeat.py): readiness is degraded when a worker or beat was not heard from
 # within the window.
 NETWEAVE_HEARTBEAT_INTERVAL = env.float("NETWEAVE_HEARTBEAT_INTERVAL", default=15.0)

@@ -1,9 +1,9 @@
 """Delivering outbox rows: per subscription strictly in order, one request in flight, retried with exponential
 backoff and jitter until delivered or older than the maximum age (then expired, and re-drivable in the admin).
 
-One in flight: each attempt runs in a transaction that holds the subscription row with
-SELECT ... FOR UPDATE SKIP LOCKED (PostgreSQL), so another worker skips that subscription instead of sending its
-next row; the lock dies with the worker's connection, so a killed worker blocks nothing. On SQLite the
+One in flight: each attempt runs in a transaction that holds the subscription's delivery lock (a PostgreSQL
+advisory lock, tried without waiting), so another worker skips that subscription instead of sending its next
+row; the lock dies with the worker's connection, so a killed worker blocks nothing. On SQLite the
 IMMEDIATE transactions serialize the same way. A delivery that succeeded at the SMO but whose commit was lost
 (crash, database restart) is sent again: delivery is at least once, and `notificationId` lets an SMO de-duplicate.
 """
@@ -14,6 +14,7 @@ import enum
 import logging
 import random
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -166,14 +167,31 @@ class Tally:
 FLUSH_EVERY = 20
 
 
+def _hold(subscription_id: str) -> bool:
+    """Take the subscription's delivery lock for the current transaction, without waiting; False if another
+    worker holds it. PostgreSQL: a transaction-level advisory lock (pg_try_advisory_xact_lock, 64 bits of the
+    subscription's UUID), released at commit, at rollback and when a killed worker's connection drops. It is not
+    a lock on the subscription row, so the updates other workers and the API make to that row (the queued-task
+    marker, counters, a deletion) never wait behind a delivery in flight. SQLite: the IMMEDIATE transaction
+    already runs alone."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return True
+    key = int.from_bytes(uuid.UUID(str(subscription_id)).bytes[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+        held = cursor.fetchone()
+    return bool(held and held[0])
+
+
 def _locked_head(subscription_id: str) -> tuple[Notification | None, Outcome | None]:
-    """The oldest pending row, read after the subscription is locked (FOR UPDATE SKIP LOCKED, PostgreSQL).
+    """The oldest pending row, read after the subscription's delivery lock is held.
 
     The lock comes first, in its own statement, and the head is read by the next one: under READ COMMITTED that
-    statement sees everything committed before the lock was granted. Locking "OF subscription" in the query that
-    reads the rows would instead try the lock once per candidate row: a lock held for a moment (another worker
-    committing) skips the head and grants the next row, out of order, and a stale head is sent twice."""
-    if not Subscription.objects.select_for_update(skip_locked=True).filter(pk=subscription_id).exists():
+    statement sees everything committed before the lock was granted. (Locking the subscription row "FOR UPDATE
+    OF" in the query that reads the rows tried the lock once per candidate row: a lock held for a moment skipped
+    the head and granted the next row, out of order, and a stale head was sent twice.)"""
+    if not _hold(subscription_id):
         exists = Subscription.objects.filter(pk=subscription_id).exists()
         return None, Outcome(Step.BUSY if exists else Step.GONE)
     row = (
@@ -183,7 +201,7 @@ def _locked_head(subscription_id: str) -> tuple[Notification | None, Outcome | N
         .first()
     )
     if row is None:
-        return None, Outcome(Step.EMPTY)
+        return None, Outcome(Step.EMPTY if Subscription.objects.filter(pk=subscription_id).exists() else Step.GONE)
     return row, None
 
 

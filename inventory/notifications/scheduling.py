@@ -28,7 +28,7 @@ EARLY = timedelta(seconds=1)
 
 
 def requeue_after() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "NETWEAVE_DELIVERY_REQUEUE_AFTER", 60.0)))
+    return timedelta(seconds=float(getattr(settings, "NETWEAVE_DELIVERY_REQUEUE_AFTER", 30.0)))
 
 
 def request(subscription_ids: Iterable[str], *, delay: float = 0.0, force: bool = False) -> list[str]:
@@ -69,3 +69,10 @@ def started(subscription_id: str) -> None:
     Subscription.objects.filter(pk=subscription_id, delivery_queued__lte=timezone.now() + EARLY).update(
         delivery_queued=None
     )
+
+
+def forget_queued() -> None:
+    """A worker starts: what was queued before may be gone with a crashed worker or a restarted broker, so every
+    subscription counts as having nothing queued and the next sweep queues what is due (a task that does exist
+    after all finds the subscription held or done: at worst one extra task per subscription)."""
+    Subscription.objects.exclude(delivery_queued=None).update(delivery_queued=None)

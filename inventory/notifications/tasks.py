@@ -51,6 +51,11 @@ def register_ocloud(self: object) -> str:
 
 @worker_ready.connect
 def register_at_start(**_: object) -> None:
-    """A starting worker queues the registration when one is configured."""
+    """A starting worker queues the registration when one is configured, and lets the next sweep queue delivery
+    for every subscription with due rows (tasks queued before it started may be lost)."""
+    try:
+        scheduling.forget_queued()
+    except DatabaseError as exc:
+        logger.warning("Could not reset the queued deliveries at start: %s", exc)
     if getattr(settings, "NETWEAVE_SMO_REGISTRATION_URL", ""):
         register_ocloud.delay()
