@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -107,6 +108,15 @@ class Stack:
             assert row is not None
             return int(row[0])
 
+    def workers_alive(self) -> int:
+        """Workers whose heartbeat (netweave.heartbeat, run by a pool process) is under 10 s old."""
+        with psycopg.connect(self.database_url, connect_timeout=5) as connection:
+            row = connection.execute(
+                "SELECT count(*) FROM netweave_heartbeat WHERE kind = 'worker' AND seen > now() - interval '10 s'"
+            ).fetchone()
+            assert row is not None
+            return int(row[0])
+
     def worker(self, name: str) -> harness.CeleryProcess:
         process = harness.CeleryProcess("worker", self.env, self.work / f"{name}.log", name).start()
         self.workers.append(process)
@@ -115,10 +125,13 @@ class Stack:
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    pg_env = {**os.environ, "NETWEAVE_PG_PORT": str(harness.free_port()), "NETWEAVE_PG_DIR": str(tmp_path / "pg")}
+    # The cluster's folder must be reachable by the postgres user: not under pytest's private tmp_path.
+    pg_port = harness.free_port()
+    pg_env = {**os.environ, "NETWEAVE_PG_PORT": str(pg_port), "NETWEAVE_PG_DIR": f"/tmp/netweave-faults-pg-{pg_port}"}
     started = subprocess.run(
-        ["bash", "scripts/postgres.sh", "start"], cwd=REPO, env=pg_env, capture_output=True, check=True, timeout=300
+        ["bash", "scripts/postgres.sh", "start"], cwd=REPO, env=pg_env, capture_output=True, check=False, timeout=300
     )
+    assert started.returncode == 0, started.stderr.decode()
     database_url = started.stdout.decode().strip()
     redis = harness.RedisServer(tmp_path).start()
     env = harness.process_env(
@@ -129,6 +142,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         NETWEAVE_NOTIFICATION_TIMEOUT="5",
         NETWEAVE_HEARTBEAT_INTERVAL="2",
         NETWEAVE_HEARTBEAT_WINDOW="20",
+        NETWEAVE_DELIVERY_REQUEUE_AFTER="10",
         DJANGO_DEBUG="false",
     )
     receivers = [ReceiverProcess(harness.free_port(), tmp_path / f"arrivals-{n}.jsonl", env) for n in range(RECEIVERS)]
@@ -150,6 +164,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             receiver.stop()
         redis.stop()
         subprocess.run(["bash", "scripts/postgres.sh", "stop"], cwd=REPO, env=pg_env, check=False, timeout=120)
+        shutil.rmtree(pg_env["NETWEAVE_PG_DIR"], ignore_errors=True)
 
 
 def ready_sampler(base: str, stop: threading.Event, samples: Counter[str]) -> None:
@@ -185,6 +200,11 @@ def test_production_stack_survives_faults(stack: Stack) -> None:
     )
     stack.beat = harness.CeleryProcess("beat", stack.env, stack.work / "beat.log").start()
     w1, _ = stack.worker("w1"), stack.worker("w2")
+    deadline = time.monotonic() + 180
+    while stack.workers_alive() < 2:
+        assert time.monotonic() < deadline, "the two workers did not start running tasks within 180 s"
+        time.sleep(1)
+    log("stack up: 2 workers run tasks")
     samples: Counter[str] = Counter()
     stop_sampling = threading.Event()
     threading.Thread(target=ready_sampler, args=(stack.base, stop_sampling, samples), daemon=True).start()

@@ -32,8 +32,8 @@ from tests.notifications import harness
 pytestmark = [pytest.mark.django_db(transaction=True)]
 TIMEOUT = 90.0
 # The isolation test's backlog: 10 healthy subscriptions x this many changes (bench/ runs the 10k-change case).
-ISOLATION_CHANGES = int(os.environ.get("NETWEAVE_ISOLATION_CHANGES", "300"))
-ISOLATION_TIMEOUT = 240.0
+ISOLATION_CHANGES = int(os.environ.get("NETWEAVE_ISOLATION_CHANGES", "100"))
+ISOLATION_TIMEOUT = 300.0
 
 
 @dataclass
