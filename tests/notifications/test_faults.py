@@ -8,6 +8,7 @@ cannot do.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -305,18 +306,33 @@ class BlackHole:
         self.socket.close()
 
 
+def queue_sampler(url: str, stop: threading.Event, lengths: list[int]) -> None:
+    """The broker's queue length (Redis list `celery`) every 0.1 s: the work waiting for a worker."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    while not stop.wait(0.1):
+        with contextlib.suppress(redis.RedisError):
+            lengths.append(int(client.llen("celery")))  # type: ignore[arg-type]
+
+
 def test_dead_receivers_delay_only_themselves(cluster: Cluster, instance: PluginInstance) -> None:
     """Regression (issue 13): 1 black-hole receiver (accepts, never answers), 1 refusing and 10 healthy ones, a
-    backlog already waiting when the workers start: the healthy receivers get everything, in order."""
+    backlog already waiting when the workers start: the healthy receivers get everything, in order, and the
+    work waiting in the broker stays bounded by the number of subscriptions (it was one task per pending row
+    per sweep, which buried the healthy subscriptions' tasks)."""
     from inventory.notifications.subscriptions import create_subscription
 
     hole = BlackHole()
+    lengths: list[int] = []
+    stop = threading.Event()
     try:
         create_subscription({"callback": hole.url})
         create_subscription({"callback": f"http://127.0.0.1:{harness.free_port()}/refused"})
         healthy = [subscribe(cluster.receiver, f"/h{i}") for i in range(10)]
         for batch in range(ISOLATION_CHANGES // 10):
             change_pools(instance, [f"p{batch}-{i}" for i in range(10)], "one")
+        threading.Thread(target=queue_sampler, args=(cluster.redis.url, stop, lengths), daemon=True).start()
         cluster.worker("w1")
         cluster.worker("w2")
         expected = set().union(*(expected_ids(s) for s in healthy))
@@ -329,6 +345,9 @@ def test_dead_receivers_delay_only_themselves(cluster: Cluster, instance: Plugin
             )
             order = [str(p["notificationId"]) for p in subscription.notifications.values_list("payload", flat=True)]
             assert got == order, isolation_story(subscription, got, order)
+        # One task per subscription at most, plus beat's own (sweeper, heartbeat): never one per row.
+        assert max(lengths) <= 2 * Subscription.objects.count(), max(lengths)
         report("1 black-hole + 1 refusing + 10 healthy receivers", expected, received)
     finally:
+        stop.set()
         hole.close()
