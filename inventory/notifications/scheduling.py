@@ -5,8 +5,8 @@ A request queues a task only when none is queued, so a burst of commits, the swe
 receiver add one task per subscription, not one per row or per commit: the broker's queue stays bounded by the
 number of subscriptions and a healthy subscription's task is never stuck behind thousands of others. A task
 clears the marker when it starts (so a row committed while it runs queues the next one); a marker whose task
-was lost (broker restart, failed publish) goes stale after NETWEAVE_DELIVERY_REQUEUE_AFTER seconds and the
-sweeper queues again.
+was lost (broker restart, failed publish) is queued again by the sweeper: at once when the broker's queue is
+empty, else once the marker is NETWEAVE_DELIVERY_REQUEUE_AFTER seconds old.
 """
 
 from __future__ import annotations
@@ -28,12 +28,43 @@ EARLY = timedelta(seconds=1)
 
 
 def requeue_after() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "NETWEAVE_DELIVERY_REQUEUE_AFTER", 30.0)))
+    return timedelta(seconds=float(getattr(settings, "NETWEAVE_DELIVERY_REQUEUE_AFTER", 300.0)))
 
 
-def request(subscription_ids: Iterable[str], *, delay: float = 0.0, force: bool = False) -> list[str]:
+def broker_backlog() -> int | None:
+    """Messages waiting in the broker's default queue, or None when the broker cannot say (or is away)."""
+    from celery import current_app
+
+    if current_app.conf.task_always_eager:
+        return None
+    try:
+        with current_app.connection_for_read() as connection:
+            declared = connection.default_channel.queue_declare(queue=current_app.conf.task_default_queue, passive=True)
+            return int(declared.message_count)
+    except Exception as exc:  # kombu raises several types when the broker is away
+        logger.info("Could not read the broker's queue length: %s", exc)
+        return None
+
+
+def lost_after() -> timedelta:
+    """How old a marker must be to count as lost. With the broker's queue empty (what a broker restart without
+    persistence leaves): older than a worker's longest turn (a slice plus one attempt's timeout, plus 2 s), since
+    a worker holds a due countdown task until its current task ends. Otherwise NETWEAVE_DELIVERY_REQUEUE_AFTER:
+    tasks are waiting their turn, and this only guards against a message lost some other way."""
+    if broker_backlog() != 0:
+        return requeue_after()
+    from inventory.notifications.delivery import slice_seconds
+
+    timeout = float(getattr(settings, "NETWEAVE_NOTIFICATION_TIMEOUT", 10.0))
+    return timedelta(seconds=slice_seconds() + timeout + 2.0)
+
+
+def request(
+    subscription_ids: Iterable[str], *, delay: float = 0.0, force: bool = False, lost: timedelta | None = None
+) -> list[str]:
     """Queue a delivery task `delay` seconds from now for each subscription that has none queued (or only one
-    queued later, with `force`: a re-drive). Returns the subscriptions queued."""
+    queued later, with `force`: a re-drive; or one whose marker is older than `lost`). Returns the subscriptions
+    queued."""
     from celery import current_app
 
     from inventory.notifications.tasks import deliver_subscription
@@ -46,7 +77,7 @@ def request(subscription_ids: Iterable[str], *, delay: float = 0.0, force: bool 
         return []  # an eager "later" would run now, forever: the sweeper picks it up when it is due
     now = timezone.now()
     at = now + timedelta(seconds=max(delay, 0.0))
-    free = Q(delivery_queued__isnull=True) | Q(delivery_queued__lt=now - requeue_after())
+    free = Q(delivery_queued__isnull=True) | Q(delivery_queued__lt=now - (lost or requeue_after()))
     if force:
         free |= Q(delivery_queued__gt=at)
     ids = [str(pk) for pk in Subscription.objects.filter(pk__in=wanted).filter(free).values_list("pk", flat=True)]
@@ -69,10 +100,3 @@ def started(subscription_id: str) -> None:
     Subscription.objects.filter(pk=subscription_id, delivery_queued__lte=timezone.now() + EARLY).update(
         delivery_queued=None
     )
-
-
-def forget_queued() -> None:
-    """A worker starts: what was queued before may be gone with a crashed worker or a restarted broker, so every
-    subscription counts as having nothing queued and the next sweep queues what is due (a task that does exist
-    after all finds the subscription held or done: at worst one extra task per subscription)."""
-    Subscription.objects.exclude(delivery_queued=None).update(delivery_queued=None)

@@ -36,7 +36,7 @@ def sweep_outbox() -> int:
     """Queue delivery for every subscription with a due row and no task queued: what a dead worker, a lost
     message or a broker outage left behind. Queues at most one task per subscription; returns how many."""
     delivery.purge_delivered()
-    return len(scheduling.request(delivery.due_subscriptions()))
+    return len(scheduling.request(delivery.due_subscriptions(), lost=scheduling.lost_after()))
 
 
 @shared_task(name="inventory.register_ocloud", ignore_result=True, bind=True, max_retries=None)
@@ -51,11 +51,6 @@ def register_ocloud(self: object) -> str:
 
 @worker_ready.connect
 def register_at_start(**_: object) -> None:
-    """A starting worker queues the registration when one is configured, and lets the next sweep queue delivery
-    for every subscription with due rows (tasks queued before it started may be lost)."""
-    try:
-        scheduling.forget_queued()
-    except DatabaseError as exc:
-        logger.warning("Could not reset the queued deliveries at start: %s", exc)
+    """A starting worker queues the registration when one is configured."""
     if getattr(settings, "NETWEAVE_SMO_REGISTRATION_URL", ""):
         register_ocloud.delay()

@@ -324,3 +324,22 @@ def test_a_long_backlog_is_delivered_in_slices(
     assert deliver_subscription.run(sub) == "empty"
     assert len(receiver.received) == 5
     assert published == []
+
+
+def test_a_lost_task_is_queued_again_when_the_broker_queue_is_empty(
+    o2: O2Client, receiver: Receiver, ims_instance: Any, published: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broker restart without persistence loses the queued task but not its marker: with the queue empty the
+    sweeper queues again at once; while tasks are waiting, only after NETWEAVE_DELIVERY_REQUEUE_AFTER."""
+    from inventory.notifications import scheduling
+    from inventory.notifications.tasks import sweep_outbox
+
+    sub = subscribe(o2, receiver.url)["subscriptionId"]
+    reconcile(ims_instance, pools("a"))
+    # Its task was queued a minute ago, then lost.
+    Subscription.objects.filter(pk=sub).update(delivery_queued=timezone.now() - timedelta(seconds=60))
+    monkeypatch.setattr(scheduling, "broker_backlog", lambda: 3)
+    assert sweep_outbox.apply().get() == 0
+    monkeypatch.setattr(scheduling, "broker_backlog", lambda: 0)
+    assert sweep_outbox.apply().get() == 1
+    assert published == [sub]
