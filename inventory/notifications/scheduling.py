@@ -42,6 +42,8 @@ def broker_backlog() -> int | None:
             declared = connection.default_channel.queue_declare(queue=current_app.conf.task_default_queue, passive=True)
             return int(declared.message_count)
     except Exception as exc:  # kombu raises several types when the broker is away
+        if str(getattr(exc, "reply_code", "")) == "404":
+            return 0  # the queue does not exist (a restarted Redis forgets it until the next publish): empty
         logger.info("Could not read the broker's queue length: %s", exc)
         return None
 

@@ -355,3 +355,24 @@ def test_dead_receivers_delay_only_themselves(cluster: Cluster, instance: Plugin
     finally:
         stop.set()
         hole.close()
+
+
+def test_the_sweeper_sees_an_empty_queue_after_a_broker_restart(tmp_path: Path) -> None:
+    """A restarted Redis has forgotten the queue altogether (a passive declare answers 404): that is an empty
+    queue, so the sweeper re-queues lost delivery tasks at once instead of after NETWEAVE_DELIVERY_REQUEUE_AFTER."""
+    from inventory.notifications import scheduling
+    from inventory.notifications.tasks import deliver_subscription
+
+    redis = harness.RedisServer(tmp_path).start()
+    previous = harness.use_broker(redis.url)
+    try:
+        assert scheduling.broker_backlog() == 0
+        deliver_subscription.apply_async(("00000000-0000-0000-0000-000000000000",))
+        assert scheduling.broker_backlog() == 1
+        redis.stop()
+        assert scheduling.broker_backlog() is None  # away: unknown, so the long threshold applies
+        redis.start()
+        assert scheduling.broker_backlog() == 0
+    finally:
+        redis.stop()
+        harness.use_broker(previous)
