@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-backends test-browser backends lint format venv clean bench
+.PHONY: run test test-unit test-backends test-browser backends faults lint format venv clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The production stack (PostgreSQL, Redis, gunicorn, 2 workers, beat, 20 receivers) under faults; see
+# tests/faults and docs/reliability.md. Bounded to 15 minutes.
+faults: $(STAMP)
+	timeout -s INT -k 60 900 $(BIN)/python -m pytest -q -p no:randomly -m faults tests/faults
 
 bench: $(STAMP)
 	bash bench/run.sh

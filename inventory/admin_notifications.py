@@ -53,7 +53,7 @@ class SmoEndpointAdmin(admin.ModelAdmin):
 
 def _redrive(request: HttpRequest, rows: QuerySet[Notification], modeladmin: admin.ModelAdmin) -> None:
     subscription_ids = delivery.redrive(rows)
-    queue_deliveries(subscription_ids)
+    queue_deliveries(subscription_ids, force=True)
     modeladmin.message_user(
         request, f"Re-driven the expired notifications of {len(subscription_ids)} subscription(s).", messages.SUCCESS
     )

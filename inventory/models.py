@@ -314,6 +314,8 @@ class Subscription(models.Model):
     delivered_count = models.BigIntegerField(default=0, editable=False)
     failure_count = models.BigIntegerField(default=0, editable=False)
     latency_sum = models.FloatField(default=0.0, editable=False)
+    # When the delivery task queued for this subscription is due to run; NULL: none queued (notifications.scheduling).
+    delivery_queued = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created", "id"]

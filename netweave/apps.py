@@ -18,3 +18,6 @@ class NetweaveConfig(AppConfig):
         storable.connect()
         # Revoking or changing a token takes effect on the next request in every process.
         tokens.connect_revocation_signals()
+        from netweave import heartbeat
+
+        heartbeat.register_metrics()

@@ -7,6 +7,9 @@ plugin instances their last check found healthy or not: counts only, from the re
 called, no name or message is shown to an anonymous caller; the admin and the backend alarms have the details).
 Checks are recorded when an instance is saved (a queued task), after every sync and by "Test connection"; a
 check older than the instance's last change counts as unchecked.
+It also says whether a Celery worker and the beat scheduler were heard from within NETWEAVE_HEARTBEAT_WINDOW
+(netweave.heartbeat): if not, `status` is `degraded` (still 200: this process serves requests, but
+notifications and scheduled work are stalled).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from netweave import heartbeat
 from netweave.o2.problems import O2Problem
 from netweave.o2.schema import ProblemDetailsSerializer
 from netweave.o2.views import json_response, reject_unknown_parameters
@@ -31,10 +35,16 @@ class PluginCountsSerializer(serializers.Serializer):
     unchecked = serializers.IntegerField()
 
 
+class BackgroundSerializer(serializers.Serializer):
+    worker = serializers.ChoiceField(["ok", "stale"])
+    beat = serializers.ChoiceField(["ok", "stale"])
+
+
 class ReadinessSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(["ok"])
+    status = serializers.ChoiceField(["ok", "degraded"])
     database = serializers.ChoiceField(["ok"])
     plugins = PluginCountsSerializer()
+    background = BackgroundSerializer()
 
 
 class LivenessSerializer(serializers.Serializer):
@@ -78,6 +88,8 @@ class Readiness(APIView):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
             plugins = plugin_counts()
+            background = heartbeat.status()
         except DatabaseError:
             raise O2Problem(503, "The database does not answer; this process cannot serve requests.") from None
-        return json_response({"status": "ok", "database": "ok", "plugins": plugins})
+        state = "ok" if all(value == "ok" for value in background.values()) else "degraded"
+        return json_response({"status": state, "database": "ok", "plugins": plugins, "background": background})

@@ -76,3 +76,15 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M:%S} {self.outcome} {self.method} {self.path}"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process (netweave.heartbeat): a Celery worker that ran the heartbeat
+    task, or the beat scheduler. Readiness and the metrics say "degraded" when none arrived within the window."""
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=10)
+    seen = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.seen:%Y-%m-%d %H:%M:%S})"

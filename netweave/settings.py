@@ -234,12 +234,15 @@ AXES_CLIENT_IP_CALLABLE = "netweave.security.network.client_address"
 _BROKER_DIR = DATA_DIR / "broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
-    for sub in ("out", "processed"):
+    # Every folder of the transport, the broadcast ("control") exchange's included, lives in the data folder:
+    # kombu's default for that one is ./control, in whatever directory a process was started from.
+    for sub in ("out", "processed", "control"):
         (_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "out"),
         "data_folder_out": str(_BROKER_DIR / "out"),
         "processed_folder": str(_BROKER_DIR / "processed"),
+        "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -262,8 +265,18 @@ NETWEAVE_NOTIFICATION_MAX_AGE = env.float("NETWEAVE_NOTIFICATION_MAX_AGE", defau
 NETWEAVE_OUTBOX_SWEEP_INTERVAL = env.float("NETWEAVE_OUTBOX_SWEEP_INTERVAL", default=10.0)
 NETWEAVE_NOTIFICATION_RETENTION = env.float("NETWEAVE_NOTIFICATION_RETENTION", default=7 * 86400.0)
 NETWEAVE_SMO_REGISTRATION_URL = env.str("NETWEAVE_SMO_REGISTRATION_URL", default="")
+# Delivery isolation (inventory/notifications/scheduling.py): seconds one task delivers before queueing itself
+# behind the other subscriptions; seconds after which a queued task that never ran is queued again while the
+# broker's queue is not empty (with it empty, at the next sweep).
+NETWEAVE_DELIVERY_SLICE = env.float("NETWEAVE_DELIVERY_SLICE", default=5.0)
+NETWEAVE_DELIVERY_REQUEUE_AFTER = env.float("NETWEAVE_DELIVERY_REQUEUE_AFTER", default=300.0)
+# Background heartbeats (netweave/heartbeat.py): readiness is degraded when a worker or beat was not heard from
+# within the window.
+NETWEAVE_HEARTBEAT_INTERVAL = env.float("NETWEAVE_HEARTBEAT_INTERVAL", default=15.0)
+NETWEAVE_HEARTBEAT_WINDOW = env.float("NETWEAVE_HEARTBEAT_WINDOW", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "netweave: outbox sweeper": {"task": "inventory.sweep_outbox", "schedule": NETWEAVE_OUTBOX_SWEEP_INTERVAL},
+    "netweave: worker heartbeat": {"task": "netweave.heartbeat", "schedule": NETWEAVE_HEARTBEAT_INTERVAL},
     "netweave: DMS deployment refresh": {
         "task": "deployments.refresh_deployments",
         "schedule": NETWEAVE_DMS_REFRESH_INTERVAL,

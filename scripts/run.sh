@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: the embedded default. SQLite and the filesystem Celery broker under ./data, the demo O-Cloud
-# from config/demo.yaml, an admin user, then the web server and a worker with the beat scheduler.
+# from config/demo.yaml, an admin user, then the web server, a worker, the beat scheduler and the watcher under
+# a supervisor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -22,4 +23,6 @@ this machine only; create others in the admin under API tokens). See docs/securi
 Stop with Ctrl-C.
 
 MSG
-exec $BIN/honcho -f Procfile start
+# scripts/supervise.py: restarts what dies (with back-off), replaces a worker whose heartbeat stops, and stops
+# every process on Ctrl-C with exit 0.
+exec $BIN/python scripts/supervise.py Procfile

@@ -1,9 +1,9 @@
 """Delivering outbox rows: per subscription strictly in order, one request in flight, retried with exponential
 backoff and jitter until delivered or older than the maximum age (then expired, and re-drivable in the admin).
 
-One in flight: each attempt runs in a transaction that holds the subscription row with
-SELECT ... FOR UPDATE SKIP LOCKED (PostgreSQL), so another worker skips that subscription instead of sending its
-next row; the lock dies with the worker's connection, so a killed worker blocks nothing. On SQLite the
+One in flight: each attempt runs in a transaction that holds the subscription's delivery lock (a PostgreSQL
+advisory lock, tried without waiting), so another worker skips that subscription instead of sending its next
+row; the lock dies with the worker's connection, so a killed worker blocks nothing. On SQLite the
 IMMEDIATE transactions serialize the same way. A delivery that succeeded at the SMO but whose commit was lost
 (crash, database restart) is sent again: delivery is at least once, and `notificationId` lets an SMO de-duplicate.
 """
@@ -13,6 +13,8 @@ from __future__ import annotations
 import enum
 import logging
 import random
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,7 +24,7 @@ import httpx
 import orjson
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from inventory.models import Notification, Subscription
@@ -44,6 +46,7 @@ class Step(enum.Enum):
     EMPTY = "empty"
     BUSY = "busy"  # another worker holds the subscription
     GONE = "gone"
+    MORE = "more"  # the task's slice is used up: queued again behind the other subscriptions' work
 
 
 @dataclass
@@ -164,23 +167,42 @@ class Tally:
 FLUSH_EVERY = 20
 
 
+def _hold(subscription_id: str) -> bool:
+    """Take the subscription's delivery lock for the current transaction, without waiting; False if another
+    worker holds it. PostgreSQL: a transaction-level advisory lock (pg_try_advisory_xact_lock, 64 bits of the
+    subscription's UUID), released at commit, at rollback and when a killed worker's connection drops. It is not
+    a lock on the subscription row, so the updates other workers and the API make to that row (the queued-task
+    marker, counters, a deletion) never wait behind a delivery in flight. SQLite: the IMMEDIATE transaction
+    already runs alone."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return True
+    key = int.from_bytes(uuid.UUID(str(subscription_id)).bytes[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+        held = cursor.fetchone()
+    return bool(held and held[0])
+
+
 def _locked_head(subscription_id: str) -> tuple[Notification | None, Outcome | None]:
-    """The oldest pending row with its subscription locked, in one query where the database can lock rows
-    (FOR UPDATE OF the subscription, SKIP LOCKED). When that finds nothing, a second look tells an empty
-    subscription (now held by us) from one held by another worker or deleted."""
+    """The oldest pending row, read after the subscription's delivery lock is held.
+
+    The lock comes first, in its own statement, and the head is read by the next one: under READ COMMITTED that
+    statement sees everything committed before the lock was granted. (Locking the subscription row "FOR UPDATE
+    OF" in the query that reads the rows tried the lock once per candidate row: a lock held for a moment skipped
+    the head and granted the next row, out of order, and a stale head was sent twice.)"""
+    if not _hold(subscription_id):
+        exists = Subscription.objects.filter(pk=subscription_id).exists()
+        return None, Outcome(Step.BUSY if exists else Step.GONE)
     row = (
-        Notification.objects.select_for_update(skip_locked=True, of=("subscription",))
-        .select_related("subscription")
+        Notification.objects.select_related("subscription")
         .filter(subscription_id=subscription_id, status=Notification.Status.PENDING)
         .order_by("id")
         .first()
     )
-    if row is not None:
-        return row, None
-    if Subscription.objects.select_for_update(skip_locked=True).filter(pk=subscription_id).exists():
-        return None, Outcome(Step.EMPTY)
-    exists = Subscription.objects.filter(pk=subscription_id).exists()
-    return None, Outcome(Step.BUSY if exists else Step.GONE)
+    if row is None:
+        return None, Outcome(Step.EMPTY if Subscription.objects.filter(pk=subscription_id).exists() else Step.GONE)
+    return row, None
 
 
 def deliver_head(subscription_id: str, tally: Tally | None = None) -> Outcome:
@@ -234,34 +256,44 @@ def _has_due(subscription_id: str) -> bool:
     ).exists()
 
 
-def deliver_pending(subscription_id: str, *, limit: int = 200) -> Outcome:
-    """Deliver one subscription's due rows in order, until it is empty, waiting, failing, or held elsewhere.
+def slice_seconds() -> float:
+    return float(getattr(settings, "NETWEAVE_DELIVERY_SLICE", 5.0))
+
+
+def deliver_pending(subscription_id: str, *, limit: int = 200, budget: float | None = None) -> Outcome:
+    """Deliver one subscription's due rows in order, until it is empty, waiting, failing, or held elsewhere, or
+    until `limit` rows or `budget` seconds (NETWEAVE_DELIVERY_SLICE) are used up: then it answers MORE, and the
+    task queues itself again behind the other subscriptions' tasks, so that a subscription with a long backlog
+    or a slow receiver takes its turn like the others instead of keeping a worker.
 
     After finding nothing under the lock it looks once more without it: a row committed while this worker held
     the subscription (whose own task saw it busy and left) is then picked up here rather than by the sweeper.
     """
     outcome = Outcome(Step.EMPTY)
     tally = Tally()
+    deadline = time.monotonic() + (slice_seconds() if budget is None else budget)
     try:
         for _ in range(limit):
             outcome = deliver_head(subscription_id, tally)
             if outcome.step in (Step.DELIVERED, Step.EXPIRED):
+                if time.monotonic() >= deadline:
+                    break
                 continue
             if outcome.step is Step.EMPTY and _has_due(subscription_id):
                 continue
             return outcome
-        return Outcome(Step.WAITING, 0.0)
+        return Outcome(Step.MORE, 0.0)
     finally:
         tally.flush(subscription_id)
 
 
 def due_subscriptions() -> list[str]:
-    """Subscriptions with a pending row that is due: what the sweeper queues."""
-    ids = (
-        Notification.objects.filter(status=Notification.Status.PENDING, next_attempt__lte=timezone.now())
-        .values_list("subscription_id", flat=True)
-        .distinct()
+    """Subscriptions with a pending row that is due: what the sweeper queues. One per subscription, however many
+    rows are due (an EXISTS per subscription, so no ordering of the outbox can turn it into one per row)."""
+    due = Notification.objects.filter(
+        subscription=OuterRef("pk"), status=Notification.Status.PENDING, next_attempt__lte=timezone.now()
     )
+    ids = Subscription.objects.order_by().filter(Exists(due)).values_list("pk", flat=True)
     return sorted(str(i) for i in ids)
 
 

@@ -141,22 +141,43 @@ def record_notifications(entries: Sequence[ChangeLogEntry]) -> None:
     )
 
 
+# The classid of the outbox's advisory locks (two-key form), so that they meet no other lock of the database.
+LOCK_CLASS = 0x4E57_0B01
+
+
+def lock_subscriptions(subscription_ids: Iterable[uuid.UUID]) -> None:
+    """Hold each subscription's outbox lock until the current transaction ends (PostgreSQL).
+
+    Outbox ids come from a sequence when a row is inserted, not when it commits: without this, a writer could
+    take id 10, another id 11 and commit first, and a delivery worker could send 11 before 10 is visible. Writers
+    of the same subscription take turns from their first outbox row to their commit, so its ids become visible in
+    id order and the delivery order holds. Locks are taken in key order, so two writers cannot deadlock on them.
+    SQLite needs nothing: its write transactions run one at a time (IMMEDIATE)."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({int.from_bytes(pk.bytes[:4], "big", signed=True) for pk in subscription_ids})
+    if keys:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, k) FROM (SELECT unnest(%s::int[]) AS k ORDER BY 1) AS keys",
+                [LOCK_CLASS, keys],
+            )
+
+
 def write_outbox(rows: Sequence[Notification], subscription_ids: set[uuid.UUID]) -> None:
     """Insert outbox rows in the current transaction and queue their delivery once it commits."""
     if not rows:
         return
+    lock_subscriptions(subscription_ids)
     Notification.objects.bulk_create(rows, batch_size=BATCH_SIZE)
     ids = sorted(str(pk) for pk in subscription_ids)
     transaction.on_commit(lambda: queue_deliveries(ids), robust=True)
 
 
-def queue_deliveries(subscription_ids: Sequence[str]) -> None:
-    """Ask the workers to deliver for these subscriptions. A broker outage only delays: the sweeper retries."""
-    from inventory.notifications.tasks import deliver_subscription
+def queue_deliveries(subscription_ids: Sequence[str], *, force: bool = False) -> None:
+    """Ask the workers to deliver for these subscriptions (one queued task per subscription at most; see
+    scheduling). A broker outage only delays: the sweeper queues it later."""
+    from inventory.notifications import scheduling
 
-    for subscription_id in subscription_ids:
-        try:
-            deliver_subscription.delay(subscription_id)
-        except Exception as exc:  # kombu raises several types when the broker is away; the sweeper covers it
-            logger.warning("Could not queue delivery for subscription %s (%s); the sweeper will", subscription_id, exc)
-            return
+    scheduling.request(subscription_ids, force=force)

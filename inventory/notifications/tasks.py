@@ -9,7 +9,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.db import DatabaseError
 
-from inventory.notifications import delivery, registration
+from inventory.notifications import delivery, registration, scheduling
 
 logger = logging.getLogger(__name__)
 
@@ -18,27 +18,25 @@ DB_RETRY_SECONDS = 2.0
 
 @shared_task(name="inventory.deliver_subscription", ignore_result=True, bind=True, max_retries=None)
 def deliver_subscription(self: object, subscription_id: str) -> str:
-    """Deliver what is due for one subscription; schedule itself again for the next retry."""
+    """Deliver what is due for one subscription; queue itself again for the next retry or the next slice."""
     try:
+        scheduling.started(subscription_id)
         outcome = delivery.deliver_pending(subscription_id)
     except DatabaseError as exc:
         # The database went away mid-delivery (restart, failover): nothing was marked, try again shortly.
         logger.warning("Delivery for subscription %s hit a database error: %s", subscription_id, exc)
         raise self.retry(countdown=DB_RETRY_SECONDS) from None  # type: ignore[attr-defined]
     if outcome.retry_in is not None:
-        deliver_subscription.apply_async((subscription_id,), countdown=max(outcome.retry_in, 0.05))
+        scheduling.request([subscription_id], delay=outcome.retry_in)
     return outcome.step.value
 
 
 @shared_task(name="inventory.sweep_outbox", ignore_result=True)
 def sweep_outbox() -> int:
-    """Queue delivery for every subscription with a due row: what a dead worker, a lost message or a broker
-    outage left behind. Harmless when nothing was lost (a busy subscription is skipped by its holder)."""
+    """Queue delivery for every subscription with a due row and no task queued: what a dead worker, a lost
+    message or a broker outage left behind. Queues at most one task per subscription; returns how many."""
     delivery.purge_delivered()
-    subscription_ids = delivery.due_subscriptions()
-    for subscription_id in subscription_ids:
-        deliver_subscription.delay(subscription_id)
-    return len(subscription_ids)
+    return len(scheduling.request(delivery.due_subscriptions(), lost=scheduling.lost_after()))
 
 
 @shared_task(name="inventory.register_ocloud", ignore_result=True, bind=True, max_retries=None)

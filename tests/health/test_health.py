@@ -3,11 +3,15 @@ instances by their last recorded health, without names or messages."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import DatabaseError
+from django.utils import timezone
 
+from netweave import heartbeat
+from netweave.models import Heartbeat
 from plugins.registry import check_health
 from tests.o2client import O2Client, json_of
 
@@ -20,13 +24,20 @@ def test_liveness_and_readiness_need_no_credential(anonymous_client: Any) -> Non
 
 
 def test_readiness_counts_plugin_health(o2: O2Client, make_mock_instance: Any) -> None:
+    heartbeat.record("worker", "worker:w1@test")
+    heartbeat.record("beat", "beat")
     good = make_mock_instance("good")
     bad = make_mock_instance("bad", default=False, failHealth=True)
     make_mock_instance("never-checked", default=False)
     check_health(good)
     check_health(bad)
     body = json_of(o2.get("/health/ready"))
-    assert body == {"status": "ok", "database": "ok", "plugins": {"healthy": 1, "unhealthy": 1, "unchecked": 1}}
+    assert body == {
+        "status": "ok",
+        "database": "ok",
+        "plugins": {"healthy": 1, "unhealthy": 1, "unchecked": 1},
+        "background": {"worker": "ok", "beat": "ok"},
+    }
     assert "bad" not in o2.get("/health/ready").content.decode()
     assert json_of(o2.get("/health")) == {"status": "ok"}
 
@@ -81,3 +92,34 @@ def test_a_sync_records_health(make_mock_instance: Any) -> None:
     instance.refresh_from_db()
     assert instance.health_ok is True
     assert instance.health_checked is not None
+def test_readiness_is_degraded_without_recent_worker_and_beat_heartbeats(
+    o2: O2Client, anonymous_client: Any, settings: Any
+) -> None:
+    """Regression (issue 13): with every worker dead, readiness said ok. Now a worker and beat must have been
+    heard from within NETWEAVE_HEARTBEAT_WINDOW; readiness stays 200 (the web process serves) but says degraded,
+    and the metric says which component is down."""
+    settings.NETWEAVE_HEARTBEAT_WINDOW = 30.0
+    never = json_of(anonymous_client.get("/health/ready"))
+    assert (never["status"], never["background"]) == ("degraded", {"worker": "stale", "beat": "stale"})
+    heartbeat.record("worker", "worker:w1@test")
+    heartbeat.record("beat", "beat")
+    response = anonymous_client.get("/health/ready")
+    assert response.status_code == 200
+    assert json_of(response)["status"] == "ok"
+    metrics = o2.client.get("/metrics").content.decode()
+    assert 'netweave_background_up{component="worker"} 1.0' in metrics
+    Heartbeat.objects.filter(kind="worker").update(seen=timezone.now() - timedelta(seconds=31))
+    body = json_of(anonymous_client.get("/health/ready"))
+    assert (body["status"], body["background"]) == ("degraded", {"worker": "stale", "beat": "ok"})
+    metrics = o2.client.get("/metrics").content.decode()
+    assert 'netweave_background_up{component="worker"} 0.0' in metrics
+    assert 'netweave_background_up{component="beat"} 1.0' in metrics
+    settings.NETWEAVE_HEARTBEAT_WINDOW = 60.0
+    assert json_of(anonymous_client.get("/health/ready"))["status"] == "ok"
+def test_the_heartbeat_task_records_the_worker_and_touches_the_supervised_file(settings: Any, tmp_path: Any) -> None:
+    from netweave.tasks import heartbeat as heartbeat_task
+    settings.DATA_DIR = tmp_path
+    heartbeat_task.apply()
+    assert Heartbeat.objects.filter(kind="worker").exists()
+    assert (tmp_path / "heartbeat" / "worker").exists()
+    assert "netweave: worker heartbeat" in settings.CELERY_BEAT_SCHEDULE

@@ -18,7 +18,7 @@ from django.utils import timezone
 from inventory.models import Notification, SmoEndpoint, Subscription
 from inventory.notifications import callbacks, delivery
 from inventory.notifications.receiver import Receiver
-from inventory.sync import reconcile
+from inventory.sync import apply_changes, reconcile
 from plugins.models import Secret
 from plugins.sdk import ims as sdk
 from plugins.secrets import set_secret_value
@@ -256,3 +256,90 @@ def test_delivery_connects_to_the_address_that_was_checked(
     (item,) = receiver.received
     assert item.path == "/pinned"
     assert item.headers["Host"] == f"receiver.test:{port}"
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The delivery tasks sent to the broker (captured, not run)."""
+    from inventory.notifications.tasks import deliver_subscription
+
+    sent: list[str] = []
+    monkeypatch.setattr(deliver_subscription, "apply_async", lambda args, **_: sent.append(args[0]))
+    return sent
+
+
+def test_the_sweeper_queues_one_task_per_subscription_not_per_row(
+    o2: O2Client, receiver: Receiver, ims_instance: Any, published: list[str]
+) -> None:
+    """Regression (issue 13): the outbox's default ordering turned the sweeper's DISTINCT into one task per
+    pending row, so a backlog behind a dead receiver buried every other subscription's task."""
+    from inventory.notifications.tasks import sweep_outbox
+
+    subs = {subscribe(o2, f"{receiver.url}/{n}")["subscriptionId"] for n in ("a", "b")}
+    for step in range(30):
+        apply_changes(ims_instance, upserts={"resourcePool": [sdk.ResourcePool(f"p{step}", "p")]})
+    assert Notification.objects.filter(status="pending").count() == 2 * 30
+    published.clear()
+    assert sweep_outbox.apply().get() == 2
+    assert sorted(published) == sorted(subs)
+    # Their tasks are queued and not started yet: neither the next sweep nor new changes queue more.
+    assert sweep_outbox.apply().get() == 0
+    reconcile(ims_instance, pools("late"))
+    assert sorted(published) == sorted(subs)
+
+
+def test_queued_work_stays_bounded_by_subscriptions_while_a_receiver_is_dead(
+    o2: O2Client, receiver: Receiver, ims_instance: Any, published: list[str], settings: Any
+) -> None:
+    """A failing receiver's retries queue one task (for its next attempt), however many changes pile up."""
+    from inventory.notifications.tasks import deliver_subscription, sweep_outbox
+
+    settings.NETWEAVE_NOTIFICATION_RETRY_BASE = 600.0
+    sub = subscribe(o2, receiver.url)["subscriptionId"]
+    receiver.fail_with = 503
+    reconcile(ims_instance, pools("a"))
+    published.clear()
+    assert deliver_subscription.run(sub) == "failed"
+    assert published == [sub]  # the retry, queued for later
+    for step in range(20):
+        apply_changes(ims_instance, upserts={"resourcePool": [sdk.ResourcePool(f"p{step}", "p")]})
+    assert sweep_outbox.apply().get() == 0
+    assert published == [sub]
+    # The retry's task runs: the head is not due yet, nothing more is queued (its wake-up is still pending).
+    assert deliver_subscription.run(sub) == "waiting"
+    assert published == [sub]
+
+
+def test_a_long_backlog_is_delivered_in_slices(
+    o2: O2Client, receiver: Receiver, ims_instance: Any, published: list[str]
+) -> None:
+    """A task delivers at most a slice of a backlog, then queues itself again behind the other tasks."""
+    from inventory.notifications.tasks import deliver_subscription
+
+    sub = subscribe(o2, receiver.url)["subscriptionId"]
+    reconcile(ims_instance, pools(*[f"p{i}" for i in range(5)]))
+    published.clear()
+    assert delivery.deliver_pending(sub, limit=2).step is delivery.Step.MORE
+    assert len(receiver.received) == 2
+    assert deliver_subscription.run(sub) == "empty"
+    assert len(receiver.received) == 5
+    assert published == []
+
+
+def test_a_lost_task_is_queued_again_when_the_broker_queue_is_empty(
+    o2: O2Client, receiver: Receiver, ims_instance: Any, published: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broker restart without persistence loses the queued task but not its marker: with the queue empty the
+    sweeper queues again at once; while tasks are waiting, only after NETWEAVE_DELIVERY_REQUEUE_AFTER."""
+    from inventory.notifications import scheduling
+    from inventory.notifications.tasks import sweep_outbox
+
+    sub = subscribe(o2, receiver.url)["subscriptionId"]
+    reconcile(ims_instance, pools("a"))
+    # Its task was queued a minute ago, then lost.
+    Subscription.objects.filter(pk=sub).update(delivery_queued=timezone.now() - timedelta(seconds=60))
+    monkeypatch.setattr(scheduling, "broker_backlog", lambda: 3)
+    assert sweep_outbox.apply().get() == 0
+    monkeypatch.setattr(scheduling, "broker_backlog", lambda: 0)
+    assert sweep_outbox.apply().get() == 1
+    assert published == [sub]

@@ -1,0 +1,209 @@
+"""Delivery isolation benchmark (issue 13): 10 healthy receivers next to one black-hole receiver (accepts TCP,
+never answers) and one refusing receiver, 2 Celery workers on PostgreSQL and Redis. Run by isolation.sh.
+
+1. Backlog: BENCH_BACKLOG changes (default 10,000; 10 per transaction) are written with the workers stopped, so
+   12 subscriptions have that many rows each; the workers start and the healthy receivers' drain time is
+   measured, with their order checked (first arrivals against the outbox order).
+2. Steady load: BENCH_RATE changes/s (default 100, 10 per transaction) for BENCH_SECONDS (30) while the dead
+   receivers keep failing; change-to-delivery latency of the healthy receivers (arrival time minus the
+   change-log row's time): p50, p99, max. Target: p99 <= 2 s at 100 changes/s.
+
+Prints a Markdown table and one JSON line (the figures for docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netweave.settings")
+os.environ.setdefault("NETWEAVE_CALLBACK_ALLOWED_HOSTS", "127.0.0.1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+from inventory.models import ChangeLogEntry, Notification, Subscription  # noqa: E402
+from inventory.notifications.subscriptions import create_subscription  # noqa: E402
+from inventory.sync import apply_changes  # noqa: E402
+from plugins.models import PluginInstance  # noqa: E402
+from plugins.sdk import ims as sdk  # noqa: E402
+from tests.notifications import harness  # noqa: E402
+
+HEALTHY = 10
+BACKLOG = int(os.environ.get("BENCH_BACKLOG", "10000"))
+RATE = float(os.environ.get("BENCH_RATE", "100"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
+PER_TRANSACTION = 10
+TIMEOUT = os.environ.get("BENCH_TIMEOUT", "10")  # the workers' NETWEAVE_NOTIFICATION_TIMEOUT
+POOLS = 50
+
+
+def black_hole() -> tuple[str, socket.socket]:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    return f"http://127.0.0.1:{server.getsockname()[1]}/hole", server
+
+
+def write(instance: PluginInstance, first: int, count: int) -> None:
+    pools = [
+        sdk.ResourcePool(f"pool-{n % POOLS}", f"pool-{n % POOLS}", f"change {n}") for n in range(first, first + count)
+    ]
+    apply_changes(instance, upserts={"resourcePool": pools})
+
+
+def arrivals(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+
+
+def healthy_pending(healthy: list[str]) -> int:
+    return Notification.objects.filter(subscription_id__in=healthy, status="pending").count()
+
+
+def wait_drained(healthy: list[str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while healthy_pending(healthy):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the healthy subscriptions did not drain within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    work = Path(os.environ["NETWEAVE_DATA_DIR"])
+    port = harness.free_port()
+    received_file = work / "arrivals.jsonl"
+    receiver = subprocess.Popen(
+        [sys.executable, "manage.py", "netweave_receiver", "--port", str(port), "--jsonl"],
+        cwd=REPO,
+        stdout=received_file.open("w"),
+        stderr=subprocess.DEVNULL,
+    )
+    hole_url, hole = black_hole()
+    redis = harness.RedisServer(work).start()
+    harness.use_broker(redis.url)
+    env = harness.process_env(
+        harness.database_url(connection.settings_dict),
+        redis.url,
+        work,
+        NETWEAVE_LOG_LEVEL="WARNING",
+        NETWEAVE_NOTIFICATION_TIMEOUT=TIMEOUT,
+        NETWEAVE_NOTIFICATION_RETRY_BASE="1",
+        NETWEAVE_NOTIFICATION_RETRY_CAP="30",
+    )
+    beat = harness.CeleryProcess("beat", env, work / "beat.log").start()
+    instance, _ = PluginInstance.objects.get_or_create(
+        name="bench-ims", defaults={"category": "ims", "plugin_type": "mock", "config": {}, "sync_interval": 0}
+    )
+    Subscription.objects.all().delete()
+    create_subscription({"callback": hole_url})
+    create_subscription({"callback": f"http://127.0.0.1:{harness.free_port()}/refused"})
+    healthy = [
+        create_subscription({"callback": f"http://127.0.0.1:{port}/h{i}"})["subscriptionId"] for i in range(HEALTHY)
+    ]
+    workers: list[harness.CeleryProcess] = []
+    try:
+        for first in range(0, BACKLOG, PER_TRANSACTION):
+            write(instance, first, PER_TRANSACTION)
+        backlog_rows = healthy_pending(healthy)
+        workers = [
+            harness.CeleryProcess("worker", env, work / f"w{n}.log", f"w{n}", loglevel="WARNING").start()
+            for n in (1, 2)
+        ]
+        started = time.monotonic()
+        wait_drained(healthy, 3600)
+        drain = time.monotonic() - started
+        got = arrivals(received_file)
+        in_order = all(
+            list(dict.fromkeys(a["notificationId"] for a in got if a["path"] == f"/h{i}"))
+            == [
+                str(p["notificationId"])
+                for p in Notification.objects.filter(subscription_id=sub)
+                .order_by("id")
+                .values_list("payload", flat=True)
+            ]
+            for i, sub in enumerate(healthy)
+        )
+        backlog_count = len(got)
+
+        begin = ChangeLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        t0 = time.monotonic()
+        steps = int(SECONDS * RATE / PER_TRANSACTION)
+        for step in range(steps):
+            delay = t0 + step * PER_TRANSACTION / RATE - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            write(instance, BACKLOG + step * PER_TRANSACTION, PER_TRANSACTION)
+        write_seconds = time.monotonic() - t0
+        wait_drained(healthy, 1800)
+        time.sleep(0.5)
+        change_time = {
+            str(n.payload["notificationId"]): n.change.time.timestamp()
+            for n in Notification.objects.filter(change_id__gt=begin, subscription_id__in=healthy).select_related(
+                "change"
+            )
+        }
+        steady = [a for a in arrivals(received_file)[backlog_count:] if a["notificationId"] in change_time]
+        first_seen: dict[str, float] = {}
+        for item in steady:
+            first_seen.setdefault(item["notificationId"], item["time"])
+        latencies = [first_seen[n] - change_time[n] for n in first_seen]
+        dead_failures = sum(Subscription.objects.exclude(pk__in=healthy).values_list("failure_count", flat=True))
+    finally:
+        for process in [*workers, beat]:
+            process.stop()
+        redis.stop()
+        receiver.terminate()
+        receiver.wait(10)
+        hole.close()
+    figures = {
+        "backlog_changes": BACKLOG,
+        "backlog_healthy_notifications": backlog_rows,
+        "backlog_drain_seconds": round(drain, 1),
+        "backlog_deliveries_per_second": round(backlog_rows / drain, 1),
+        "backlog_in_order": in_order,
+        "rate_changes_per_second": RATE,
+        "rate_achieved": round(steps * PER_TRANSACTION / write_seconds, 1),
+        "steady_deliveries": len(latencies),
+        "p50_ms": round(statistics.median(latencies) * 1000),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000),
+        "max_ms": round(max(latencies) * 1000),
+        "dead_receiver_failed_attempts": dead_failures,
+        "delivery_timeout_s": float(TIMEOUT),
+        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
+    }
+    print("| measure | figure |\n|---|---|")
+    for key, value in figures.items():
+        print(f"| {key} | {value} |")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
