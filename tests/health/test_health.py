@@ -92,6 +92,8 @@ def test_a_sync_records_health(make_mock_instance: Any) -> None:
     instance.refresh_from_db()
     assert instance.health_ok is True
     assert instance.health_checked is not None
+
+
 def test_readiness_is_degraded_without_recent_worker_and_beat_heartbeats(
     o2: O2Client, anonymous_client: Any, settings: Any
 ) -> None:
@@ -116,8 +118,11 @@ def test_readiness_is_degraded_without_recent_worker_and_beat_heartbeats(
     assert 'netweave_background_up{component="beat"} 1.0' in metrics
     settings.NETWEAVE_HEARTBEAT_WINDOW = 60.0
     assert json_of(anonymous_client.get("/health/ready"))["status"] == "ok"
+
+
 def test_the_heartbeat_task_records_the_worker_and_touches_the_supervised_file(settings: Any, tmp_path: Any) -> None:
     from netweave.tasks import heartbeat as heartbeat_task
+
     settings.DATA_DIR = tmp_path
     heartbeat_task.apply()
     assert Heartbeat.objects.filter(kind="worker").exists()
