@@ -22,7 +22,7 @@ Writing a config class (what the schema can describe):
 - nested blocks as a nested Serializer (`churn = ChurnConfig(required=False)`), lists as `ListField`, maps as
   `DictField`; anything else (a custom Field) is described as a string unless it sets `schema_type`;
 - credentials: list the key in the plugin's `secret_fields`; the config then holds {secretRef: name};
-- `to_internal_value` calls `reject_unknown_keys` first, so a mistyped key is an error naming it.
+- derive the config class (and its nested blocks) from `StrictSerializer`, so a mistyped key is an error naming it.
 """
 
 from __future__ import annotations

@@ -56,6 +56,15 @@ def reject_unknown_keys(serializer: serializers.Serializer, data: Any) -> None:
             raise serializers.ValidationError({key: ["Unknown setting."] for key in unknown})
 
 
+class StrictSerializer(serializers.Serializer):
+    """The base of every plugin config block (and of its nested blocks): a key it has no field for is refused,
+    named, with "Unknown setting." (reject_unknown_keys), instead of being ignored as DRF does by default."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        reject_unknown_keys(self, data)
+        return super().to_internal_value(data)
+
+
 def checked_text(value: Any, field: str, *, required: bool = False, max_length: int = MAX_TEXT_LENGTH) -> str:
     """A text value of an SDK object a caller sent (a pool's name, a resource's description), checked before a
     plugin hands it to its backend: a string, not blank when `required`, at most `max_length` characters.

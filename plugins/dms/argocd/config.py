@@ -4,27 +4,21 @@ kept. The seed's REST mode (serverUrl + authToken) is not implemented: those key
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
 from plugins.dms.helm.config import GO_DURATION, duration_seconds
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 
 __all__ = ["ArgoCDConfig", "duration_seconds"]
 
 
-class SyncPolicyConfig(serializers.Serializer):
+class SyncPolicyConfig(StrictSerializer):
     automated = serializers.BooleanField(default=True, help_text="Argo CD syncs on its own when the source changes.")
     prune = serializers.BooleanField(default=True, help_text="Delete cluster objects no longer in the source.")
     selfHeal = serializers.BooleanField(default=True, help_text="Undo changes made on the cluster by hand.")
 
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
 
-
-class ArgoCDConfig(serializers.Serializer):
+class ArgoCDConfig(StrictSerializer):
     kubeconfig = serializers.CharField(
         default="",
         allow_blank=True,
@@ -64,7 +58,3 @@ class ArgoCDConfig(serializers.Serializer):
         if not value or not GO_DURATION.match(value) or duration_seconds(value) == 0:
             raise serializers.ValidationError("Use a positive duration such as 90s, 10m or 1h30m.")
         return value
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)

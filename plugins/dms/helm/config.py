@@ -4,12 +4,11 @@ plus where the helm binary and the uploaded charts are, and which values key a s
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from rest_framework import serializers
 
 from plugins.dms.charts import DEFAULT_MAX_PACKAGE_BYTES
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 
 GO_DURATION = re.compile(r"^(\d+h)?(\d+m)?(\d+s)?$")
 _UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1}
@@ -20,7 +19,7 @@ def duration_seconds(value: str) -> int:
     return sum(int(number) * _UNIT_SECONDS[unit] for number, unit in re.findall(r"(\d+)([hms])", value))
 
 
-class HelmConfig(serializers.Serializer):
+class HelmConfig(StrictSerializer):
     kubeconfig = serializers.CharField(
         default="",
         allow_blank=True,
@@ -79,7 +78,3 @@ class HelmConfig(serializers.Serializer):
         for url in value:
             self.validate_chartRepository(url)
         return value
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)

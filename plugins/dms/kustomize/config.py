@@ -3,18 +3,16 @@ binary, where uploaded overlays are kept, the field manager of server-side apply
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
 from plugins.dms.charts import DEFAULT_MAX_PACKAGE_BYTES
 from plugins.dms.helm.config import GO_DURATION, duration_seconds
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 
 __all__ = ["KustomizeConfig", "duration_seconds"]
 
 
-class KustomizeConfig(serializers.Serializer):
+class KustomizeConfig(StrictSerializer):
     kubeconfig = serializers.CharField(
         default="",
         allow_blank=True,
@@ -51,7 +49,3 @@ class KustomizeConfig(serializers.Serializer):
         if not value or not GO_DURATION.match(value) or duration_seconds(value) == 0:
             raise serializers.ValidationError("Use a positive duration such as 90s, 10m or 1h30m.")
         return value
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
 from plugins.dms.charts import DEFAULT_MAX_PACKAGE_BYTES
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 
 
-class MockDMSConfig(serializers.Serializer):
+class MockDMSConfig(StrictSerializer):
     stateFile = serializers.CharField(
         default="",
         allow_blank=True,
@@ -36,7 +34,3 @@ class MockDMSConfig(serializers.Serializer):
         max_value=1024 * 1024 * 1024,
         help_text="Largest chart archive accepted.",
     )
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)

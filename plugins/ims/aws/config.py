@@ -8,7 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 
 SECRET_FIELDS = frozenset({"secretAccessKey", "sessionToken"})
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
@@ -16,7 +16,7 @@ _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _CLUSTER = re.compile(r"^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$")
 
 
-class AWSConfig(serializers.Serializer):
+class AWSConfig(StrictSerializer):
     region = serializers.CharField(
         max_length=40, help_text="AWS region, e.g. eu-west-1: EKS, EC2 and STS calls go there."
     )
@@ -81,10 +81,6 @@ class AWSConfig(serializers.Serializer):
             if not _CLUSTER.match(name):
                 raise serializers.ValidationError(f"{name!r} is not an EKS cluster name.")
         return sorted(set(value))
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         refs = self.context.get("secret_refs") or {}  # credentials given as Secret references count as present

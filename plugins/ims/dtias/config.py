@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.sdk.validation import ca_bundle_problem, reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer, ca_bundle_problem
 
 SECRET_FIELDS = frozenset({"password"})
 INSECURE_WARNING = (
@@ -16,7 +16,7 @@ INSECURE_WARNING = (
 )
 
 
-class DTIASConfig(serializers.Serializer):
+class DTIASConfig(StrictSerializer):
     endpoint = serializers.URLField(
         max_length=1000, help_text="DTIAS API base URL (the token endpoint and /v1/tenants/... are below it)."
     )
@@ -51,10 +51,6 @@ class DTIASConfig(serializers.Serializer):
             if problem:
                 raise serializers.ValidationError(problem)
         return value
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("caBundle") and not attrs.get("verifyTls", True):

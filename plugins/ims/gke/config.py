@@ -9,7 +9,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 
 SECRET_FIELDS = frozenset({"credentialsJson"})
 _PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
@@ -32,7 +32,7 @@ def service_account_problem(text: str) -> str | None:
     return None
 
 
-class GKEConfig(serializers.Serializer):
+class GKEConfig(StrictSerializer):
     projectId = serializers.CharField(max_length=30, help_text="Google Cloud project whose GKE clusters are mapped.")
     location = serializers.CharField(
         default="-", max_length=64, help_text="Region or zone of the clusters; '-' for every location."
@@ -97,10 +97,6 @@ class GKEConfig(serializers.Serializer):
         if problem:
             raise serializers.ValidationError(problem)
         return value
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("loopbackPlaintext"):

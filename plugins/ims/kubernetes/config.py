@@ -15,7 +15,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 
 POOL_MODES = ("auto", "machineSets", "nodeLabel")
 SERVICE_ACCOUNT_TOKEN = "serviceAccountToken"
@@ -66,7 +66,7 @@ class DurationField(serializers.Field):
         return str(value)
 
 
-class KubernetesConfig(serializers.Serializer):
+class KubernetesConfig(StrictSerializer):
     kubeconfig = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -133,10 +133,6 @@ class KubernetesConfig(serializers.Serializer):
         "profileServiceAccount), none (endpoint and CA only) or kubeconfigClientCertificate (netweave's OWN "
         "client certificate and key). Empty: serviceAccountToken when profileServiceAccount is set, else none.",
     )
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         has_kubeconfig = bool(attrs.get("kubeconfig")) or "kubeconfig" in self.context.get("secret_refs", ())

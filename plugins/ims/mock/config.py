@@ -6,12 +6,12 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 
 MAX_RESOURCES = 1_000_000
 
 
-class ChurnConfig(serializers.Serializer):
+class ChurnConfig(StrictSerializer):
     enabled = serializers.BooleanField(
         default=False, help_text="Let the simulated O-Cloud change by itself over time (for subscription demos)."
     )
@@ -22,16 +22,12 @@ class ChurnConfig(serializers.Serializer):
         help_text="How many churn steps happen per minute of wall-clock time while churn is enabled.",
     )
 
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
-
 
 def _churn_default() -> dict[str, Any]:
     return {"enabled": False, "changesPerMinute": 6}
 
 
-class MockConfig(serializers.Serializer):
+class MockConfig(StrictSerializer):
     seed = serializers.IntegerField(
         default=42, min_value=0, max_value=2**31 - 1, help_text="Seed of the generated O-Cloud and of its churn."
     )
@@ -69,7 +65,3 @@ class MockConfig(serializers.Serializer):
     pollIntervalSeconds = serializers.FloatField(
         default=1.0, min_value=0.05, max_value=60.0, help_text="How often watch() polls the change journal."
     )
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)

@@ -8,7 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 
 SECRET_FIELDS = frozenset({"password", "applicationCredentialSecret"})
 
@@ -24,7 +24,7 @@ def _ca_bundle_problem(path: str) -> str | None:
     return None
 
 
-class OpenStackConfig(serializers.Serializer):
+class OpenStackConfig(StrictSerializer):
     authUrl = serializers.URLField(
         max_length=1000, help_text="Keystone v3 endpoint, e.g. https://openstack.example.com:5000/v3."
     )
@@ -84,10 +84,6 @@ class OpenStackConfig(serializers.Serializer):
             if ca_bundle_problem:
                 raise serializers.ValidationError(ca_bundle_problem)
         return value
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         refs = self.context.get("secret_refs") or {}  # credentials given as Secret references count as present

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.sdk.validation import ca_bundle_problem, reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer, ca_bundle_problem
 
 SECRET_FIELDS = frozenset({"password"})
 INSECURE_WARNING = (
@@ -16,7 +16,7 @@ INSECURE_WARNING = (
 )
 
 
-class VSphereConfig(serializers.Serializer):
+class VSphereConfig(StrictSerializer):
     vcenterUrl = serializers.URLField(
         max_length=1000, help_text="vCenter's SDK endpoint, e.g. https://vcenter.example.com/sdk."
     )
@@ -56,10 +56,6 @@ class VSphereConfig(serializers.Serializer):
             if problem:
                 raise serializers.ValidationError(problem)
         return value
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("caBundle") and attrs.get("insecureSkipVerify"):

@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 
 from rest_framework import serializers
 
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 
 
-class MatcherConfig(serializers.Serializer):
+class MatcherConfig(StrictSerializer):
     label = serializers.RegexField(r"^[a-zA-Z_][a-zA-Z0-9_]*$", max_length=100, help_text="Alert label name.")  # type: ignore[assignment]
     extensionKey = serializers.CharField(
         default="",
@@ -18,10 +18,6 @@ class MatcherConfig(serializers.Serializer):
         max_length=100,
         help_text="Compare with this key of the resource's extensions; blank: with the resource's native id.",
     )
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
 
 
 class BaseUrlField(serializers.CharField):
@@ -40,7 +36,7 @@ def _default_matchers() -> list[dict[str, str]]:
     return [{"label": "node", "extensionKey": ""}, {"label": "instance", "extensionKey": ""}]
 
 
-class PrometheusConfig(serializers.Serializer):
+class PrometheusConfig(StrictSerializer):
     prometheusUrl = BaseUrlField(
         max_length=500, help_text="Prometheus base URL (rules, health), e.g. http://prom:9090."
     )
@@ -63,7 +59,3 @@ class PrometheusConfig(serializers.Serializer):
         default=dict,
         help_text="Name → PromQL; `$label` (e.g. `$instance`) is replaced by the resource's matching label value.",
     )
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)

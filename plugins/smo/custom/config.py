@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from jinja2 import TemplateSyntaxError
 from rest_framework import serializers
 
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 from plugins.smo.custom.templates import environment
 
 # Operation name -> what it does. An operation left out is NotSupported (501) for that instance.
@@ -51,7 +51,7 @@ class UrlField(serializers.CharField):
         return value
 
 
-class OperationConfig(serializers.Serializer):
+class OperationConfig(StrictSerializer):
     method = serializers.ChoiceField(choices=["GET", "POST", "PUT", "PATCH", "DELETE"], default="POST")
     path = serializers.CharField(
         max_length=500, help_text="Appended to baseUrl; a Jinja2 template (e.g. /x/{{ name }})."
@@ -74,21 +74,13 @@ class OperationConfig(serializers.Serializer):
     def validate_template(self, value: str) -> str:
         return _check_template(value) if value else value
 
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
 
-
-class OperationsConfig(serializers.Serializer):
+class OperationsConfig(StrictSerializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         return {name: OperationConfig(required=False, help_text=why) for name, why in OPERATIONS.items()}
 
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
 
-
-class AuthConfig(serializers.Serializer):
+class AuthConfig(StrictSerializer):
     type = serializers.ChoiceField(choices=AUTH_TYPES, default="none")
     username = serializers.CharField(default="", allow_blank=True, max_length=200, help_text="basic")
     tokenUrl = UrlField(default="", allow_blank=True, max_length=500, help_text="oauth2: the token endpoint")
@@ -98,10 +90,6 @@ class AuthConfig(serializers.Serializer):
     clientKeyFile = serializers.CharField(default="", allow_blank=True, max_length=500, help_text="mtls (PEM)")
     signatureHeader = serializers.CharField(default="X-Netweave-Signature", max_length=100, help_text="hmac")
 
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
-
 
 def _default_auth() -> dict[str, Any]:
     """No `auth` block: no authentication, every auth key at its default."""
@@ -110,7 +98,7 @@ def _default_auth() -> dict[str, Any]:
     return dict(auth.validated_data)
 
 
-class CustomSmoConfig(serializers.Serializer):
+class CustomSmoConfig(StrictSerializer):
     baseUrl = UrlField(max_length=500, help_text="The SMO's base URL; operation paths are appended.")
     operations = OperationsConfig(help_text="Operation name -> method, path, body template, answer fields.")
     auth = AuthConfig(required=False, default=_default_auth)
@@ -155,7 +143,3 @@ class CustomSmoConfig(serializers.Serializer):
         if missing:
             raise serializers.ValidationError(missing)
         return attrs
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)

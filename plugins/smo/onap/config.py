@@ -6,11 +6,11 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 from plugins.smo.custom.config import UrlField
 
 
-class OnapConfig(serializers.Serializer):
+class OnapConfig(StrictSerializer):
     aaiUrl = UrlField(max_length=500, help_text="A&AI base URL, e.g. https://aai.onap:8443 (paths /aai/<version>/...).")
     aaiVersion = serializers.RegexField(r"^v\d+$", default="v29", max_length=10, help_text="A&AI schema version.")
     cloudOwner = serializers.CharField(
@@ -46,7 +46,3 @@ class OnapConfig(serializers.Serializer):
                 {"kafkaBootstrapServers": ["Give dmaapUrl or kafkaBootstrapServers, not both."]}
             )
         return attrs
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)

@@ -18,12 +18,12 @@ from rest_framework import serializers
 from plugins.sdk import dms as sdk
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.errors import AuthenticationFailed, BackendUnavailable, InvalidRequest, NotFound
-from plugins.sdk.validation import reject_unknown_keys
+from plugins.sdk.validation import StrictSerializer
 from plugins.smo.custom.config import UrlField
 from plugins.smo.onap import so
 
 
-class OnapLcmConfig(serializers.Serializer):
+class OnapLcmConfig(StrictSerializer):
     soUrl = UrlField(max_length=500, help_text="SO base URL (service instantiation, orchestration requests, catalog).")
     username = serializers.CharField(default="", allow_blank=True, max_length=200)
     password = serializers.CharField(default="", allow_blank=True, write_only=True)
@@ -39,10 +39,6 @@ class OnapLcmConfig(serializers.Serializer):
     timeoutSeconds = serializers.FloatField(default=10.0, min_value=0.1, max_value=300.0)
     caBundle = serializers.CharField(default="", allow_blank=True, max_length=500)
     verifyTls = serializers.BooleanField(default=True)
-
-    def to_internal_value(self, data: Any) -> Any:
-        reject_unknown_keys(self, data)
-        return super().to_internal_value(data)
 
 
 class OnapLcmDMSPlugin(sdk.DMSPlugin):
