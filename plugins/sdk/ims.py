@@ -301,6 +301,18 @@ class SnapshotIMSPlugin(IMSPlugin):
             resources = [r for r in resources if r.resource_type_id == filter.resource_type_id]
         return resources
 
+    def list_locations(self) -> list[Location]:
+        found = self.collect_inventory().locations
+        if found is None:
+            raise NotSupported(f"{self.name} does not list locations")
+        return list(found)
+
+    def list_sites(self) -> list[OCloudSite]:
+        found = self.collect_inventory().sites
+        if found is None:
+            raise NotSupported(f"{self.name} does not list O-Cloud sites")
+        return list(found)
+
     def _find(self, objects: Sequence[Any], native_id: str, kind: str) -> Any:
         for obj in objects:
             if obj.native_id == native_id:

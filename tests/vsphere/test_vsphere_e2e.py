@@ -80,6 +80,16 @@ def test_instance_added_in_the_admin_syncs_vcenter_into_o2(o2: O2Client, admin_c
     assert manager["supportedLocations"] == ["DC0"]
     assert manager["extensions"]["vsphere.locations"] == [{"locationId": "datacenter-1", "name": "DC0"}]
     assert {s["name"] for s in manager["extensions"]["vsphere.sites"]} == {"DC0_C0", "DC0_H0"}
+
+    # R005: the datacenter is a location, its cluster and standalone host are sites, each pool is at its site.
+    (location,) = o2_list(o2, f"{V1}/locations")
+    assert location["name"] == "DC0"
+    assert location["globalLocationId"].endswith(":datacenter-1")
+    sites = {site["name"]: site for site in o2_list(o2, f"{V1}/oCloudSites")}
+    assert set(sites) == {"DC0_C0", "DC0_H0"}
+    assert {site["globalLocationId"] for site in sites.values()} == {location["globalLocationId"]}
+    assert cluster["oCloudSiteId"] == sites["DC0_C0"]["oCloudSiteId"]
+    assert pools["DC0_H0"]["oCloudSiteId"] == sites["DC0_H0"]["oCloudSiteId"]
     assert sync_instance(instance).changed == 0
 
 

@@ -44,8 +44,6 @@ from plugins.sdk.errors import (
 from plugins.sdk.ims import (
     Inventory,
     InventoryEvent,
-    Location,
-    OCloudSite,
     Resource,
     ResourcePool,
     ResourceType,
@@ -210,14 +208,6 @@ class KubernetesIMSPlugin(SnapshotIMSPlugin):
         return self.derive(self.snapshot())
 
     # ------------------------------------------------------------------------------------------ reads
-
-    def list_locations(self) -> list[Location]:
-        """The regions of the nodes' topology.kubernetes.io/region labels."""
-        return list(self.collect_inventory().locations or ())
-
-    def list_sites(self) -> list[OCloudSite]:
-        """The zones of the nodes' topology.kubernetes.io/zone labels."""
-        return list(self.collect_inventory().sites or ())
 
     # ------------------------------------------------------------------------------------------ the DMS profile
 

@@ -17,12 +17,14 @@ Only stable facts are mapped (no statistics, no timestamps), so a re-sync of an 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from plugins.sdk.ims import (
     DeploymentManager,
     Inventory,
+    Location,
+    OCloudSite,
     Resource,
     ResourceClass,
     ResourceKind,
@@ -358,13 +360,54 @@ def deployment_manager(view: View, about: About, pools: list[ResourcePool]) -> D
     )
 
 
+def location_id(about: About, datacenter_moid: str) -> str:
+    """A datacenter's R005 globalLocationId: its managed object id, made unique across vCenters."""
+    return f"vsphere:{about.instance_uuid}:{datacenter_moid}"
+
+
+def locations_and_sites(
+    view: View, about: About, pools: list[ResourcePool]
+) -> tuple[list[Location], list[OCloudSite], list[ResourcePool]]:
+    """R005 terms: each datacenter is a location, each cluster (or standalone host) a site in it, and every pool
+    is placed at the site of its cluster."""
+    locations = [
+        Location(
+            global_location_id=location_id(about, moid),
+            name=_text(props.get("name")),
+            description=f"vSphere datacenter {_text(props.get('name'))}",
+            extensions={"vsphere.moid": moid},
+        )
+        for moid, props in view.of_type(DATACENTER)
+        if not about.datacenter or props.get("name") == about.datacenter
+    ]
+    sites = [
+        OCloudSite(
+            native_id=p.native_id,
+            name=p.name,
+            description=f"vSphere {p.extensions['vsphere.kind']} {p.name}",
+            global_location_id=location_id(about, p.extensions["vsphere.datacenterId"]),
+            extensions={"vsphere.kind": p.extensions["vsphere.kind"]},
+        )
+        for p in pools
+        if p.extensions.get("vsphere.kind") in ("cluster", "standaloneHost")
+    ]
+    site_ids = {site.native_id for site in sites}
+    placed = [
+        replace(p, site_id=p.extensions["vsphere.siteId"]) if p.extensions.get("vsphere.siteId") in site_ids else p
+        for p in pools
+    ]
+    return locations, sites, placed
+
+
 def derive(snapshot: Snapshot, about: About) -> Inventory:
     view = View(snapshot)
-    pools = resource_pools(view, about)
+    locations, sites, pools = locations_and_sites(view, about, resource_pools(view, about))
     listed = resources(view, {p.native_id for p in pools})
     return Inventory(
         deployment_managers=[deployment_manager(view, about, pools)],
         resource_pools=pools,
         resource_types=resource_types(view, listed, about),
         resources=listed,
+        locations=locations,
+        sites=sites,
     )
