@@ -9,7 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from plugins.sdk.ims import DeploymentManager, Resource, ResourceClass, ResourceKind, ResourcePool, ResourceType
+from plugins.sdk.ims import (
+    DeploymentManager,
+    Location,
+    OCloudSite,
+    Resource,
+    ResourceClass,
+    ResourceKind,
+    ResourcePool,
+    ResourceType,
+)
 
 UNALLOCATED_POOL = "unallocated"
 TYPE_PREFIX = "dtias-server-"  # the seed's resource type ids: dtias-server-<profile>
@@ -48,6 +57,7 @@ def resource_pool_from_group(group: Mapping[str, Any], servers: Mapping[str, Map
         name=_text(group.get("name")),
         description=_text(group.get("description")),
         location=", ".join(sites),
+        site_id=_only_site(sites),
         extensions={
             "dtias.resourceGroupType": _text(group.get("resourceTypeId")),
             "dtias.provisioningState": _text(group.get("state")),
@@ -58,6 +68,11 @@ def resource_pool_from_group(group: Mapping[str, Any], servers: Mapping[str, Map
     )
 
 
+def _only_site(sites: list[str]) -> str | None:
+    """R005: a pool whose servers are all in one DTIAS site is placed at that site; one spanning sites is not."""
+    return sites[0] if len(sites) == 1 else None
+
+
 def unallocated_pool(servers: Iterable[Mapping[str, Any]]) -> ResourcePool:
     listed = list(servers)
     return ResourcePool(
@@ -65,6 +80,7 @@ def unallocated_pool(servers: Iterable[Mapping[str, Any]]) -> ResourcePool:
         name="Servers in no resource group",
         description="Servers DTIAS has discovered that no resource group holds: free for allocation.",
         extensions={"dtias.bareMetalCount": len(listed), "dtias.derived": True},
+        site_id=_only_site(sorted({_text(server.get("SiteId")) for server in listed} - {""})),
     )
 
 
@@ -136,3 +152,17 @@ def deployment_manager(endpoint: str, tenant: str, sites: Iterable[str], ocloud_
         capacity={"sites": len(listed)},
         extensions=extensions,
     )
+
+
+def locations_and_sites(site_ids: Iterable[str]) -> tuple[list[Location], list[OCloudSite]]:
+    """R005 terms: a DTIAS site (a server's SiteId, one datacenter) is both a location and the O-Cloud site in it.
+    DTIAS gives a site no coordinates or address, so the location carries only its name."""
+    listed = sorted(set(site_ids) - {""})
+    locations = [
+        Location(global_location_id=f"dtias:{site}", name=site, description=f"DTIAS site {site}") for site in listed
+    ]
+    sites = [
+        OCloudSite(native_id=site, name=site, description=f"DTIAS site {site}", global_location_id=f"dtias:{site}")
+        for site in listed
+    ]
+    return locations, sites

@@ -164,11 +164,14 @@ class DTIASIMSPlugin(SnapshotIMSPlugin):
             types.setdefault(mapping.type_id(server), mapping.resource_type_from_server(server))
         sites = [str(s.get("SiteId") or "") for s in servers.values()]
         manager = mapping.deployment_manager(self.client.endpoint, self.client.tenant, sites, self.ocloud_id)
+        locations, site_objects = mapping.locations_and_sites(sites)
         return Inventory(
             deployment_managers=[manager],
             resource_pools=sorted(pools, key=lambda p: p.native_id),
             resource_types=sorted(types.values(), key=lambda t: t.native_id),
             resources=resources,
+            locations=locations,
+            sites=site_objects,
         )
 
     # ------------------------------------------------------------------------------------------ pool writes
