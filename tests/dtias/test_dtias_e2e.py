@@ -83,7 +83,7 @@ def test_instance_added_in_the_admin_syncs_the_tenant_into_o2(
     assert types["r760-cu"]["resourceKind"] == "PHYSICAL"
     (manager,) = json_of(o2.get(f"{V1}/deploymentManagers?all_fields"))
     assert manager["supportedLocations"] == ["dallas-edge-1"]
-    # R005: the DTIAS site is a location and the O-Cloud site in it, and the group (all its servers there) is placed at it.
+    # R005: the DTIAS site is a location and the O-Cloud site in it; the pool (its servers all there) is placed at it.
     (location,) = json_of(o2.get(f"{V1}/locations"))
     (site,) = json_of(o2.get(f"{V1}/oCloudSites"))
     assert (location["globalLocationId"], site["name"]) == ("dtias:dallas-edge-1", "dallas-edge-1")
