@@ -19,6 +19,7 @@ from netweave.o2.problems import BadRequest, O2Problem
 from plugins.models import PluginInstance
 from plugins.sdk import ims as sdk
 from plugins.sdk.base import PluginCategory
+from plugins.sdk.errors import NotSupported
 
 
 def _ims_plugin(instance: PluginInstance) -> sdk.IMSPlugin:
@@ -60,6 +61,21 @@ def _rendered(model: Any, spec: Any, object_id: uuid.UUID) -> dict[str, Any]:
     return spec.render(model.objects.filter(id=object_id).values(*spec.columns).get())
 
 
+def _pool_with_places(plugin: sdk.IMSPlugin, pool: sdk.ResourcePool) -> dict[str, list[Any]]:
+    """The upserts of a written pool, with the R005 site it is placed at and that site's location: a pool created
+    in (or moved to) a new availability zone names a site the last sync has not seen yet."""
+    upserts: dict[str, list[Any]] = {identity.RESOURCE_POOL: [pool]}
+    if not pool.site_id:
+        return upserts
+    try:
+        sites = [site for site in plugin.list_sites() if site.native_id == pool.site_id]
+        wanted = {site.global_location_id for site in sites}
+        locations = [place for place in plugin.list_locations() if place.global_location_id in wanted]
+    except NotSupported:
+        return upserts
+    return {identity.LOCATION: locations, identity.O_CLOUD_SITE: sites, **upserts}
+
+
 def create_pool(data: Mapping[str, Any]) -> dict[str, Any]:
     instance = _choose_instance(data)
     plugin = _ims_plugin(instance)
@@ -73,7 +89,7 @@ def create_pool(data: Mapping[str, Any]) -> dict[str, Any]:
             extensions=data["extensions"],
         )
     )
-    apply_changes(instance, upserts={identity.RESOURCE_POOL: [created]})
+    apply_changes(instance, upserts=_pool_with_places(plugin, created))
     oid = identity.object_uuid(instance.pk, identity.RESOURCE_POOL, created.native_id)
     return _rendered(ResourcePool, specs.RESOURCE_POOL, oid)
 
@@ -91,7 +107,7 @@ def update_pool(pool_id: uuid.UUID, data: Mapping[str, Any]) -> dict[str, Any]:
         extensions=data.get("extensions", current.extensions),
     )
     updated = plugin.update_resource_pool(pool.native_id, merged)
-    apply_changes(pool.plugin_instance, upserts={identity.RESOURCE_POOL: [updated]})
+    apply_changes(pool.plugin_instance, upserts=_pool_with_places(plugin, updated))
     return _rendered(ResourcePool, specs.RESOURCE_POOL, pool.id)
 
 

@@ -133,8 +133,8 @@ def test_a_ca_bundle_of_another_ca_does_not_verify_the_certificate(
 @pytest.mark.parametrize(
     ("bundle", "expected"),
     [
-        pytest.param("missing.pem", "caBundle: Cannot read {path}: No such file or directory.", id="no-such-file"),
-        pytest.param("server.key", "caBundle: {path} holds no PEM certificate.", id="a-key-not-a-certificate"),
+        pytest.param("missing.pem", "Cannot read {path}: No such file or directory.", id="no-such-file"),
+        pytest.param("server.key", "{path} holds no PEM certificate.", id="a-key-not-a-certificate"),
     ],
 )
 def test_a_ca_bundle_that_is_not_a_readable_pem_file_is_refused_naming_the_key(
@@ -143,6 +143,6 @@ def test_a_ca_bundle_that_is_not_a_readable_pem_file_is_refused_naming_the_key(
     path = Path(openstack_cloud["OS_CACERT_TLS"]).with_name(bundle)
     response = add_through_admin(admin_client, openstack_cloud, "openstack-bad-ca", caBundle=str(path))
     assert response.status_code == 200
-    errors = " ".join(response.context["adminform"].form.errors["config__caBundle"])
+    errors = " ".join(response.context["adminform"].form.errors["config__caBundle"])  # the caBundle input's own error
     assert expected.format(path=path) in errors, errors
     assert not PluginInstance.objects.filter(name="openstack-bad-ca").exists()
