@@ -46,11 +46,16 @@ def deployment_manager(ident: str) -> DeploymentManager:
 
 
 def dms_plugin(instance: PluginInstance | None) -> sdk.DMSPlugin:
+    """The DMS plugin serving `instance`: a DMS instance's own, or an SMO instance's DMS backend (an SMO routing
+    rule with `mode: dms-backend` routed the package to it)."""
     from plugins.registry import get_plugin
+    from plugins.sdk.smo import SMOPlugin
 
     if instance is None:
         raise O2Problem(409, "The DMS plugin instance serving this object was removed from the configuration.")
     plugin = get_plugin(instance)
+    if isinstance(plugin, SMOPlugin):
+        plugin = plugin.dms_backend()
     if not isinstance(plugin, sdk.DMSPlugin):
         raise O2Problem(409, f"Plugin instance '{instance.name}' is not a DMS plugin.")
     return plugin

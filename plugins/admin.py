@@ -752,6 +752,13 @@ class RoutingRuleForm(forms.ModelForm):
         instance, category = cleaned.get("plugin_instance"), cleaned.get("category")
         if instance is not None and category and instance.category != category:
             self.add_error("plugin_instance", f"'{instance.name}' is a {instance.category} instance, not {category}.")
+        mode = cleaned.get("mode") or ""
+        if mode and (category != "smo" or mode not in ("northbound", "dms-backend")):
+            self.add_error("mode", "Only SMO rules have a mode: northbound or dms-backend.")
+        elif mode == "dms-backend" and instance is not None:
+            plugin_class = _plugin_types().get((instance.category, instance.plugin_type))
+            if not getattr(plugin_class, "serves_dms_backend", False):
+                self.add_error("mode", f"'{instance.name}' ({instance.plugin_type}) is not a DMS backend.")
         return cleaned
 
 
@@ -772,7 +779,9 @@ def parse_labels(text: str) -> dict[str, str]:
 class RouteSimulationForm(forms.Form):
     category = forms.ChoiceField(choices=CATEGORY_CHOICES)
     match_type = forms.CharField(
-        label="Type", initial="*", help_text="Resource type (IMS) or package type (DMS); * for any."
+        label="Type",
+        initial="*",
+        help_text="Resource type (IMS) or package type (DMS; SMO rules with mode dms-backend take part); * for any.",
     )
     labels = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text="One key=value per line."

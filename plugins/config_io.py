@@ -16,7 +16,8 @@
           - name: openstack-nfv-resources
             priority: 100       # default 0; highest first
             plugin: openstack-nfv
-            resourceType: "*"   # dms: packageType; smo: mode (northbound | dms-backend)
+            resourceType: "*"   # dms: packageType; smo: mode (northbound | dms-backend), and packageType with
+                                # dms-backend (DMS routing then considers the rule: the SMO runs those packages)
             conditions: {labels: {infrastructure.type: openstack}}   # or flags, e.g. gitOps: true
             enabled: true       # netweave extension, default true
       dms: {rules: [...]}
@@ -441,6 +442,23 @@ def _plan_plugins(section: object, environ: Mapping[str, str], plan: _Plan, prob
                 plan.plugins[name] = _PluginPlan(where, name, category, str(plugin_type), False, False, 0, {})
 
 
+def _check_dms_backend(planned: _PluginPlan | None, name: str, where: str, problems: list[str]) -> None:
+    """An SMO rule with mode dms-backend must name an SMO instance whose plugin type runs O2dms deployments."""
+    if planned is not None:
+        plugin_type = planned.plugin_type
+    else:
+        found = PluginInstance.objects.filter(name=name, category="smo").values_list("plugin_type", flat=True).first()
+        if found is None:
+            return  # reported as an unknown or wrong-category instance already
+        plugin_type = found
+    try:
+        serves = getattr(get_plugin_class("smo", plugin_type), "serves_dms_backend", False)
+    except UnknownPluginType:
+        return  # reported with the instance
+    if not serves:
+        problems.append(f"{where}: mode: SMO plugin type '{plugin_type}' of '{name}' is not a DMS backend.")
+
+
 def _check_conditions(conditions: object, where: str, problems: list[str]) -> dict[str, Any]:
     if conditions is None:
         return {}
@@ -500,7 +518,7 @@ def _plan_routing(section: object, prune: bool, plan: _Plan, problems: list[str]
             problems.append(f"routing.{category}.rules: must be a list of rules.")
             continue
         type_key = TYPE_KEY.get(category, "mode")
-        allowed_keys = (*RULE_KEYS_COMMON, type_key)
+        allowed_keys = (*RULE_KEYS_COMMON, type_key, *(("packageType",) if category == "smo" else ()))
         for index, rule in enumerate(rules):
             where = _where(f"routing.{category}.rules", index, rule)
             if not isinstance(rule, Mapping):
@@ -538,7 +556,12 @@ def _plan_routing(section: object, prune: bool, plan: _Plan, problems: list[str]
                 if mode_value not in ("", *SMO_MODES):
                     problems.append(f"{where}: mode: must be one of {', '.join(SMO_MODES)}.")
                 mode = str(mode_value or "")
-            else:
+                if mode == "dms-backend":
+                    _check_dms_backend(plan.plugins.get(str(plugin)), str(plugin), where, problems)
+                elif "packageType" in rule:
+                    problems.append(f"{where}: packageType: only SMO rules with mode dms-backend route packages.")
+            if category != "smo" or mode == "dms-backend":
+                type_key = TYPE_KEY.get(category, "packageType")
                 type_value = rule.get(type_key, "*")
                 if not isinstance(type_value, str) or not type_value or len(type_value) > 100:
                     problems.append(f'{where}: {type_key}: must be a type name or "*" for any.')
@@ -942,6 +965,8 @@ def export_config(warnings: list[str] | None = None) -> dict[str, Any]:
         if rule.category == "smo":
             if rule.mode:
                 item["mode"] = rule.mode
+            if rule.mode == "dms-backend":
+                item["packageType"] = rule.match_type
         else:
             item[TYPE_KEY.get(rule.category, "resourceType")] = rule.match_type
         if rule.conditions:

@@ -8,6 +8,10 @@ type for DMS) and its conditions hold:
 - any other key (a flag such as `gitOps: true`): must equal the request's attribute of that name.
 
 When no rule matches, the category's default instance (is_default, enabled) is used; otherwise `NoRoute`.
+
+DMS requests also consider the SMO rules with `mode: dms-backend` (the seed's dual-mode SMO plugins): such a rule
+names an SMO instance whose plugin runs O2dms deployments itself (`SMOPlugin.dms_backend()`), matches by
+`packageType` (its `match_type`) and conditions like a DMS rule, and takes its place among them by priority.
 """
 
 from __future__ import annotations
@@ -17,12 +21,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
+
 from plugins.models import PluginInstance, RoutingRule
 from plugins.sdk.base import PluginCategory
 from plugins.sdk.errors import PluginError
 
 ANY_TYPE = "*"
 LABELS_CONDITION = "labels"
+DMS_BACKEND_MODE = "dms-backend"
 
 _TYPE_WORD = {PluginCategory.IMS.value: "resource type", PluginCategory.DMS.value: "package type"}
 
@@ -112,18 +119,23 @@ def route(
     category = str(category)
     labels = labels or {}
     attributes = attributes or {}
+    wanted = Q(category=category)
+    if category == PluginCategory.DMS.value:
+        wanted |= Q(category=PluginCategory.SMO.value, mode=DMS_BACKEND_MODE)
     rules = list(
-        RoutingRule.objects.filter(category=category, enabled=True, plugin_instance__enabled=True)
+        RoutingRule.objects.filter(wanted, enabled=True, plugin_instance__enabled=True)
         .select_related("plugin_instance")
         .order_by("-priority", "name")
     )
     for rule in rules:
         if rule_matches(rule, match_type, labels, attributes):
             conditions = f" and conditions {_show(rule.conditions)}" if rule.conditions else ""
+            smo = rule.category != category
+            what = f"SMO rule '{rule.name}' (mode {DMS_BACKEND_MODE}, " if smo else f"Rule '{rule.name}' ("
             explanation = (
-                f"Rule '{rule.name}' (priority {rule.priority}) matched: "
+                f"{what}priority {rule.priority}) matched: "
                 f"{_TYPE_WORD.get(category, 'type')} '{rule.match_type}'{conditions}; "
-                f"routed to '{rule.plugin_instance.name}'."
+                f"routed to '{rule.plugin_instance.name}'{' (the SMO instance as DMS backend)' if smo else ''}."
             )
             return RouteDecision(rule.plugin_instance, rule, explanation)
     checked = f"none of {len(rules)} enabled {category} rules matched" if rules else f"no enabled {category} rules"

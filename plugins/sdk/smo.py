@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from plugins.sdk.base import Capability, Plugin, PluginCategory
+from plugins.sdk.dms import DMSPlugin
 from plugins.sdk.errors import NotSupported
 
 
@@ -124,6 +125,13 @@ class PolicyStatus:
 
 class SMOPlugin(Plugin):
     category = PluginCategory.SMO
+    # DMS-backend mode (the seed's SMO routing `mode: dms-backend`): a type that can run O2dms deployments through
+    # its SMO says so here and answers `dms_backend()`.
+    serves_dms_backend: ClassVar[bool] = False
+
+    def dms_backend(self) -> DMSPlugin:
+        """The DMS plugin that runs O2dms deployments through this SMO (owned by this plugin, closed with it)."""
+        raise NotSupported(f"{self.name} is not a DMS backend")
 
     def sync_infrastructure_inventory(self, inventory: InfrastructureInventory) -> Sequence[SyncedObject] | None:
         """Push `inventory` to the SMO; return where each pushed object lives there (None: nothing to keep)."""

@@ -127,6 +127,11 @@ class FakeSo:
         self.models.append(model)
         return model
 
+    def descriptor(self, model: dict[str, str], version: str = "") -> dict[str, str]:
+        """The O2dms NfDeploymentDescriptor body naming `model` in this SO's catalog (packageType onap-service)."""
+        body = {"artifactRepoUrl": f"{self.url}/ecomp/mso/catalog", "artifactName": model["modelInvariantUuid"]}
+        return {**body, **({"version": version} if version else {}), "packageType": "onap-service"}
+
     def _advance(self, request: dict[str, Any]) -> dict[str, Any]:
         status = request["requestStatus"]
         if status["requestState"] == "IN_PROGRESS":

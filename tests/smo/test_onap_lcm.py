@@ -45,15 +45,7 @@ def test_service_deployment_through_so(o2, synced_mock, onap_lcm, fake_so, run_t
     manager = DeploymentManager.objects.order_by("name").first()
     base = f"/o2dms/v1/{manager.id}/{LIFECYCLE}"
     model = fake_so.add_model("du-service", "2.0")
-    created = o2.post(
-        f"{base}/NfDeploymentDescriptor",
-        {
-            "artifactRepoUrl": f"{fake_so.url}/ecomp/mso/catalog",
-            "artifactName": model["modelInvariantUuid"],
-            "version": "2.0",
-            "packageType": "onap-service",
-        },
-    )
+    created = o2.post(f"{base}/NfDeploymentDescriptor", fake_so.descriptor(model, "2.0"))
     assert created.status_code == 201, created.content
     descriptor = json_of(created)
     assert descriptor["name"] == "du-service"
@@ -92,11 +84,7 @@ def test_failed_instantiation_is_reported(o2, synced_mock, onap_lcm, fake_so, ru
     manager = DeploymentManager.objects.order_by("name").first()
     base = f"/o2dms/v1/{manager.id}/{LIFECYCLE}"
     model = fake_so.add_model("cu-service", "1.0")
-    reference = {
-        "artifactRepoUrl": f"{fake_so.url}/ecomp/mso/catalog",
-        "artifactName": model["modelInvariantUuid"],
-        "packageType": "onap-service",
-    }
+    reference = fake_so.descriptor(model)
     descriptor = json_of(o2.post(f"{base}/NfDeploymentDescriptor", reference))
     body = {"name": "cu-bad", "descriptorId": descriptor["id"], "values": {"simulateFailure": True}}
     accepted = run_tasks(lambda: o2.post(f"{base}/NfDeployment", body))

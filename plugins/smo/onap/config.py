@@ -10,6 +10,19 @@ from plugins.sdk.validation import StrictSerializer
 from plugins.smo.custom.config import UrlField
 
 
+class SoTargetConfig(StrictSerializer):
+    """Where SO instantiates services: the A&AI cloud-region, tenant, customer and the ownership SO asks for."""
+
+    lcpCloudRegionId = serializers.CharField(max_length=100, help_text="The A&AI cloud-region SO deploys into.")
+    tenantId = serializers.CharField(max_length=100)
+    globalSubscriberId = serializers.CharField(max_length=200)
+    subscriptionServiceType = serializers.CharField(max_length=200)
+    productFamilyId = serializers.CharField(default="netweave", max_length=200)
+    owningEntityId = serializers.CharField(default="netweave", max_length=200)
+    owningEntityName = serializers.CharField(default="netweave", max_length=200)
+    projectName = serializers.CharField(default="netweave", max_length=200)
+
+
 class OnapConfig(StrictSerializer):
     aaiUrl = UrlField(max_length=500, help_text="A&AI base URL, e.g. https://aai.onap:8443 (paths /aai/<version>/...).")
     aaiVersion = serializers.RegexField(r"^v\d+$", default="v29", max_length=10, help_text="A&AI schema version.")
@@ -26,6 +39,11 @@ class OnapConfig(StrictSerializer):
         allow_blank=True,
         max_length=500,
         help_text="SO base URL: workflows through the SMO North API (SO's instanceManagement API). Empty: none.",
+    )
+    dmsBackend = SoTargetConfig(
+        required=False,
+        help_text="DMS-backend mode (SMO routing rule mode dms-backend): where SO instantiates the O2dms deployments "
+        "routed to this instance (needs soUrl; SO uses username/password).",
     )
     dmaapUrl = UrlField(
         default="", allow_blank=True, max_length=500, help_text="DMaaP Message Router base URL (POST /events/{topic})."
@@ -44,5 +62,9 @@ class OnapConfig(StrictSerializer):
         if attrs.get("dmaapUrl") and attrs.get("kafkaBootstrapServers"):
             raise serializers.ValidationError(
                 {"kafkaBootstrapServers": ["Give dmaapUrl or kafkaBootstrapServers, not both."]}
+            )
+        if attrs.get("dmsBackend") and not attrs.get("soUrl"):
+            raise serializers.ValidationError(
+                {"dmsBackend": ["The DMS-backend mode runs deployments through SO: set soUrl."]}
             )
         return attrs

@@ -18,24 +18,16 @@ from rest_framework import serializers
 from plugins.sdk import dms as sdk
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.errors import AuthenticationFailed, BackendUnavailable, InvalidRequest, NotFound
-from plugins.sdk.validation import StrictSerializer
 from plugins.smo.custom.config import UrlField
 from plugins.smo.onap import so
+from plugins.smo.onap.config import SoTargetConfig
 
 
-class OnapLcmConfig(StrictSerializer):
+class OnapLcmConfig(SoTargetConfig):
     soUrl = UrlField(max_length=500, help_text="SO base URL (service instantiation, orchestration requests, catalog).")
     username = serializers.CharField(default="", allow_blank=True, max_length=200)
     password = serializers.CharField(default="", allow_blank=True, write_only=True)
     cloudOwner = serializers.CharField(default="netweave", max_length=100)
-    lcpCloudRegionId = serializers.CharField(max_length=100, help_text="The A&AI cloud-region SO deploys into.")
-    tenantId = serializers.CharField(max_length=100)
-    globalSubscriberId = serializers.CharField(max_length=200)
-    subscriptionServiceType = serializers.CharField(max_length=200)
-    productFamilyId = serializers.CharField(default="netweave", max_length=200)
-    owningEntityId = serializers.CharField(default="netweave", max_length=200)
-    owningEntityName = serializers.CharField(default="netweave", max_length=200)
-    projectName = serializers.CharField(default="netweave", max_length=200)
     timeoutSeconds = serializers.FloatField(default=10.0, min_value=0.1, max_value=300.0)
     caBundle = serializers.CharField(default="", allow_blank=True, max_length=500)
     verifyTls = serializers.BooleanField(default=True)

@@ -28,6 +28,7 @@ from plugins.smo.onap import mapping, so
 from plugins.smo.onap.aai import AaiClient
 from plugins.smo.onap.config import OnapConfig
 from plugins.smo.onap.events import DmaapPublisher, KafkaPublisher, Publisher
+from plugins.smo.onap.lcm import OnapLcmDMSPlugin
 
 
 class OnapSMOPlugin(SMOPlugin):
@@ -35,6 +36,7 @@ class OnapSMOPlugin(SMOPlugin):
     version = "1.0.0"
     config_class = OnapConfig
     secret_fields = frozenset({"password"})
+    serves_dms_backend = True
 
     def __init__(self, instance_name: str = "") -> None:
         super().__init__(instance_name)
@@ -42,6 +44,7 @@ class OnapSMOPlugin(SMOPlugin):
         self._http: httpx.Client | None = None
         self._aai: AaiClient | None = None
         self._publisher: Publisher | None = None
+        self._lcm: OnapLcmDMSPlugin | None = None
 
     def capabilities(self) -> frozenset[Capability]:
         if self._config.get("soUrl"):
@@ -64,6 +67,9 @@ class OnapSMOPlugin(SMOPlugin):
             self._publisher = DmaapPublisher(self._http, c["dmaapUrl"], c["eventTopic"])
 
     def close(self) -> None:
+        if self._lcm is not None:
+            self._lcm.close()
+            self._lcm = None
         if self._publisher is not None:
             self._publisher.close()
             self._publisher = None
@@ -82,6 +88,21 @@ class OnapSMOPlugin(SMOPlugin):
         except httpx.HTTPError as exc:
             return HealthStatus(False, f"A&AI unreachable ({type(exc).__name__})")
         return HealthStatus(response.status_code == 200, f"A&AI echo answered HTTP {response.status_code}")
+
+    def dms_backend(self) -> OnapLcmDMSPlugin:
+        """DMS-backend mode: SO instantiates the O2dms deployments routed here (the onap-lcm plugin, configured
+        from soUrl, the credentials and `dmsBackend`)."""
+        if self._lcm is None:
+            c = self._config
+            if not c.get("dmsBackend"):
+                raise NotSupported(
+                    f"ONAP instance '{self.instance_name}' has no dmsBackend config: it runs no deployments."
+                )
+            lcm = OnapLcmDMSPlugin(self.instance_name)
+            shared = ("soUrl", "username", "password", "cloudOwner", "timeoutSeconds", "caBundle", "verifyTls")
+            lcm.initialize({**{key: c[key] for key in shared}, **c["dmsBackend"]})
+            self._lcm = lcm
+        return self._lcm
 
     # --- A&AI -----------------------------------------------------------------------------------------------
 
