@@ -23,7 +23,10 @@ from plugins.sdk.smo import DeploymentEvent, InfrastructureEvent, Infrastructure
 
 # Object types that make up the infrastructure inventory pushed northbound, and the inventory field for each.
 INVENTORY_FIELDS = {
+    specs.LOCATION.object_type: "locations",
+    specs.O_CLOUD_SITE.object_type: "sites",
     specs.RESOURCE_TYPE.object_type: "resource_types",
+    specs.ALARM_DICTIONARY.object_type: "alarm_dictionaries",
     specs.RESOURCE_POOL.object_type: "resource_pools",
     specs.DEPLOYMENT_MANAGER.object_type: "deployment_managers",
     specs.RESOURCE.object_type: "resources",
@@ -97,6 +100,16 @@ def to_event(payload: Mapping[str, Any]) -> InfrastructureEvent | DeploymentEven
     return InfrastructureEvent(object_type=payload["objectType"], object_id=payload["objectId"], **common)
 
 
+def object_key(entry: ChangeLogEntry) -> str:
+    """The O2 identifier of an entry's object: a location's is its globalLocationId (the change log keys it by the
+    row's UUID); every other object's is the change log's object id."""
+    if entry.object_type == specs.LOCATION.object_type:
+        state = entry.post_state or entry.prior_state or {}
+        if state.get("globalLocationId"):
+            return str(state["globalLocationId"])
+    return str(entry.object_id)
+
+
 def incremental_inventory(
     entries: Sequence[ChangeLogEntry], ocloud: Mapping[str, Any], known: Mapping[str, SyncedObject]
 ) -> InfrastructureInventory | None:
@@ -105,7 +118,7 @@ def incremental_inventory(
     latest: dict[tuple[str, str], ChangeLogEntry] = {}
     for entry in entries:
         if entry.object_type in INVENTORY_FIELDS or entry.object_type == OCLOUD_TYPE:
-            latest[(entry.object_type, str(entry.object_id))] = entry
+            latest[(entry.object_type, object_key(entry))] = entry
     if not latest:
         return None
     lists: dict[str, list[Mapping[str, Any]]] = {name: [] for name in INVENTORY_FIELDS.values()}
@@ -120,5 +133,5 @@ def incremental_inventory(
 
 def pushed_count(inventory: InfrastructureInventory) -> int:
     """How many objects a push carries (the O-Cloud counts in a full sync, where it is pushed as an object)."""
-    lists = (inventory.resource_types, inventory.resource_pools, inventory.deployment_managers, inventory.resources)
+    lists = [getattr(inventory, name) for name in INVENTORY_FIELDS.values()]
     return int(inventory.complete) + sum(len(items) for items in lists) + len(inventory.removed)

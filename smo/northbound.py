@@ -123,25 +123,17 @@ def known_mapping(instance: PluginInstance, object_ids: Sequence[str] | None = N
 
 
 def full_inventory(known: Mapping[str, SyncedObject]) -> InfrastructureInventory:
-    """Everything netweave holds that an SMO is sent (changes.INVENTORY_FIELDS: the R003 kinds; R005 locations,
-    sites and alarm dictionaries are not pushed northbound yet), as the O2 API renders it."""
+    """Everything netweave holds that an SMO is sent (changes.INVENTORY_FIELDS: the R003 kinds and R005
+    locations, sites and alarm dictionaries), as the O2 API renders it."""
     ocloud = specs.OCLOUD.render(ensure_ocloud())
-    lists: dict[str, list[dict[str, Any]]] = {}
+    lists: dict[str, Any] = {}
     for kind in KINDS:
         field = changes.INVENTORY_FIELDS.get(kind.spec.object_type)
         if field is None:
             continue
         rows = kind.model.objects.order_by("id").values(*kind.spec.columns)  # type: ignore[attr-defined]
         lists[field] = [kind.spec.render(row) for row in rows.iterator()]
-    return InfrastructureInventory(
-        ocloud=ocloud,
-        resource_pools=lists["resource_pools"],
-        resources=lists["resources"],
-        resource_types=lists["resource_types"],
-        deployment_managers=lists["deployment_managers"],
-        complete=True,
-        known=known,
-    )
+    return InfrastructureInventory(ocloud=ocloud, complete=True, known=known, **lists)
 
 
 def _ocloud_state() -> dict[str, Any]:
@@ -198,7 +190,7 @@ def _push(cursor: NorthboundCursor, plugin: SMOPlugin, result: StepResult) -> No
             return
         target = entries[-1].id
         result.more = len(entries) >= BATCH
-        ids = sorted({str(e.object_id) for e in entries})
+        ids = sorted({changes.object_key(e) for e in entries})
         pending = changes.incremental_inventory(entries, _ocloud_state(), known_mapping(instance, ids))
         if pending is None:  # nothing for the inventory in these entries: move on
             _save(cursor, position=target, inflight_upto=None, inflight_count=0)

@@ -46,6 +46,9 @@ class InfrastructureInventory:
     resources: Sequence[Mapping[str, Any]] = ()
     resource_types: Sequence[Mapping[str, Any]] = ()
     deployment_managers: Sequence[Mapping[str, Any]] = ()
+    locations: Sequence[Mapping[str, Any]] = ()  # R005 LocationInfo
+    sites: Sequence[Mapping[str, Any]] = ()  # R005 OCloudSiteInfo
+    alarm_dictionaries: Sequence[Mapping[str, Any]] = ()  # R005 AlarmDictionaryInfo
     complete: bool = True
     removed: Sequence[RemovedObject] = ()
     known: Mapping[str, SyncedObject] = field(default_factory=dict)

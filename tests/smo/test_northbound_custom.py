@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from inventory.models import Resource, ResourcePool, ResourceType
+from inventory.models import AlarmDictionary, Location, OCloudSite, Resource, ResourcePool, ResourceType
 from plugins.registry import get_plugin
 from smo import northbound
 from smo.models import NorthboundCursor, ObjectMapping, OutboundEvent
@@ -36,7 +36,9 @@ def test_full_sync_then_incremental_push_and_events(o2, synced_mock, receiver, m
     bodies = inventory_posts(receiver)
     objects = [o for body in bodies for o in body["objects"]]
     expected = ResourceType.objects.count() + ResourcePool.objects.count() + Resource.objects.count()
+    expected += Location.objects.count() + OCloudSite.objects.count() + AlarmDictionary.objects.count()
     assert len({o["objectId"] for o in objects}) >= expected
+    assert {"LocationInfo", "OCloudSiteInfo", "AlarmDictionaryInfo"} <= {o["objectType"] for o in objects}
     assert all(body["complete"] for body in bodies)
     assert bodies[-1]["batch"] == bodies[-1]["batches"]
     assert max(len(body["objects"]) for body in bodies) <= 25

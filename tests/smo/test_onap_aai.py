@@ -112,3 +112,40 @@ def test_preview_shows_the_aai_body(synced_mock, fake_aai, make_onap_smo) -> Non
     shown = northbound.preview(instance, "ResourcePoolInfo", str(pool.pk))
     assert shown["payload"][f"{REGION}/{pool.pk}"]["cloud-region-id"] == str(pool.pk)
     assert fake_aai.requests == []  # nothing was sent
+
+
+def test_r005_locations_become_complexes_and_sites_cloud_zones(synced_mock, fake_aai, make_onap_smo) -> None:
+    from django.db import transaction
+
+    from inventory import changelog, specs
+    from inventory.models import Location
+
+    instance = make_onap_smo()
+    assert not northbound.step(instance).errors
+    complexes = fake_aai.of_type("complex")
+    location = Location.objects.order_by("global_location_id").first()
+    path = f"/cloud-infrastructure/complexes/complex/{location.global_location_id}"
+    place = complexes[path]
+    civic = {item["caType"]: item["caValue"] for item in location.civic_address}
+    assert (place["complex-name"], place["city"], place["region"]) == (location.name, civic[3], civic[1])
+    assert (place["country"], place["physical-location-type"]) == (civic["country"], "o2ims-location")
+    assert place["longitude"] == str(location.coordinate["coordinates"][0])
+    assert len(complexes) == Location.objects.count()  # every pool's complex is its site's location
+    placed = list(ResourcePool.objects.exclude(o_cloud_site_id=None))
+    assert placed
+    for pool in placed:
+        assert regions(fake_aai)[f"{REGION}/{pool.pk}"]["cloud-zone"] == str(pool.o_cloud_site_id)
+    assert ObjectMapping.objects.get(instance=instance, object_id=location.global_location_id).smo_id == path
+
+    # The backend renames the location, then drops it: both reach A&AI with the stored resource-version.
+    state = specs.LOCATION.render({c: getattr(location, c) for c in specs.LOCATION.columns})
+    entry = changelog.Change("LocationInfo", location.pk, changelog.MODIFY, state, {**state, "name": "Renamed"})
+    with transaction.atomic():
+        changelog.record([entry])
+    assert not northbound.step(instance).errors
+    assert fake_aai.objects[path]["complex-name"] == "Renamed"
+    with transaction.atomic():
+        changelog.record([changelog.Change("LocationInfo", location.pk, changelog.DELETE, state, None)])
+    assert not northbound.step(instance).errors
+    assert path not in fake_aai.objects
+    assert fake_aai.statuses(412) == fake_aai.statuses(400) == 0

@@ -13,7 +13,10 @@ from typing import Any
 from plugins.sdk.smo import DeploymentEvent, InfrastructureEvent, InfrastructureInventory
 
 ID_FIELDS = {
+    "LocationInfo": "globalLocationId",
+    "OCloudSiteInfo": "oCloudSiteId",
     "ResourceTypeInfo": "resourceTypeId",
+    "AlarmDictionaryInfo": "alarmDictionaryId",
     "ResourcePoolInfo": "resourcePoolId",
     "DeploymentManagerInfo": "deploymentManagerId",
     "ResourceInfo": "resourceId",
@@ -25,7 +28,10 @@ def inventory_objects(inventory: InfrastructureInventory) -> list[dict[str, Any]
     """Every object of the inventory as {objectType, objectId, state}, parents before children."""
     out: list[dict[str, Any]] = []
     for object_type, items in (
+        ("LocationInfo", inventory.locations),
+        ("OCloudSiteInfo", inventory.sites),
         ("ResourceTypeInfo", inventory.resource_types),
+        ("AlarmDictionaryInfo", inventory.alarm_dictionaries),
         ("ResourcePoolInfo", inventory.resource_pools),
         ("DeploymentManagerInfo", inventory.deployment_managers),
         ("ResourceInfo", inventory.resources),

@@ -4,13 +4,15 @@ A&AI mapping (the seed's "O-Cloud and pools -> cloud-regions, tenants, complexes
 
 | netweave | A&AI | key |
 |---|---|---|
-| resource pool | `cloud-region` (cloud-owner from config) | `cloud-region-id` = resourcePoolId |
+| R005 location | `complex` (name, civic address, coordinate) | `physical-location-id` = globalLocationId |
+| resource pool | `cloud-region` (`cloud-zone` = its oCloudSiteId) | `cloud-region-id` = resourcePoolId |
 | the O-Cloud | a `tenant` in each pool's cloud-region | `tenant-id` = oCloudId |
-| a pool's location | `complex` (related to the cloud-region) | `physical-location-id` = globalLocationId or pool id |
+| a pool's location | `complex` (created if A&AI has none) | `physical-location-id` = globalLocationId or pool id |
 | resource, `resourceClass` networking | `pnf` | `pnf-name` = resourceId |
 | any other resource | `pserver` (→ its pool's cloud-region) | `hostname` = resourceId |
 
-Resource types and deployment managers have no A&AI counterpart here: they are not pushed.
+Resource types, deployment managers, R005 O-Cloud sites and alarm dictionaries have no A&AI node here: they are
+not pushed (a site is the `cloud-zone` of its pools' cloud-regions, whose complex is the site's location).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class AaiObject:
     path: str
     body: dict[str, Any]
     children: tuple[AaiObject, ...] = field(default=())
+    create_only: bool = False  # a placeholder (a pool's complex): written only when A&AI has no such object
 
 
 def region_path(cloud_owner: str, region_id: str) -> str:
@@ -55,6 +58,35 @@ def relationship(related_to: str, link: str, data: dict[str, str]) -> dict[str, 
     }
 
 
+# RFC 4776 civic address types (R005 civicAddress items {caType, caValue}) -> A&AI complex properties.
+_CIVIC = {"country": "country", 1: "region", 2: "state", 3: "city", 6: "street1", 24: "postal-code"}
+
+
+def location_complex(location: Mapping[str, Any]) -> AaiObject:
+    """An R005 location as the A&AI complex at that place (the required address properties are "unknown" when
+    the location does not give them)."""
+    location_id = str(location["globalLocationId"])
+    name = str(location.get("name") or location_id)
+    body: dict[str, Any] = {
+        "physical-location-id": location_id,
+        "complex-name": name,
+        "physical-location-type": "o2ims-location",
+        "street1": str(location.get("address") or name),
+        "city": "unknown",
+        "postal-code": "00000",
+        "country": "unknown",
+        "region": "unknown",
+    }
+    for item in location.get("civicAddress") or ():
+        key = _CIVIC.get(item.get("caType")) if isinstance(item, Mapping) else None
+        if key and item.get("caValue"):
+            body[key] = str(item["caValue"])
+    coordinates = (location.get("coordinate") or {}).get("coordinates") or []
+    if len(coordinates) >= 2:  # GeoJSON Point: [longitude, latitude, altitude?]
+        body["longitude"], body["latitude"] = str(coordinates[0]), str(coordinates[1])
+    return AaiObject("LocationInfo", location_id, f"{CLOUD_INFRA}/complexes/complex/{location_id}", body)
+
+
 def complex_object(pool: Mapping[str, Any]) -> AaiObject:
     location_id = complex_id(pool)
     location = str(pool.get("location") or "unknown")
@@ -68,9 +100,8 @@ def complex_object(pool: Mapping[str, Any]) -> AaiObject:
         "country": "unknown",
         "region": "unknown",
     }
-    return AaiObject(
-        "ResourcePoolInfo", str(pool["resourcePoolId"]), f"{CLOUD_INFRA}/complexes/complex/{location_id}", body
-    )
+    path = f"{CLOUD_INFRA}/complexes/complex/{location_id}"
+    return AaiObject("ResourcePoolInfo", str(pool["resourcePoolId"]), path, body, create_only=True)
 
 
 def cloud_region(pool: Mapping[str, Any], ocloud: Mapping[str, Any], cloud_owner: str, base: str) -> AaiObject:
@@ -83,6 +114,7 @@ def cloud_region(pool: Mapping[str, Any], ocloud: Mapping[str, Any], cloud_owner
         "owner-defined-type": "o2ims-resource-pool",
         "cloud-region-version": "1",
         "complex-name": str(pool.get("location") or ""),
+        **({"cloud-zone": str(pool["oCloudSiteId"])} if pool.get("oCloudSiteId") else {}),
         "orchestration-disabled": False,
         "in-maint": False,
         "relationship-list": {
@@ -140,6 +172,8 @@ def removed_paths(object_type: str, object_id: str, state: Mapping[str, Any], cl
     """The A&AI paths to delete when a netweave object goes away (children first)."""
     if object_type == "ResourcePoolInfo":
         return [region_path(cloud_owner, object_id)]
+    if object_type == "LocationInfo":
+        return [f"{CLOUD_INFRA}/complexes/complex/{object_id}"]
     if object_type == "ResourceInfo":
         if is_pnf(state):
             return [f"{NETWORK}/pnfs/pnf/{object_id}"]

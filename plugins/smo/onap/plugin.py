@@ -109,6 +109,9 @@ class OnapSMOPlugin(SMOPlugin):
     def _objects(self, inventory: InfrastructureInventory) -> list[mapping.AaiObject]:
         owner, base = self._config["cloudOwner"], self.aai.base
         objects: dict[str, mapping.AaiObject] = {}
+        for location in inventory.locations:
+            place = mapping.location_complex(location)
+            objects[place.path] = place
         for pool in inventory.resource_pools:
             place = mapping.complex_object(pool)
             objects.setdefault(place.path, place)
@@ -128,10 +131,12 @@ class OnapSMOPlugin(SMOPlugin):
                 version = known.smo_version or None
             else:  # not written by us yet (or a shared complex): A&AI may hold it already
                 version = self.aai.current_version(item.path)
+                if item.create_only and version is not None:
+                    continue
             new_version = self.aai.upsert(item.path, item.body, version)
             for child in item.children:
                 self.aai.upsert(child.path, child.body, self.aai.current_version(child.path))
-            if not item.path.startswith(f"{mapping.CLOUD_INFRA}/complexes/"):
+            if not item.create_only:
                 synced.append(SyncedObject(item.object_type, item.object_id, item.path, new_version))
         gone = [(r.object_type, r.object_id, r.state) for r in inventory.removed]
         if inventory.complete:
@@ -157,6 +162,9 @@ class OnapSMOPlugin(SMOPlugin):
         if object_type == "ResourceInfo":
             item = mapping.resource_object(state, owner, base)
             return {item.path: item.body}
+        if object_type == "LocationInfo":
+            place = mapping.location_complex(state)
+            return {place.path: place.body}
         return {}
 
     # --- workflows: SO custom workflows on a service instance ----------------------------------------------
