@@ -104,3 +104,13 @@ def fake_so() -> Iterator[Any]:
     server = FakeSo().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def fake_onap() -> Iterator[Any]:
+    """The fake SO with SDC's catalog and the Policy Framework beside it (tests/smo/onap_design_fake.py)."""
+    from tests.smo.onap_design_fake import FakeOnap
+
+    server = FakeOnap().start()
+    yield server
+    server.stop()

@@ -15,10 +15,11 @@ import json
 import socket
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
@@ -104,6 +105,15 @@ REQUESTS = "/onap/so/infra/orchestrationRequests/v7"
 CATALOG = "/ecomp/mso/catalog/v2/serviceResources"
 
 
+def schema_error(data: Any, schema: Mapping[str, Any]) -> str | None:
+    """Why `data` does not follow `schema` (JSON Schema), or None when it does."""
+    try:
+        jsonschema.validate(data, schema)
+    except jsonschema.ValidationError as exc:
+        return str(exc.message)
+    return None
+
+
 @dataclass
 class FakeSo:
     models: list[dict[str, str]] = field(default_factory=list)  # modelInfo as the catalog returns it
@@ -132,6 +142,12 @@ class FakeSo:
         body = {"artifactRepoUrl": f"{self.url}/ecomp/mso/catalog", "artifactName": model["modelInvariantUuid"]}
         return {**body, **({"version": version} if version else {}), "packageType": "onap-service"}
 
+    def received(self, method: str, path: str, body: bytes, schema: Mapping[str, Any]) -> tuple[Any, str | None]:
+        """A request body, recorded in `bodies`, and why it does not follow `schema` (None when it does)."""
+        data = json.loads(body)
+        self.bodies.append((method, path, data))
+        return data, schema_error(data, schema)
+
     def _advance(self, request: dict[str, Any]) -> dict[str, Any]:
         status = request["requestStatus"]
         if status["requestState"] == "IN_PROGRESS":
@@ -159,7 +175,7 @@ class FakeSo:
         }
         return {"instanceId": instance_id, "requestId": request_id, "requestSelfLink": f"{REQUESTS}/{request_id}"}
 
-    def handle(self, method: str, raw: str, body: bytes) -> tuple[int, Any]:
+    def handle(self, method: str, raw: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, Any]:
         parts = urlsplit(raw)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         path = parts.path
@@ -173,12 +189,9 @@ class FakeSo:
                         return 200, {"serviceResources": {"modelInfo": dict(model)}}
                 return 404, None
             if method == "POST" and path == INSTANCES:
-                data = json.loads(body)
-                self.bodies.append((method, path, data))
-                try:
-                    jsonschema.validate(data, CREATE)
-                except jsonschema.ValidationError as exc:
-                    return 400, {"requestError": {"serviceException": {"text": exc.message}}}
+                data, refused = self.received(method, path, body, CREATE)
+                if refused:
+                    return 400, {"requestError": {"serviceException": {"text": refused}}}
                 params = data["requestDetails"]["requestParameters"].get("userParams", [])
                 fail = any(p["name"] == "simulateFailure" and p["value"] is True for p in params)
                 return 202, {
@@ -187,12 +200,9 @@ class FakeSo:
                     )
                 }
             if method == "DELETE" and path.startswith(INSTANCES + "/"):
-                data = json.loads(body)
-                self.bodies.append((method, path, data))
-                try:
-                    jsonschema.validate(data, DELETE)
-                except jsonschema.ValidationError as exc:
-                    return 400, {"requestError": {"serviceException": {"text": exc.message}}}
+                data, refused = self.received(method, path, body, DELETE)
+                if refused:
+                    return 400, {"requestError": {"serviceException": {"text": refused}}}
                 instance_id = path.rsplit("/", 1)[1]
                 if not any(r["instanceReferences"]["serviceInstanceId"] == instance_id for r in self.requests.values()):
                     return 404, None
@@ -201,12 +211,9 @@ class FakeSo:
                 }
             if method == "POST" and path.startswith(WORKFLOW_PREFIX):
                 instance_id, _, workflow = path[len(WORKFLOW_PREFIX) :].partition("/workflows/")
-                data = json.loads(body)
-                self.bodies.append((method, path, data))
-                try:
-                    jsonschema.validate(data, WORKFLOW)
-                except jsonschema.ValidationError as exc:
-                    return 400, {"requestError": {"serviceException": {"text": exc.message}}}
+                data, refused = self.received(method, path, body, WORKFLOW)
+                if refused:
+                    return 400, {"requestError": {"serviceException": {"text": refused}}}
                 details = {**data["requestDetails"], "workflowUuid": workflow}
                 return 202, {"requestReferences": self._new_request("workflow", instance_id, details)}
             if method == "GET" and path.startswith(REQUESTS + "/"):
@@ -222,7 +229,7 @@ class FakeSo:
                 return 200, {"requestList": found}
         return 404, None
 
-    def start(self) -> FakeSo:
+    def start(self) -> Self:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -236,7 +243,8 @@ class FakeSo:
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                status, answer = fake.handle(self.command, self.path, self.rfile.read(length) if length else b"")
+                content = self.rfile.read(length) if length else b""
+                status, answer = fake.handle(self.command, self.path, content, dict(self.headers))
                 data = b"" if answer is None else json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

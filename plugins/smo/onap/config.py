@@ -40,6 +40,18 @@ class OnapConfig(StrictSerializer):
         max_length=500,
         help_text="SO base URL: workflows through the SMO North API (SO's instanceManagement API). Empty: none.",
     )
+    sdcUrl = UrlField(
+        default="",
+        allow_blank=True,
+        max_length=500,
+        help_text="SDC base URL: service models from SDC's distribution catalog (GET /sdc/v1/catalog/services).",
+    )
+    policyApiUrl = UrlField(
+        default="", allow_blank=True, max_length=500, help_text="Policy Framework policy-api base URL (create)."
+    )
+    policyPapUrl = UrlField(
+        default="", allow_blank=True, max_length=500, help_text="Policy Framework PAP base URL (deploy, status)."
+    )
     dmsBackend = SoTargetConfig(
         required=False,
         help_text="DMS-backend mode (SMO routing rule mode dms-backend): where SO instantiates the O2dms deployments "

@@ -18,13 +18,16 @@ from plugins.sdk.smo import (
     DeploymentEvent,
     InfrastructureEvent,
     InfrastructureInventory,
+    Policy,
+    PolicyStatus,
+    ServiceModel,
     SMOPlugin,
     SyncedObject,
     WorkflowExecution,
     WorkflowRequest,
     WorkflowStatus,
 )
-from plugins.smo.onap import mapping, so
+from plugins.smo.onap import design, mapping, so
 from plugins.smo.onap.aai import AaiClient
 from plugins.smo.onap.config import OnapConfig
 from plugins.smo.onap.events import DmaapPublisher, KafkaPublisher, Publisher
@@ -47,9 +50,14 @@ class OnapSMOPlugin(SMOPlugin):
         self._lcm: OnapLcmDMSPlugin | None = None
 
     def capabilities(self) -> frozenset[Capability]:
-        if self._config.get("soUrl"):
-            return frozenset({Capability.INVENTORY_SYNC, Capability.WORKFLOW_ORCHESTRATION})
-        return frozenset({Capability.INVENTORY_SYNC})
+        c = self._config
+        wanted = {
+            Capability.INVENTORY_SYNC: True,
+            Capability.WORKFLOW_ORCHESTRATION: bool(c.get("soUrl")),
+            Capability.SERVICE_MODELING: bool(c.get("sdcUrl")),
+            Capability.POLICY_MANAGEMENT: bool(c.get("policyApiUrl") and c.get("policyPapUrl")),
+        }
+        return frozenset(capability for capability, present in wanted.items() if present)
 
     def initialize(self, config: Mapping[str, Any]) -> None:
         self._config = c = self.validated_config(config)
@@ -169,22 +177,27 @@ class OnapSMOPlugin(SMOPlugin):
 
     # --- workflows: SO custom workflows on a service instance ----------------------------------------------
 
-    def _so(self, method: str, path: str, **kwargs: Any) -> Any:
-        if not self._config.get("soUrl"):
-            raise NotSupported(f"ONAP instance '{self.instance_name}' has no soUrl: it runs no workflows.")
+    def _onap(self, component: str, method: str, path: str, **kwargs: Any) -> Any:
+        """Call the ONAP component whose base URL is config `component` (soUrl, sdcUrl, policyApiUrl, ...)."""
+        base = self._config.get(component)
+        if not base:
+            raise NotSupported(f"ONAP instance '{self.instance_name}' has no {component}.")
         assert self._http is not None
-        url = self._config["soUrl"].rstrip("/") + path
+        headers = {"Accept": "application/json", "X-ECOMP-InstanceID": self._config["fromAppId"]}
         try:
-            response = self._http.request(method, url, headers={"Accept": "application/json"}, **kwargs)
+            response = self._http.request(method, base.rstrip("/") + path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
-            raise BackendUnavailable(f"SO unreachable ({type(exc).__name__})") from None
+            raise BackendUnavailable(f"{component} unreachable ({type(exc).__name__})") from None
         if response.status_code == 404:
-            raise NotFound(f"SO {method} {path}: not found")
-        if response.status_code == 400:
-            raise InvalidRequest(f"SO refused {method} {path}: {response.text[:300]}")
+            raise NotFound(f"{component} {method} {path}: not found")
+        if response.status_code in (400, 406):
+            raise InvalidRequest(f"{component} refused {method} {path}: {response.text[:300]}")
         if response.status_code >= 300:
-            raise BackendUnavailable(f"SO {method} {path} answered HTTP {response.status_code}")
+            raise BackendUnavailable(f"{component} {method} {path} answered HTTP {response.status_code}")
         return response.json() if response.content else {}
+
+    def _so(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._onap("soUrl", method, path, **kwargs)
 
     def execute_workflow(self, request: WorkflowRequest) -> WorkflowExecution:
         """`request.name` is the SO workflow's UUID; `parameters.serviceInstanceId` the instance it runs on."""
@@ -204,6 +217,43 @@ class OnapSMOPlugin(SMOPlugin):
         state = str(status.get("requestState", ""))
         message = f"{status.get('statusMessage', '')} ({status.get('percentProgress', 0)}%)".strip()
         return WorkflowStatus(execution_id, so.WORKFLOW_STATES.get(state, state or "UNKNOWN"), message)
+
+    def cancel_workflow(self, execution_id: str) -> None:
+        raise NotSupported(
+            "ONAP SO cannot cancel one orchestration request: its abort (POST /onap/so/infra/orchestrationRequests/v7/"
+            "abort) aborts every request in progress, and unlock only releases a locked request. Let the workflow "
+            "finish or run a compensating workflow."
+        )
+
+    # --- service models: SDC's distribution catalog ---------------------------------------------------------
+
+    def list_service_models(self) -> list[ServiceModel]:
+        answer = self._onap("sdcUrl", "GET", design.SDC_SERVICES)
+        return [design.service_model(asset) for asset in answer if isinstance(asset, dict)]
+
+    def get_service_model(self, model_id: str) -> ServiceModel:
+        return design.service_model(self._onap("sdcUrl", "GET", design.service_metadata_path(model_id)))
+
+    def register_service_model(self, model: ServiceModel) -> None:
+        raise NotSupported(
+            "ONAP service models are designed in SDC (vendor software product onboarding, VF and service creation, "
+            "certification, distribution): a multi-step design-time flow netweave does not drive. Design the service "
+            "in SDC; GET /serviceModels then lists it."
+        )
+
+    # --- policies: Policy Framework (policy-api, PAP) -------------------------------------------------------
+
+    def apply_policy(self, policy: Policy) -> None:
+        path, body, (policy_id, version) = design.policy_create(policy)
+        self._onap("policyApiUrl", "POST", path, json=body)
+        self._onap("policyPapUrl", "POST", design.PAP_DEPLOY, json=design.deploy_body(policy_id, version))
+
+    def get_policy_status(self, policy_id: str) -> PolicyStatus:
+        try:
+            answer = self._onap("policyPapUrl", "GET", design.status_path(policy_id))
+        except NotFound:
+            answer = []
+        return design.policy_status(policy_id, answer)
 
     # --- VES events -----------------------------------------------------------------------------------------
 
