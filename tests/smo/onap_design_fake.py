@@ -11,6 +11,9 @@ shapes follow their published APIs:
 - PAP: `POST /policy/pap/v1/pdps/policies` deploys stored policies (unknown: 400) and answers 202 with the status
   URI; `GET /policy/pap/v1/policies/status/{policyId}` lists the per-PDP status, WAITING on the first read after a
   deployment and SUCCESS after it (FAILURE when the policy's properties hold `simulateFailure: true`).
+- SDNC (GR-API): `POST /restconf/operations/GENERIC-RESOURCE-API:preload-vf-module-topology-operation` validated
+  with JSON Schema (PRELOAD below: the input's header, request information and VF-module topology); a vnf-type not
+  in `vnf_types` is answered, as SDNC does, with HTTP 200 and `response-code` 400 in the output.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ SDC = "/sdc/v1/catalog/services"
 POLICY_TYPES = "/policy/api/v1/policytypes/"
 PAP_DEPLOY = "/policy/pap/v1/pdps/policies"
 PAP_STATUS = "/policy/pap/v1/policies/status/"
+SDNC_PRELOAD = "/restconf/operations/GENERIC-RESOURCE-API:preload-vf-module-topology-operation"
 POLICY_TYPE_NAMES = {"onap.policies.monitoring.tcagen2", "onap.policies.native.Apex"}
 
 
@@ -69,6 +73,46 @@ TOSCA_POLICIES = {
         ),
     },
 }
+PRELOAD = {
+    "type": "object",
+    "required": ["input"],
+    "properties": {
+        "input": {
+            "type": "object",
+            "required": ["sdnc-request-header", "request-information", "preload-vf-module-topology-information"],
+            "properties": {
+                "sdnc-request-header": {"type": "object", "required": ["svc-request-id", "svc-action"]},
+                "request-information": {"type": "object", "required": ["request-id", "request-action"]},
+                "preload-vf-module-topology-information": {
+                    "type": "object",
+                    "required": ["vnf-topology-identifier-structure", "vf-module-topology"],
+                    "properties": {
+                        "vnf-topology-identifier-structure": {"type": "object", "required": ["vnf-name", "vnf-type"]},
+                        "vf-module-topology": {
+                            "type": "object",
+                            "required": ["vf-module-topology-identifier", "vf-module-parameters"],
+                            "properties": {
+                                "vf-module-parameters": {
+                                    "type": "object",
+                                    "properties": {
+                                        "param": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "required": ["name", "value"],
+                                                "properties": {"value": {"type": "string"}},
+                                            },
+                                        }
+                                    },
+                                }
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
 DEPLOY = _policies(
     {
         "type": "object",
@@ -83,6 +127,8 @@ class FakeOnap(FakeSo):
     services: list[dict[str, Any]] = field(default_factory=list)  # SDC detailed metadata per service
     policies: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (id, version) -> TOSCA policy
     deployments: dict[str, int] = field(default_factory=dict)  # policy id -> status reads since its deployment
+    vnf_types: set[str] = field(default_factory=lambda: {"du-vnf"})  # what SDNC can preload
+    preloads: list[dict[str, Any]] = field(default_factory=list)  # stored preload-vf-module-topology-information
 
     def add_service(self, name: str, version: str = "1.0") -> dict[str, Any]:
         service = {
@@ -107,6 +153,9 @@ class FakeOnap(FakeSo):
         path = urlsplit(raw).path
         if path.startswith(SDC):
             return self._sdc(method, path, headers)
+        if path == SDNC_PRELOAD and method == "POST":
+            with self._lock:
+                return self._preload(path, body)
         if path.startswith("/policy/"):
             with self._lock:
                 return self._policy(method, path, body)
@@ -123,6 +172,21 @@ class FakeOnap(FakeSo):
             found = next((s for s in self.services if s["uuid"] == wanted), None)
             return (200, found) if found else (404, {"requestError": {"serviceException": {"messageId": "SVC4063"}}})
         return 405, None
+
+    def _preload(self, path: str, body: bytes) -> tuple[int, Any]:
+        data, refused = self.received("POST", path, body, PRELOAD)
+        if refused:
+            return 400, {"errors": {"error": [{"error-message": refused}]}}
+        information = data["input"]["preload-vf-module-topology-information"]
+        request_id = data["input"]["sdnc-request-header"]["svc-request-id"]
+        vnf_type = information["vnf-topology-identifier-structure"]["vnf-type"]
+        if vnf_type not in self.vnf_types:
+            message = f"vnf-type {vnf_type} is not in the service model"
+            output = {"svc-request-id": request_id, "response-code": "400", "response-message": message}
+            return 200, {"output": {**output, "ack-final-indicator": "Y"}}
+        self.preloads.append(information)
+        output = {"svc-request-id": request_id, "response-code": "200", "ack-final-indicator": "Y"}
+        return 200, {"output": output}
 
     def _policy(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
         if method == "POST" and path.startswith(POLICY_TYPES) and path.endswith("/policies"):

@@ -16,27 +16,33 @@ pytestmark = pytest.mark.django_db
 LIFECYCLE = "O2dms_DeploymentLifecycle"
 
 
-@pytest.fixture
-def onap_lcm(db: None, fake_so: FakeSo, settings: Any) -> Any:
+def lcm_instance(so_url: str, **config: Any) -> Any:
+    """An onap-lcm DMS instance for `so_url`, routed packageType onap-service."""
     from plugins.models import PluginInstance, RoutingRule
 
-    settings.NETWEAVE_DMS_POLL_SECONDS = 0.05
     instance = PluginInstance.objects.create(
         name="onap-so",
         category="dms",
         plugin_type="onap-lcm",
         config={
-            "soUrl": fake_so.url,
+            "soUrl": so_url,
             "lcpCloudRegionId": "RegionOne",
             "tenantId": "tenant-1",
             "globalSubscriberId": "netweave-subscriber",
             "subscriptionServiceType": "o-ran",
+            **config,
         },
     )
     RoutingRule.objects.create(
         name="onap-services", category="dms", priority=10, plugin_instance=instance, match_type="onap-service"
     )
     return instance
+
+
+@pytest.fixture
+def onap_lcm(db: None, fake_so: FakeSo, settings: Any) -> Any:
+    settings.NETWEAVE_DMS_POLL_SECONDS = 0.05
+    return lcm_instance(fake_so.url)
 
 
 def test_service_deployment_through_so(o2, synced_mock, onap_lcm, fake_so, run_tasks) -> None:
@@ -94,3 +100,47 @@ def test_failed_instantiation_is_reported(o2, synced_mock, onap_lcm, fake_so, ru
     problem = check_problem(o2.post(f"{base}/NfDeploymentDescriptor", unknown))
     assert problem["status"] == 400
     assert problem["additionalAttributes"]["field"] == "artifactName"
+
+
+def test_sdnc_preload_precedes_instantiation(o2, synced_mock, fake_onap, run_tasks, settings) -> None:
+    from inventory.models import DeploymentManager
+
+    settings.NETWEAVE_DMS_POLL_SECONDS = 0.05
+    lcm_instance(fake_onap.url, sdncUrl=fake_onap.url, preloadVnfType="du-vnf")
+    manager = DeploymentManager.objects.order_by("name").first()
+    base = f"/o2dms/v1/{manager.id}/{LIFECYCLE}"
+    model = fake_onap.add_model("du-service", "1.0")
+    descriptor = json_of(o2.post(f"{base}/NfDeploymentDescriptor", fake_onap.descriptor(model)))
+    body = {"name": "du-pre", "descriptorId": descriptor["id"], "values": {"cells": 3, "band": "n78"}}
+    accepted = run_tasks(lambda: o2.post(f"{base}/NfDeployment", body))
+    assert json_of(o2.get(accepted["Location"]))["state"] == "SUCCEEDED"
+    [(_, first, _), (_, second, created)] = fake_onap.bodies
+    assert first.endswith("GENERIC-RESOURCE-API:preload-vf-module-topology-operation")
+    assert second == "/onap/so/infra/serviceInstantiation/v7/serviceInstances"
+    assert created["requestDetails"]["requestParameters"]["usePreload"] is True
+    [preload] = fake_onap.preloads
+    assert preload["vnf-topology-identifier-structure"] == {"vnf-name": "du-pre", "vnf-type": "du-vnf"}
+    params = preload["vf-module-topology"]["vf-module-parameters"]["param"]
+    assert params == [{"name": "band", "value": "n78"}, {"name": "cells", "value": "3"}]
+
+    fake_onap.vnf_types.clear()  # SDNC refuses: SO is not asked, the operation fails saying why
+    refused = run_tasks(lambda: o2.post(f"{base}/NfDeployment", {**body, "name": "du-refused"}))
+    operation = json_of(o2.get(refused["Location"]))
+    assert operation["state"] == "FAILED"
+    assert "SDNC refused the preload" in str(operation)
+    assert len(fake_onap.bodies) == 3
+
+
+def test_preload_needs_sdnc() -> None:
+    from plugins.smo.onap.config import OnapConfig
+    from plugins.smo.onap.lcm import OnapLcmConfig
+
+    target = {"lcpCloudRegionId": "r", "tenantId": "t", "globalSubscriberId": "g", "subscriptionServiceType": "s"}
+    lcm = OnapLcmConfig(data={"soUrl": "http://so", **target, "preloadVnfType": "du-vnf"})
+    assert not lcm.is_valid()
+    assert "sdncUrl" in lcm.errors
+    smo = OnapConfig(
+        data={"aaiUrl": "http://aai", "soUrl": "http://so", "dmsBackend": {**target, "preloadVnfType": "v"}}
+    )
+    assert not smo.is_valid()
+    assert "sdncUrl" in smo.errors

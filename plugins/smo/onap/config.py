@@ -21,6 +21,13 @@ class SoTargetConfig(StrictSerializer):
     owningEntityId = serializers.CharField(default="netweave", max_length=200)
     owningEntityName = serializers.CharField(default="netweave", max_length=200)
     projectName = serializers.CharField(default="netweave", max_length=200)
+    preloadVnfType = serializers.CharField(
+        default="",
+        allow_blank=True,
+        max_length=200,
+        help_text="When set (with sdncUrl): an SDNC GR-API VF-module preload of this vnf-type, named after the "
+        "deployment and carrying its values, precedes each instantiation.",
+    )
 
 
 class OnapConfig(StrictSerializer):
@@ -39,6 +46,9 @@ class OnapConfig(StrictSerializer):
         allow_blank=True,
         max_length=500,
         help_text="SO base URL: workflows through the SMO North API (SO's instanceManagement API). Empty: none.",
+    )
+    sdncUrl = UrlField(
+        default="", allow_blank=True, max_length=500, help_text="SDNC base URL (GR-API preload, DMS-backend mode)."
     )
     sdcUrl = UrlField(
         default="",
@@ -74,6 +84,10 @@ class OnapConfig(StrictSerializer):
         if attrs.get("dmaapUrl") and attrs.get("kafkaBootstrapServers"):
             raise serializers.ValidationError(
                 {"kafkaBootstrapServers": ["Give dmaapUrl or kafkaBootstrapServers, not both."]}
+            )
+        if (attrs.get("dmsBackend") or {}).get("preloadVnfType") and not attrs.get("sdncUrl"):
+            raise serializers.ValidationError(
+                {"sdncUrl": ["dmsBackend.preloadVnfType preloads through SDNC: set sdncUrl."]}
             )
         if attrs.get("dmsBackend") and not attrs.get("soUrl"):
             raise serializers.ValidationError(

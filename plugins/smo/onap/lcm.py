@@ -19,7 +19,7 @@ from plugins.sdk import dms as sdk
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.errors import AuthenticationFailed, BackendUnavailable, InvalidRequest, NotFound
 from plugins.smo.custom.config import UrlField
-from plugins.smo.onap import so
+from plugins.smo.onap import sdnc, so
 from plugins.smo.onap.config import SoTargetConfig
 
 
@@ -28,9 +28,15 @@ class OnapLcmConfig(SoTargetConfig):
     username = serializers.CharField(default="", allow_blank=True, max_length=200)
     password = serializers.CharField(default="", allow_blank=True, write_only=True)
     cloudOwner = serializers.CharField(default="netweave", max_length=100)
+    sdncUrl = UrlField(default="", allow_blank=True, max_length=500, help_text="SDNC base URL (GR-API preload).")
     timeoutSeconds = serializers.FloatField(default=10.0, min_value=0.1, max_value=300.0)
     caBundle = serializers.CharField(default="", allow_blank=True, max_length=500)
     verifyTls = serializers.BooleanField(default=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("preloadVnfType") and not attrs.get("sdncUrl"):
+            raise serializers.ValidationError({"sdncUrl": ["preloadVnfType preloads through SDNC: set sdncUrl."]})
+        return attrs
 
 
 class OnapLcmDMSPlugin(sdk.DMSPlugin):
@@ -66,21 +72,21 @@ class OnapLcmDMSPlugin(sdk.DMSPlugin):
             self._http.close()
             self._http = None
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, component: str = "SO", **kwargs: Any) -> Any:
         assert self._http is not None, "initialize() first"
         headers = {"Accept": "application/json", "X-ONAP-PartnerName": "netweave"}
         try:
             response = self._http.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
-            raise BackendUnavailable(f"SO unreachable ({type(exc).__name__})") from None
+            raise BackendUnavailable(f"{component} unreachable ({type(exc).__name__})") from None
         if response.status_code in (401, 403):
-            raise AuthenticationFailed(f"SO {method} {path} answered HTTP {response.status_code}")
+            raise AuthenticationFailed(f"{component} {method} {path} answered HTTP {response.status_code}")
         if response.status_code == 404:
-            raise NotFound(f"SO {method} {path.split('?')[0]}: not found")
+            raise NotFound(f"{component} {method} {path.split('?')[0]}: not found")
         if response.status_code == 400:
-            raise InvalidRequest(f"SO refused {method} {path.split('?')[0]}: {response.text[:300]}")
+            raise InvalidRequest(f"{component} refused {method} {path.split('?')[0]}: {response.text[:300]}")
         if response.status_code >= 300:
-            raise BackendUnavailable(f"SO {method} {path.split('?')[0]} answered HTTP {response.status_code}")
+            raise BackendUnavailable(f"{component} {method} {path.split('?')[0]} answered HTTP {response.status_code}")
         return response.json() if response.content else None
 
     def health(self) -> HealthStatus:
@@ -128,7 +134,11 @@ class OnapLcmDMSPlugin(sdk.DMSPlugin):
 
     def create_deployment(self, request: sdk.DeploymentRequest) -> sdk.Deployment:
         info = so.model_info(self._catalog(serviceModelUuid=request.package_id))
-        answer = self._call("POST", so.INSTANCES, json=so.create_body(request, info, self._config))
+        body = so.create_body(request, info, self._config)
+        if self._config["preloadVnfType"]:
+            self._preload(request)
+            body["requestDetails"]["requestParameters"]["usePreload"] = True
+        answer = self._call("POST", so.INSTANCES, json=body)
         references = (answer or {}).get("requestReferences") or {}
         instance_id = str(references.get("instanceId") or "")
         if not instance_id:
@@ -142,6 +152,14 @@ class OnapLcmDMSPlugin(sdk.DMSPlugin):
             values=dict(request.values),
             extensions={"onap.requestId": str(references.get("requestId", ""))},
         )
+
+    def _preload(self, request: sdk.DeploymentRequest) -> None:
+        """SDNC's GR-API VF-module preload (sdnc.py), before SO is asked to instantiate."""
+        url = self._config["sdncUrl"].rstrip("/") + sdnc.PRELOAD
+        answer = self._call("POST", url, "SDNC", json=sdnc.preload_body(request, self._config["preloadVnfType"]))
+        refused = sdnc.refusal(answer)
+        if refused:
+            raise InvalidRequest(refused, field="values")
 
     def _requests(self, native_id: str) -> list[dict[str, Any]]:
         answer = self._call("GET", f"{so.REQUESTS}?filter=serviceInstanceId:EQUALS:{quote(native_id, safe='')}")

@@ -107,7 +107,16 @@ class OnapSMOPlugin(SMOPlugin):
                     f"ONAP instance '{self.instance_name}' has no dmsBackend config: it runs no deployments."
                 )
             lcm = OnapLcmDMSPlugin(self.instance_name)
-            shared = ("soUrl", "username", "password", "cloudOwner", "timeoutSeconds", "caBundle", "verifyTls")
+            shared = (
+                "soUrl",
+                "sdncUrl",
+                "username",
+                "password",
+                "cloudOwner",
+                "timeoutSeconds",
+                "caBundle",
+                "verifyTls",
+            )
             lcm.initialize({**{key: c[key] for key in shared}, **c["dmsBackend"]})
             self._lcm = lcm
         return self._lcm
