@@ -74,14 +74,14 @@ def make_onap_smo(db: None, fake_aai: Any) -> Callable[..., Any]:
     from plugins.models import PluginInstance, Secret
     from plugins.secrets import secret_name_for, secret_ref, set_secret_value
 
-    def make(name: str = "onap", **config: Any) -> Any:
+    def make(name: str = "onap", *, default: bool = True, **config: Any) -> Any:
         secret = Secret.objects.create(name=secret_name_for(name, "password"), provider="env", reference="UNUSED")
         set_secret_value(secret, "aai-password")
         instance = PluginInstance.objects.create(
             name=name,
             category="smo",
             plugin_type="onap",
-            is_default=True,
+            is_default=default,
             config={
                 "aaiUrl": fake_aai.url,
                 "username": "aai@aai.onap.org",

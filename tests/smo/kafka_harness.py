@@ -19,6 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 90.0
+SASL_USER, SASL_PASSWORD = "netweave", "kafka-sasl-secret"  # the SASL_PLAINTEXT listener's one PLAIN user
 
 
 def _free_port() -> int:
@@ -40,8 +41,9 @@ class KafkaBroker:
             .splitlines()[-1]
         )
         self.workdir = workdir
-        self.port, self.controller_port = _free_port(), _free_port()
+        self.port, self.controller_port, self.sasl_port = _free_port(), _free_port(), _free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
+        self.sasl_bootstrap = f"127.0.0.1:{self.sasl_port}"  # SASL_PLAINTEXT, mechanism PLAIN
         self.config = workdir / "server.properties"
         self.log = workdir / "broker.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -51,10 +53,17 @@ class KafkaBroker:
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
-                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},SASL_PLAINTEXT://127.0.0.1:{self.sasl_port},"
+                    f"CONTROLLER://127.0.0.1:{self.controller_port}",
+                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port},"
+                    f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}",
                     "controller.listener.names=CONTROLLER",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,"
+                    "CONTROLLER:PLAINTEXT",
+                    "sasl.enabled.mechanisms=PLAIN",
+                    "listener.name.sasl_plaintext.plain.sasl.jaas.config="
+                    "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                    f'user_{SASL_USER}="{SASL_PASSWORD}";',
                     "inter.broker.listener.name=PLAINTEXT",
                     f"log.dirs={workdir / 'data'}",
                     "num.partitions=1",

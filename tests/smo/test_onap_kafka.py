@@ -1,5 +1,6 @@
 """The ONAP plugin's VES events on a real Kafka broker (KRaft, from Maven Central jars): consumed back in order
-and complete, across a broker restart and across a broker outage that fails a publish (re-sent and counted)."""
+and complete, across a broker restart and across a broker outage that fails a publish (re-sent and counted); then,
+on the same broker's SASL_PLAINTEXT listener, a SASL/PLAIN instance publishes and a wrong password is refused."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from plugins import registry
 from smo import northbound
 from smo.models import NorthboundCursor, OutboundEvent
 from tests.o2client import json_of
+from tests.smo.kafka_harness import SASL_PASSWORD, SASL_USER
 
 pytestmark = [pytest.mark.django_db, pytest.mark.backend, pytest.mark.kafka]
 EXT = "/netweave-ims-ext/v1/resourcePools"
@@ -67,3 +69,39 @@ def test_events_in_order_and_complete_across_broker_restarts(
     assert len(sequences) - len(unique) <= cursor.duplicates  # every re-send is counted
     assert {h["sourceId"] for h in headers} >= set(first + second + third)
     registry.forget(instance.pk)  # close the producer before the broker goes
+
+    # SASL/PLAIN on the same broker (one broker start per session): the password comes from the secret store.
+    sasl = make_onap_smo(
+        "onap-sasl", default=False, eventTopic=f"{TOPIC}.sasl", timeoutSeconds=3, **sasl_config(kafka_broker)
+    )
+    northbound.step(sasl)
+    make_pools(o2, "sasl", 1)
+    assert not northbound.step(sasl).errors
+    assert kafka_broker.consume(f"{TOPIC}.sasl", 1)
+    wrong = make_onap_smo(
+        "onap-sasl-wrong",
+        default=False,
+        eventTopic=f"{TOPIC}.sasl",
+        timeoutSeconds=3,
+        **sasl_config(kafka_broker, "wrong"),
+    )
+    northbound.step(wrong)
+    make_pools(o2, "sasl-wrong", 1)
+    assert any("Kafka did not take" in error for error in northbound.step(wrong).errors)
+    registry.forget(sasl.pk)
+    registry.forget(wrong.pk)
+
+
+def sasl_config(broker: Any, password: str = SASL_PASSWORD) -> dict[str, Any]:
+    from plugins.models import Secret
+    from plugins.secrets import secret_ref, set_secret_value
+
+    secret = Secret.objects.create(name=f"kafka-{password}", provider="env", reference="UNUSED")
+    set_secret_value(secret, password)
+    return {
+        "kafkaBootstrapServers": broker.sasl_bootstrap,
+        "kafkaSecurityProtocol": "SASL_PLAINTEXT",
+        "kafkaSaslMechanism": "PLAIN",
+        "kafkaUsername": SASL_USER,
+        "kafkaPassword": secret_ref(secret.name),
+    }

@@ -30,6 +30,27 @@ class SoTargetConfig(StrictSerializer):
     )
 
 
+KAFKA_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+def _kafka_problems(attrs: dict[str, Any]) -> dict[str, list[str]]:
+    protocol = attrs.get("kafkaSecurityProtocol", "PLAINTEXT")
+    sasl = protocol.startswith("SASL_")
+    problems: dict[str, list[str]] = {}
+    if not attrs.get("kafkaBootstrapServers") and (protocol != "PLAINTEXT" or attrs.get("kafkaUsername")):
+        problems["kafkaBootstrapServers"] = ["Kafka security settings need kafkaBootstrapServers."]
+    if sasl:
+        for key in ("kafkaSaslMechanism", "kafkaUsername", "kafkaPassword"):
+            if not attrs.get(key):
+                problems[key] = [f"Required with kafkaSecurityProtocol {protocol}."]
+    else:
+        for key in ("kafkaSaslMechanism", "kafkaUsername", "kafkaPassword"):
+            if attrs.get(key):
+                problems[key] = ["Only with kafkaSecurityProtocol SASL_PLAINTEXT or SASL_SSL."]
+    return problems
+
+
 class OnapConfig(StrictSerializer):
     aaiUrl = UrlField(max_length=500, help_text="A&AI base URL, e.g. https://aai.onap:8443 (paths /aai/<version>/...).")
     aaiVersion = serializers.RegexField(r"^v\d+$", default="v29", max_length=10, help_text="A&AI schema version.")
@@ -73,6 +94,18 @@ class OnapConfig(StrictSerializer):
     kafkaBootstrapServers = serializers.CharField(
         default="", allow_blank=True, max_length=500, help_text="host:port[,host:port]: publish VES events to Kafka."
     )
+    kafkaSecurityProtocol = serializers.ChoiceField(
+        choices=list(KAFKA_PROTOCOLS),
+        default="PLAINTEXT",
+        help_text="Kafka security.protocol: TLS (SSL: caBundle and verifyTls apply) and/or SASL authentication.",
+    )
+    kafkaSaslMechanism = serializers.ChoiceField(
+        choices=["", *KAFKA_SASL_MECHANISMS], default="", allow_blank=True, help_text="With SASL_*: the mechanism."
+    )
+    kafkaUsername = serializers.CharField(default="", allow_blank=True, max_length=200, help_text="SASL user.")
+    kafkaPassword = serializers.CharField(
+        default="", allow_blank=True, write_only=True, help_text="SASL password (a secret)."
+    )
     eventTopic = serializers.CharField(default="unauthenticated.VES_INFRASTRUCTURE_EVENTS", max_length=249)
     sourceName = serializers.CharField(default="netweave", max_length=100, help_text="VES sourceName/reportingEntity.")
     eventPublishBatchSize = serializers.IntegerField(default=100, min_value=1, max_value=10000)
@@ -85,6 +118,9 @@ class OnapConfig(StrictSerializer):
             raise serializers.ValidationError(
                 {"kafkaBootstrapServers": ["Give dmaapUrl or kafkaBootstrapServers, not both."]}
             )
+        kafka = _kafka_problems(attrs)
+        if kafka:
+            raise serializers.ValidationError(kafka)
         if (attrs.get("dmsBackend") or {}).get("preloadVnfType") and not attrs.get("sdncUrl"):
             raise serializers.ValidationError(
                 {"sdncUrl": ["dmsBackend.preloadVnfType preloads through SDNC: set sdncUrl."]}

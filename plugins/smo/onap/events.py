@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import httpx
@@ -38,8 +38,28 @@ class DmaapPublisher:
         return None
 
 
+def kafka_security(config: Mapping[str, Any]) -> dict[str, Any]:
+    """librdkafka's security settings for the plugin config: TLS (`SSL`, `SASL_SSL`: the CA bundle and whether to
+    verify the broker) and SASL (PLAIN or SCRAM; the password comes from the secret store)."""
+    protocol = str(config.get("kafkaSecurityProtocol") or "PLAINTEXT")
+    settings: dict[str, Any] = {"security.protocol": protocol.lower()}
+    if protocol.endswith("SSL"):
+        settings["enable.ssl.certificate.verification"] = bool(config.get("verifyTls", True))
+        if config.get("caBundle"):
+            settings["ssl.ca.location"] = config["caBundle"]
+    if protocol.startswith("SASL_"):
+        settings.update(
+            {
+                "sasl.mechanism": config["kafkaSaslMechanism"],
+                "sasl.username": config["kafkaUsername"],
+                "sasl.password": config["kafkaPassword"],
+            }
+        )
+    return settings
+
+
 class KafkaPublisher:
-    def __init__(self, servers: str, topic: str, key: str, timeout: float) -> None:
+    def __init__(self, servers: str, topic: str, key: str, timeout: float, security: Mapping[str, Any]) -> None:
         from confluent_kafka import Producer
 
         self.topic, self.key, self.timeout = topic, key.encode(), timeout
@@ -50,6 +70,7 @@ class KafkaPublisher:
                 "acks": "all",
                 "message.timeout.ms": int(max(timeout, 1.0) * 1000),
                 "client.id": "netweave",
+                **security,
             },
             logger=logging.getLogger("plugins.smo.onap.kafka"),  # librdkafka's log lines into netweave's log
         )

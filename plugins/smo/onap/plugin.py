@@ -30,7 +30,7 @@ from plugins.sdk.smo import (
 from plugins.smo.onap import design, mapping, so
 from plugins.smo.onap.aai import AaiClient
 from plugins.smo.onap.config import OnapConfig
-from plugins.smo.onap.events import DmaapPublisher, KafkaPublisher, Publisher
+from plugins.smo.onap.events import DmaapPublisher, KafkaPublisher, Publisher, kafka_security
 from plugins.smo.onap.lcm import OnapLcmDMSPlugin
 
 
@@ -38,7 +38,7 @@ class OnapSMOPlugin(SMOPlugin):
     name = "onap"
     version = "1.0.0"
     config_class = OnapConfig
-    secret_fields = frozenset({"password"})
+    secret_fields = frozenset({"password", "kafkaPassword"})
     serves_dms_backend = True
 
     def __init__(self, instance_name: str = "") -> None:
@@ -69,7 +69,7 @@ class OnapSMOPlugin(SMOPlugin):
         self._aai = AaiClient(self._http, c["aaiUrl"], c["aaiVersion"], c["fromAppId"])
         if c["kafkaBootstrapServers"]:
             self._publisher = KafkaPublisher(
-                c["kafkaBootstrapServers"], c["eventTopic"], c["sourceName"], c["timeoutSeconds"]
+                c["kafkaBootstrapServers"], c["eventTopic"], c["sourceName"], c["timeoutSeconds"], kafka_security(c)
             )
         elif c["dmaapUrl"]:
             self._publisher = DmaapPublisher(self._http, c["dmaapUrl"], c["eventTopic"])
