@@ -95,3 +95,21 @@ def test_rule_form_rejects_instance_of_another_category(admin_client: Client, ru
     )
     assert response.status_code == 200
     assert "is a ims instance" in " ".join(response.context["adminform"].form.errors["plugin_instance"])
+
+
+def test_dms_backend_mode_only_on_smo_types_that_run_deployments() -> None:
+    from plugins.admin import RoutingRuleForm
+
+    custom = PluginInstance.objects.create(name="vendor", category="smo", plugin_type="custom", config={})
+    onap = PluginInstance.objects.create(name="onap", category="smo", plugin_type="onap", config={})
+    data = {"name": "r", "category": "smo", "priority": 1, "match_type": "onap-service", "mode": "dms-backend"}
+    refused = RoutingRuleForm(data={**data, "plugin_instance": custom.pk, "conditions": "{}", "enabled": True})
+    assert not refused.is_valid()
+    assert "is not a DMS backend" in str(refused.errors["mode"])
+    accepted = RoutingRuleForm(data={**data, "plugin_instance": onap.pk, "conditions": "{}", "enabled": True})
+    assert accepted.is_valid(), accepted.errors
+    wrong = RoutingRuleForm(
+        data={**data, "category": "dms", "plugin_instance": onap.pk, "conditions": "{}", "enabled": True}
+    )
+    assert not wrong.is_valid()
+    assert "Only SMO rules have a mode" in str(wrong.errors["mode"])
