@@ -21,6 +21,10 @@ The database: the unit stage runs the same tests on SQLite and on a throw-away P
 marked `sqlite_only`, which say why); the backend stages run once, on PostgreSQL (the production database, and
 what the worker-process fault tests need). The PostgreSQL server listens on a free port (several runs at once).
 
+The backend stage first collects the backend and browser tests once (tests/stage_map.py) and gives each session
+only the files holding its tests; the OpenStack session (BESIDE: mostly waiting on Nova) runs beside the others,
+on a second PostgreSQL server, its output printed when it ends.
+
 Environment: PLUGIN (backends: one marker), CI (true: harnesses fail instead of skipping). One pytest process per
 stage: pytest-xdist was measured and left out (docs/benchmarks.md, "Test suite").
 """
