@@ -101,3 +101,18 @@ def test_a_postgres_session_sees_the_server_it_may_restart(tmp_path: Path, monke
         beside = run.finish(beside)
     assert (main.passed, main.ok) == (1, True)
     assert (beside.passed, beside.ok) == (1, True)
+
+
+def test_a_session_gets_the_files_of_its_tests_from_the_stage_map() -> None:
+    with stages.running([]) as run:
+        assert run.files(lambda names: "kafka" in names) is None  # no map: the whole suite
+        run.stage_map = {
+            "tests/smo/test_onap_kafka.py": [["backend", "django_db", "kafka"]],
+            "tests/deployments/test_helm_logs.py": [["backend", "kubernetes"], ["backend", "helm"]],
+            "tests/browser/test_admin_browser.py": [["browser"]],
+        }
+        assert run.files(lambda names: "helm" in names) == ["tests/deployments/test_helm_logs.py"]
+        assert run.files(lambda names: "vsphere" in names) == []  # no tests: no session
+        run.stage_map["plugins/ims/x/tests/test_x.py"] = [["backend", "helm"]]
+        # tests/conftest.py (the stage markers) would not apply to that file alone: the whole suite again
+        assert run.files(lambda names: "helm" in names) is None
