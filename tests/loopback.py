@@ -1,5 +1,5 @@
 """A threaded HTTP(S) server on loopback for tests that need a small peer of their own (a redirecting or token
-endpoint, a TLS receiver, a JWKS endpoint, a chart repository)."""
+endpoint, a TLS receiver, a JWKS endpoint)."""
 
 from __future__ import annotations
 

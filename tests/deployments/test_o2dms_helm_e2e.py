@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import http.server
 import subprocess
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,6 @@ from deployments.models import Deployment, DeploymentPackage, LifecycleOperation
 from inventory.models import ChangeLogEntry
 from plugins.testing.dms import archive
 from tests.deployments.conftest import CHARTS, base, chart
-from tests.loopback import serving, url_of
 from tests.o2client import json_of
 
 GZIP = "application/gzip"
@@ -277,10 +277,16 @@ def chart_repository(tmp_path: Path, helm_binary: str) -> Iterator[str]:
     }
     files["Chart.yaml"] = files["Chart.yaml"].replace(b"version: 0.1.0", b"version: 0.2.0")
     (root / "netweave-demo-0.2.0.tgz").write_bytes(archive(files, "netweave-demo"))
-    with serving(functools.partial(_QuietHandler, directory=str(root))) as server:
-        url = url_of(server)
-        subprocess.run([helm_binary, "repo", "index", str(root), "--url", url], check=True, capture_output=True)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    subprocess.run([helm_binary, "repo", "index", str(root), "--url", url], check=True, capture_output=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
         yield url
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_chart_from_a_repository(o2: Any, manager: Any, helm_dms: Any, chart_repository: str, run_tasks: Any) -> None:
