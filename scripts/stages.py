@@ -21,6 +21,10 @@ The database: the unit stage runs the same tests on SQLite and on a throw-away P
 marked `sqlite_only`, which say why); the backend stages run once, on PostgreSQL (the production database, and
 what the worker-process fault tests need). The PostgreSQL server listens on a free port (several runs at once).
 
+The backend stage first collects the backend and browser tests once (tests/stage_map.py) and gives each session
+only the files holding its tests; the OpenStack session (BESIDE: mostly waiting on Nova) runs beside the others,
+on a second PostgreSQL server, its output printed when it ends.
+
 Environment: PLUGIN (backends: one marker), CI (true: harnesses fail instead of skipping). One pytest process per
 stage: pytest-xdist was measured and left out (docs/benchmarks.md, "Test suite").
 """
@@ -28,6 +32,7 @@ stage: pytest-xdist was measured and left out (docs/benchmarks.md, "Test suite")
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -39,7 +44,7 @@ import threading
 import time
 import tomllib
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -91,43 +96,64 @@ def backend_markers() -> list[str]:
     return names
 
 
+class Postgres:
+    """A throw-away PostgreSQL server (scripts/postgres.sh) on a free port, started on first use. `env` names it
+    to a session: DATABASE_URL, and NETWEAVE_PG_PORT/NETWEAVE_PG_DIR for the tests that restart it."""
+
+    def __init__(self, base_env: dict[str, str]) -> None:
+        self.base_env = base_env
+        self.env: dict[str, str] = {}
+
+    def start(self) -> dict[str, str]:
+        if not self.env:
+            port = str(free_port())
+            # outside the private work directory: the server runs as the `postgres` user
+            server = {"NETWEAVE_PG_PORT": port, "NETWEAVE_PG_DIR": tempfile.mkdtemp(prefix=f"netweave-pg-{port}-")}
+            done = subprocess.run(
+                ["bash", "scripts/postgres.sh", "start"],
+                cwd=REPO, env={**self.base_env, **server}, capture_output=True, text=True, check=False,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+            if done.returncode != 0:
+                shutil.rmtree(server["NETWEAVE_PG_DIR"], ignore_errors=True)
+                raise StageError(f"PostgreSQL could not start:\n{done.stderr[-3000:]}")
+            self.env = {**server, "DATABASE_URL": done.stdout.strip().splitlines()[-1]}
+        return self.env
+
+    def stop(self) -> None:
+        if self.env:
+            subprocess.run(
+                ["bash", "scripts/postgres.sh", "stop"], cwd=REPO, env={**self.base_env, **self.env}, check=False
+            )
+            shutil.rmtree(self.env["NETWEAVE_PG_DIR"], ignore_errors=True)
+            self.env = {}
+
+
 class Run:
-    """One invocation: the shared environment, the PostgreSQL server (started on first use), the background
-    backend builds, and the results."""
+    """One invocation: the shared environment, the PostgreSQL servers (each started on first use), the
+    background backend builds, and the results."""
 
     def __init__(self, pytest_args: Sequence[str]) -> None:
         self.pytest_args = list(pytest_args)
         self.workdir = Path(tempfile.mkdtemp(prefix="netweave-stages-"))
         self.env = {**os.environ}
         self.env.setdefault("NETWEAVE_DATA_DIR", str(self.workdir / "data"))
-        self.database_url: str | None = None
+        # "main" for the stages run one after the other; "beside" for a backend session run beside them (the
+        # Redis stage restarts its server, and two sessions would share one test database name)
+        self.servers = {name: Postgres(self.env) for name in ("main", "beside")}
         self.builds: subprocess.Popen[str] | None = None
         self.builds_started = self.builds_finished = 0.0
         self.builds_log = self.workdir / "backend-builds.log"
         self.results: list[Result] = []
+        self.sessions: list[subprocess.Popen[bytes]] = []
+        self.stage_map: dict[str, list[list[str]]] | None = None
 
-    # --- PostgreSQL -------------------------------------------------------------------------------------------
-
-    def postgres(self) -> str:
-        if self.database_url is None:
-            port = str(free_port())
-            self.env["NETWEAVE_PG_PORT"] = port  # the fault tests restart this server through scripts/postgres.sh
-            # outside the private work directory: the server runs as the `postgres` user
-            self.env["NETWEAVE_PG_DIR"] = tempfile.mkdtemp(prefix=f"netweave-pg-{port}-")
-            done = subprocess.run(
-                ["bash", "scripts/postgres.sh", "start"],
-                cwd=REPO, env=self.env, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
-            )  # fmt: skip
-            if done.returncode != 0:
-                raise StageError(f"PostgreSQL could not start:\n{done.stderr[-3000:]}")
-            self.database_url = done.stdout.strip().splitlines()[-1]
-        return self.database_url
+    def postgres(self, server: str = "main") -> dict[str, str]:
+        return self.servers[server].start()
 
     def stop_postgres(self) -> None:
-        if self.database_url is not None:
-            subprocess.run(["bash", "scripts/postgres.sh", "stop"], cwd=REPO, env=self.env, check=False)
-            shutil.rmtree(self.env["NETWEAVE_PG_DIR"], ignore_errors=True)
-            self.database_url = None
+        for server in self.servers.values():
+            server.stop()
 
     # --- the background builds --------------------------------------------------------------------------------
 
@@ -186,6 +212,39 @@ class Run:
         except OSError:
             return []
 
+    # --- which files a session collects -----------------------------------------------------------------------
+
+    def collect_stage_map(self) -> None:
+        """One collection of the backend and browser tests (tests/stage_map.py): for each file, the marker sets of
+        its tests. Each of those sessions then collects only its own files: collecting the whole suite costs
+        about 20 s of CPU, one file about 7 s, and there are ten such sessions. If this collection fails, every
+        session collects everything (and reports the error itself)."""
+        say("\n== which files hold the backend and browser tests (one collection for all their sessions)")
+        target, output = self.workdir / "stage-map.json", self.workdir / "stage-map.out"
+        argv = [PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "tests.stage_map", "--collect-only"]
+        argv += ["-m", "backend or browser", *self.pytest_args]
+        with output.open("w") as out:
+            code = subprocess.run(
+                argv, cwd=REPO, env={**self.env, "NETWEAVE_STAGE_MAP": str(target)}, stdin=subprocess.DEVNULL,
+                stdout=out, stderr=subprocess.STDOUT, check=False,
+            ).returncode  # fmt: skip
+        try:
+            self.stage_map = json.loads(target.read_text()) if code in (0, 5) else None
+        except (OSError, ValueError):
+            self.stage_map = None
+        if self.stage_map is None:
+            tail = output.read_text(errors="replace")[-3000:]
+            say(f"== that collection failed (exit status {code}): every session collects the whole suite\n{tail}")
+
+    def files(self, wanted: Callable[[set[str]], bool]) -> list[str] | None:
+        """The files holding a test whose markers satisfy `wanted`; None (collect the whole suite) without a stage
+        map, or when one is outside tests/: only there does tests/conftest.py, which adds the stage markers,
+        apply to a session given just that file."""
+        if self.stage_map is None:
+            return None
+        files = [path for path, sets in self.stage_map.items() if any(wanted(set(names)) for names in sets)]
+        return files if all(path.startswith("tests/") for path in files) else None
+
     # --- running a stage ----------------------------------------------------------------------------------------
 
     def record(self, result: Result) -> Result:
@@ -194,23 +253,24 @@ class Run:
         return result
 
     def pytest(
-        self, stage: str, expression: str, *paths: str, postgres: bool = False, extra: Sequence[str] = ()
+        self, stage: str, expression: str, *paths: str, postgres: str | None = None, extra: Sequence[str] = ()
     ) -> Result:
         return self.finish(self.start_pytest(stage, expression, *paths, postgres=postgres, extra=extra))
 
     def start_pytest(
-        self, stage: str, expression: str, *paths: str, postgres: bool = False, extra: Sequence[str] = (),
+        self, stage: str, expression: str, *paths: str, postgres: str | None = None, extra: Sequence[str] = (),
         quiet: bool = False,
     ) -> Pending | Result:  # fmt: skip
-        """Start one pytest session; with `quiet` its output goes to a file, printed when it ends (a session
-        running alongside another one)."""
+        """Start one pytest session, on the PostgreSQL server named by `postgres` ("main", "beside") or on
+        SQLite; with `quiet` its output goes to a file, printed when it ends (a session running alongside
+        another one)."""
         say(f"\n== {stage}: pytest -m '{expression}' {' '.join(paths)}".rstrip() + (" (output at its end)" * quiet))
         started = time.monotonic()
         slug = re.sub(r"[^A-Za-z0-9]+", "-", stage).strip("-")
-        database = {}
+        database: dict[str, str] = {}
         if postgres:
             try:
-                database["DATABASE_URL"] = self.postgres()  # first: it sets NETWEAVE_PG_PORT/DIR in self.env
+                database = self.postgres(postgres)
             except StageError as exc:
                 return self.record(Result(stage, failed=1, ok=False, note=str(exc)))
         env = {**self.env, **database, "NETWEAVE_DATA_DIR": str(self.workdir / f"data-{slug}")}
@@ -221,6 +281,7 @@ class Run:
         process = subprocess.Popen(
             argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output and subprocess.STDOUT
         )
+        self.sessions.append(process)
         return Pending(stage, process, junit, started, output)
 
     def finish(self, pending: Pending | Result) -> Result:
@@ -292,7 +353,7 @@ def lint(run: Run) -> None:
 def unit(run: Run) -> None:
     """Both passes at once: pytest uses one core, the machine has two. SQLite's output is shown as it runs,
     PostgreSQL's when it ends."""
-    postgres = run.start_pytest("unit (PostgreSQL)", f"{UNIT} and not sqlite_only", postgres=True, quiet=True)
+    postgres = run.start_pytest("unit (PostgreSQL)", f"{UNIT} and not sqlite_only", postgres="main", quiet=True)
     run.pytest("unit (SQLite)", UNIT)
     run.finish(postgres)
 
@@ -302,24 +363,48 @@ def unit_sqlite(run: Run) -> None:
 
 
 def unit_postgres(run: Run) -> None:
-    run.pytest("unit (PostgreSQL)", f"{UNIT} and not sqlite_only", postgres=True)
+    run.pytest("unit (PostgreSQL)", f"{UNIT} and not sqlite_only", postgres="main")
+
+
+# Backend stages whose time is mostly waiting on their servers (OpenStack: Nova boots and deletes servers, the
+# compute hosts report to placement), and that need nothing from the backend builds: run beside the other
+# backend sessions (output at its end), on a PostgreSQL server of their own. Measured: docs/benchmarks.md.
+BESIDE = ("openstack",)
 
 
 def backends(run: Run) -> None:
     plugin = os.environ.get("PLUGIN", "").strip()
     if run.builds is None:
         run.start_builds(plugin or None)
-    run.record(run.wait_builds())
     if plugin:
-        run.pytest(f"backend: {plugin}", plugin, postgres=True)
+        run.record(run.wait_builds())
+        run.pytest(f"backend: {plugin}", plugin, postgres="main")
         return
     markers = backend_markers()
+    run.collect_stage_map()
+    beside = [backend_session(run, marker, "beside") for marker in markers if marker in BESIDE]
+    run.record(run.wait_builds())
     for marker in markers:
-        run.pytest(f"backend: {marker}", f"backend and {marker}", postgres=True)
+        if marker not in BESIDE:
+            run.finish(backend_session(run, marker, "main"))
     # tests marked `backend` without a registered backend stage marker still run, in one more session
-    rest = run.pytest("backend: other", f"backend and not ({' or '.join(markers)})", postgres=True)
-    if rest.note == "no tests collected":
-        run.results.remove(rest)
+    others = run.files(lambda names: "backend" in names and not names & set(markers))
+    if others != []:
+        rest = run.pytest("backend: other", f"backend and not ({' or '.join(markers)})", *others or (), postgres="main")
+        if rest.note == "no tests collected":
+            run.results.remove(rest)
+    for pending in beside:
+        run.finish(pending)
+
+
+def backend_session(run: Run, marker: str, server: str) -> Pending | Result:
+    """One backend stage marker's session, on the files holding its tests; the one beside the others quiet."""
+    stage = f"backend: {marker}"
+    files = run.files(lambda names: marker in names)
+    if files == []:
+        return run.record(Result(stage, note="no tests collected"))
+    expression = f"backend and {marker}"
+    return run.start_pytest(stage, expression, *files or (), postgres=server, quiet=server == "beside")
 
 
 def browser(run: Run) -> None:
@@ -332,7 +417,11 @@ def browser(run: Run) -> None:
             note = f"scripts/chromium.sh ensure exited {done.returncode}"
             run.record(Result("browser", failed=1, ok=False, seconds=time.monotonic() - started, note=note))
             return
-    run.pytest("browser", "browser")
+    files = run.files(lambda names: "browser" in names)  # a stage map only when the backend stage ran first
+    if files == []:
+        run.record(Result("browser", note="no tests collected"))
+    else:
+        run.pytest("browser", "browser", *files or ())
 
 
 def has_make_target(name: str) -> bool:
@@ -357,7 +446,7 @@ def faults(run: Run) -> None:
             result.ok, result.failed, result.note = False, max(result.failed, 1), f"make faults exited {code}"
         run.record(result)
     elif (REPO / "tests" / "faults").is_dir():
-        run.pytest("faults", "faults", "tests/faults", postgres=True)
+        run.pytest("faults", "faults", "tests/faults", postgres="main")
     else:
         run.record(Result("faults", note="no tests/faults yet"))
 
@@ -394,8 +483,10 @@ def running(pytest_args: Sequence[str]) -> Iterator[Run]:
     try:
         yield run
     finally:
-        if run.builds is not None and run.builds.poll() is None:
-            run.builds.terminate()
+        for process in [run.builds, *run.sessions]:  # interrupted: a session started beside another one
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait()
         run.stop_postgres()
         shutil.rmtree(run.workdir, ignore_errors=True)
 

@@ -77,22 +77,42 @@ def test_a_pytest_stage_counts_passes_failures_and_no_tests(tmp_path: Path) -> N
 
 
 def test_a_postgres_session_sees_the_server_it_may_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fault tests restart the run's PostgreSQL through scripts/postgres.sh: the session's environment must
-    name that server (NETWEAVE_PG_PORT), also when it is the first session to start it."""
+    """The Redis stage's tests restart the session's PostgreSQL through scripts/postgres.sh: the session's
+    environment must name that server (NETWEAVE_PG_PORT), the one of its own lane ("main" or "beside")."""
     tests = tmp_path / "test_env.py"
     tests.write_text(
         "import os\n"
         "def test_env():\n"
-        "    assert os.environ['NETWEAVE_PG_PORT'] == '1234'\n"
-        "    assert os.environ['DATABASE_URL'] == 'postgres://db'\n"
+        "    assert os.environ['NETWEAVE_PG_PORT'] == os.environ['EXPECTED_PORT']\n"
+        "    assert os.environ['DATABASE_URL'] == 'postgres://db-' + os.environ['EXPECTED_PORT']\n"
     )
+    ports = {"main": "1234", "beside": "5678"}
     with stages.running(["-p", "no:django", "--rootdir", str(tmp_path), "-c", "/dev/null", str(tests)]) as run:
         run.env["PYTEST_ADDOPTS"] = ""
 
-        def start_postgres() -> str:
-            run.env["NETWEAVE_PG_PORT"] = "1234"
-            return "postgres://db"
+        def start_postgres(server: str) -> dict[str, str]:
+            return {"NETWEAVE_PG_PORT": ports[server], "DATABASE_URL": f"postgres://db-{ports[server]}"}
 
         monkeypatch.setattr(run, "postgres", start_postgres)
-        result = run.pytest("pg", "not backend", postgres=True)
-    assert (result.passed, result.ok) == (1, True)
+        run.env["EXPECTED_PORT"] = "5678"
+        beside = run.start_pytest("beside", "not backend", postgres="beside", quiet=True)
+        run.env["EXPECTED_PORT"] = "1234"
+        main = run.pytest("main", "not backend", postgres="main")
+        beside = run.finish(beside)
+    assert (main.passed, main.ok) == (1, True)
+    assert (beside.passed, beside.ok) == (1, True)
+
+
+def test_a_session_gets_the_files_of_its_tests_from_the_stage_map() -> None:
+    with stages.running([]) as run:
+        assert run.files(lambda names: "kafka" in names) is None  # no map: the whole suite
+        run.stage_map = {
+            "tests/smo/test_onap_kafka.py": [["backend", "django_db", "kafka"]],
+            "tests/deployments/test_helm_logs.py": [["backend", "kubernetes"], ["backend", "helm"]],
+            "tests/browser/test_admin_browser.py": [["browser"]],
+        }
+        assert run.files(lambda names: "helm" in names) == ["tests/deployments/test_helm_logs.py"]
+        assert run.files(lambda names: "vsphere" in names) == []  # no tests: no session
+        run.stage_map["plugins/ims/x/tests/test_x.py"] = [["backend", "helm"]]
+        # tests/conftest.py (the stage markers) would not apply to that file alone: the whole suite again
+        assert run.files(lambda names: "helm" in names) is None

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +21,7 @@ from inventory.sync import apply_changes, reconcile
 from plugins.models import Secret
 from plugins.sdk import ims as sdk
 from plugins.secrets import set_secret_value
+from tests.loopback import serving, url_of
 from tests.notifications.conftest import subscribe
 from tests.o2client import O2Client
 
@@ -127,18 +127,15 @@ class _Redirector(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def redirector() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(_Redirector) as server:
+        yield server
 
 
 def test_redirects_to_another_host_are_not_followed(
     o2: O2Client, receiver: Receiver, redirector: ThreadingHTTPServer, ims_instance: Any
 ) -> None:
     _Redirector.target = receiver.url + "/stolen"
-    sub = subscribe(o2, f"http://127.0.0.1:{redirector.server_address[1]}/away")
+    sub = subscribe(o2, url_of(redirector) + "/away")
     reconcile(ims_instance, pools("a"))
     assert delivery.deliver_pending(sub["subscriptionId"]).step is delivery.Step.FAILED
     assert "redirect to another host not followed" in Notification.objects.get().last_error
@@ -177,12 +174,10 @@ class _TokenHandler(BaseHTTPRequestHandler):
 
 
 def test_oauth2_client_credentials(o2: O2Client, receiver: Receiver, ims_instance: Any) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(_TokenHandler) as server:
         endpoint = SmoEndpoint.objects.create(
             name="smo-oauth",
-            oauth2_token_url=f"http://127.0.0.1:{server.server_address[1]}/token",
+            oauth2_token_url=url_of(server) + "/token",
             oauth2_client_id="netweave",
             oauth2_client_secret=_secret("smo-client-secret", "s3cret"),
             oauth2_scope="notifications",
@@ -191,9 +186,6 @@ def test_oauth2_client_credentials(o2: O2Client, receiver: Receiver, ims_instanc
         Subscription.objects.filter(pk=sub["subscriptionId"]).update(endpoint=endpoint)
         reconcile(ims_instance, pools("a", "b"))
         delivery.deliver_pending(sub["subscriptionId"])
-    finally:
-        server.shutdown()
-        server.server_close()
     assert [r.headers["Authorization"] for r in receiver.received] == ["Bearer tok-1", "Bearer tok-1"]
     (token_request,) = _TokenHandler.requests  # cached for the second delivery
     assert "grant_type=client_credentials" in token_request["body"]

@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import ssl
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from inventory.sync import reconcile
 from plugins.models import Secret
 from plugins.sdk import ims as sdk
 from plugins.secrets import set_secret_value
+from tests.loopback import serving, url_of
 from tests.notifications.conftest import subscribe
 from tests.o2client import O2Client
 
@@ -98,12 +98,8 @@ def tls_receiver(pki: dict[str, str], tmp_path: Path, allow_loopback: None) -> I
     context.load_cert_chain(tmp_path / "server.pem")
     context.load_verify_locations(cadata=pki["ca"])
     context.verify_mode = ssl.CERT_REQUIRED
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"https://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_Handler, tls=context) as server:
+        yield url_of(server, "https")
 
 
 def _secret(name: str, value: str) -> Secret:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
@@ -17,6 +16,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tests.loopback import serving, url_of
 
 ISSUER = "https://idp.example.test/realms/o2"
 AUDIENCE = "netweave"
@@ -72,15 +73,9 @@ def jwks_server() -> Iterator[JwksServer]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/realms/o2/protocol/openid-connect/certs"
-    try:
+    with serving(Handler) as server:
+        state.url = url_of(server) + "/realms/o2/protocol/openid-connect/certs"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
