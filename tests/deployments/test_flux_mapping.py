@@ -117,3 +117,19 @@ def test_move_patches_touch_only_netweave_fields() -> None:
     assert {"op": "remove", "path": "/spec/postBuild"} in kust_ops
     assert not any(p.startswith(("/metadata/finalizers", "/status")) for p in paths)
     assert {"op": "add", "path": "/spec/ref", "value": {"commit": COMMIT}} in repo_ops
+
+
+def test_sample_config_is_valid() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from plugins.dms.flux.plugin import FluxDMSPlugin
+
+    sample = yaml.safe_load((Path(__file__).resolve().parents[2] / "plugins/dms/flux/sample.yaml").read_text())
+    (block,) = sample["plugins"]["dms"]
+    assert FluxDMSPlugin("sample").validated_config(block["config"])["namespace"] == "flux-system"
+    assert sample["routing"]["dms"]["rules"][0]["conditions"] == {"gitOps": True, "labels": {"gitops.engine": "flux"}}
+    for bad in ({"interval": "soon"}, {"timeout": "0s"}, {"serverUrl": "https://flux"}):
+        with pytest.raises(InvalidRequest):
+            FluxDMSPlugin("sample").validated_config(bad)

@@ -119,6 +119,7 @@ class FluxDMSPlugin(GitReferenceDMSPlugin):
             plural,
             name,
             ops,
+            _content_type="application/json-patch+json",
         )
 
     def _target(self, request_namespace: str) -> str:
