@@ -13,22 +13,15 @@ own CRD schema, so a wrong shape fails the test.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
-import shutil
-import subprocess
-import threading
-import time
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import yaml
 
+from tests.crd_modules import StandInController, install_crds, module_crds
 from tests.k8s_harness import KubeCluster
 
 ARGOCD_MODULE = "github.com/argoproj/argo-cd/v3"
@@ -38,60 +31,10 @@ GROUP, VERSION, PLURAL = "argoproj.io", "v1alpha1", "applications"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
 
 
-def crd_manifests() -> list[dict[str, Any]]:
-    done = subprocess.run(
-        [shutil.which("go") or "/usr/local/go/bin/go", "mod", "download", "-json", f"{ARGOCD_MODULE}@{ARGOCD_VERSION}"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-        cwd="/tmp",
-        env={**os.environ, "GOFLAGS": "-mod=mod"},
-    )
-    info = json.loads(done.stdout or "{}")
-    if not info.get("Zip"):
-        pytest.fail(f"Argo CD {ARGOCD_VERSION} could not be fetched: {done.stdout[-500:]} {done.stderr[-500:]}")
-    prefix = f"{ARGOCD_MODULE}@{ARGOCD_VERSION}/manifests/crds/"
-    with zipfile.ZipFile(info["Zip"]) as archive:
-        return [yaml.safe_load(archive.read(prefix + name)) for name in CRD_FILES]
-
-
 @pytest.fixture(scope="session")
 def argocd_crds(kube_cluster: KubeCluster) -> KubeCluster:
-    from kubernetes import client
-    from kubernetes.client.rest import ApiException
-
-    api_client = kube_cluster.api_client()
-    api = client.ApiextensionsV1Api(api_client)
-    names = []
-    for body in crd_manifests():
-        names.append(body["metadata"]["name"])
-        try:
-            api.create_custom_resource_definition(body)
-        except ApiException as exc:
-            if exc.status != 409:
-                raise
-    deadline = time.monotonic() + 60
-    for name in names:
-        while not any(
-            c.type == "Established" and c.status == "True"
-            for c in api.read_custom_resource_definition(name).status.conditions or []
-        ):
-            assert time.monotonic() < deadline, f"CRD {name} not established"
-            time.sleep(0.2)
-    objects = client.CustomObjectsApi(api_client)
-    while True:  # Established can precede the API being served for a moment
-        try:
-            objects.list_cluster_custom_object(GROUP, VERSION, PLURAL)
-            break
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-            assert time.monotonic() < deadline, "Applications not served after their CRD was established"
-            time.sleep(0.2)
-    with contextlib.suppress(ApiException):
-        client.CoreV1Api(api_client).create_namespace({"metadata": {"name": "argocd"}})
-    api_client.close()
+    bodies = module_crds(ARGOCD_MODULE, ARGOCD_VERSION, [f"manifests/crds/{name}" for name in CRD_FILES])
+    install_crds(kube_cluster, bodies, [(GROUP, VERSION, PLURAL)], "argocd")
     return kube_cluster
 
 
@@ -139,26 +82,10 @@ def synced_status(app: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class ArgoController:
-    """The part of Argo CD's application controller netweave's tests need, as a polling thread."""
+class ArgoController(StandInController):
+    """The part of Argo CD's application controller netweave's tests need."""
 
-    def __init__(self, cluster: KubeCluster) -> None:
-        from kubernetes import client
-
-        self.api_client = cluster.api_client()
-        self.objects = client.CustomObjectsApi(self.api_client)
-        self.stop = threading.Event()
-        self.errors: list[BaseException] = []
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                self.reconcile()
-            except Exception as exc:
-                self.errors.append(exc)
-                return
-            time.sleep(0.05)
+    what = "Argo CD controller"
 
     def reconcile(self) -> None:
         from kubernetes.client.rest import ApiException
@@ -186,11 +113,5 @@ class ArgoController:
 
 
 @pytest.fixture
-def argo_controller(argocd_crds: KubeCluster) -> Iterator[ArgoController]:
-    controller = ArgoController(argocd_crds)
-    controller.thread.start()
-    yield controller
-    controller.stop.set()
-    controller.thread.join(timeout=10)
-    controller.api_client.close()
-    assert not controller.errors, f"the stand-in Argo CD controller failed: {controller.errors[0]}"
+def argo_controller(argocd_crds: KubeCluster) -> Iterator[StandInController]:
+    yield from ArgoController(argocd_crds).running()

@@ -11,6 +11,7 @@ import pytest
 
 from plugins.testing.dms import chart_directory_archive
 from tests.argocd_harness import argo_controller, argocd_crds  # noqa: F401 - the Argo CD fixtures
+from tests.flux_harness import flux_controller, flux_crds  # noqa: F401 - the Flux fixtures
 from tests.kwok_harness import kwok_node  # noqa: F401 - the kwok fixture, for the Helm logs tests
 
 CHARTS = Path(__file__).resolve().parent.parent / "fixtures" / "charts"
@@ -206,5 +207,31 @@ def argocd_dms(
         plugin_instance=instance,
         match_type="git-repo",
         conditions={"deploymentManager": cluster_manager.name, "gitOps": True},
+    )
+    return instance
+
+
+@pytest.fixture
+def flux_dms(db: None, request: pytest.FixtureRequest, kube_cluster: Any, tmp_path: Path, cluster_manager: Any) -> Any:
+    """A flux DMS PluginInstance on the harness's API server, with the stand-in controllers running; `git-repo`
+    references of the cluster's deployment manager with `gitOps: true` and the label gitops.engine=flux are
+    routed to it."""
+    from plugins.models import PluginInstance, RoutingRule
+
+    request.getfixturevalue("flux_controller")
+
+    instance = PluginInstance.objects.create(
+        name="flux-e2e",
+        category="dms",
+        plugin_type="flux",
+        config={"kubeconfig": str(kube_cluster.kubeconfig), "packageDir": str(tmp_path / "flux-refs")},
+    )
+    RoutingRule.objects.create(
+        name="git-to-flux",
+        category="dms",
+        priority=1,
+        plugin_instance=instance,
+        match_type="git-repo",
+        conditions={"deploymentManager": cluster_manager.name, "gitOps": True, "labels": {"gitops.engine": "flux"}},
     )
     return instance

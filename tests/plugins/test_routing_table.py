@@ -40,7 +40,9 @@ def table() -> None:
     helm = inst("helm-deployer", "dms", default=True)
     argocd = inst("argocd-gitops", "dms")
     onap = inst("onap-lcm", "dms")
+    flux = inst("flux-gitops", "dms")
     rule("gitops-argocd", "dms", argocd, 100, "git-repo", conditions={"gitOps": True})
+    rule("gitops-flux", "dms", flux, 110, "git-repo", conditions={"gitOps": True, "labels": {"gitops.engine": "flux"}})
     rule("onap-services", "dms", onap, 95, "onap-service")
     rule("default-helm", "dms", helm, 1, "helm-chart")
 
@@ -91,6 +93,8 @@ CASES = [
     ("tie-by-name", "ims", "*", {"tie": "yes"}, {}, "openstack-nfv", "a-tie"),
     ("no-rule-default", "ims", "storage", {}, {}, "kubernetes", None),
     ("flag-true", "dms", "git-repo", {}, {"gitOps": True}, "argocd-gitops", "gitops-argocd"),
+    ("flag-and-label", "dms", "git-repo", {"gitops.engine": "flux"}, {"gitOps": True}, "flux-gitops", "gitops-flux"),
+    ("label-without-flag", "dms", "git-repo", {"gitops.engine": "flux"}, {}, "helm-deployer", None),
     ("flag-false", "dms", "git-repo", {}, {"gitOps": False}, "helm-deployer", None),
     ("flag-absent", "dms", "git-repo", {}, {}, "helm-deployer", None),
     ("flag-right-wrong-type", "dms", "helm-chart", {}, {"gitOps": True}, "helm-deployer", "default-helm"),

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from plugins.dms.helm.config import GO_DURATION, duration_seconds
+from plugins.dms.gitref import GitReferenceConfig
 from plugins.sdk.validation import StrictSerializer
-
-__all__ = ["ArgoCDConfig", "duration_seconds"]
 
 
 class SyncPolicyConfig(StrictSerializer):
@@ -18,13 +16,7 @@ class SyncPolicyConfig(StrictSerializer):
     selfHeal = serializers.BooleanField(default=True, help_text="Undo changes made on the cluster by hand.")
 
 
-class ArgoCDConfig(StrictSerializer):
-    kubeconfig = serializers.CharField(
-        default="",
-        allow_blank=True,
-        max_length=1000,
-        help_text="Kubeconfig of the cluster Argo CD runs in. Empty: in-cluster, else ~/.kube/config.",
-    )
+class ArgoCDConfig(GitReferenceConfig):
     namespace = serializers.CharField(
         default="argocd", max_length=63, help_text="Argo CD's namespace, where the Application objects are written."
     )
@@ -45,16 +37,3 @@ class ArgoCDConfig(StrictSerializer):
         help_text="Delete puts Argo CD's resources finalizer on the Application, so Argo CD removes what it "
         "deployed before the Application goes.",
     )
-    timeout = serializers.CharField(default="60s", max_length=20, help_text="Time allowed to each API call.")
-    packageDir = serializers.CharField(
-        default="",
-        allow_blank=True,
-        max_length=1000,
-        help_text="Where package references are kept; shared by web and worker processes. Empty: "
-        "<DATA_DIR>/argocd-<instance>/packages; relative: under DATA_DIR.",
-    )
-
-    def validate_timeout(self, value: str) -> str:
-        if not value or not GO_DURATION.match(value) or duration_seconds(value) == 0:
-            raise serializers.ValidationError("Use a positive duration such as 90s, 10m or 1h30m.")
-        return value

@@ -31,10 +31,10 @@ def native_id(namespace: str, name: str) -> str:
     return f"{namespace}/{name}"
 
 
-def split_native_id(value: str) -> tuple[str, str]:
+def split_native_id(value: str, what: str = "an Argo CD application") -> tuple[str, str]:
     namespace, _, name = value.partition("/")
     if not namespace or not name or "/" in name:
-        raise InvalidRequest(f"'{value}' is not an Argo CD application id (namespace/name).", field="nativeId")
+        raise InvalidRequest(f"'{value}' is not {what} id (namespace/name).", field="nativeId")
     return namespace, name
 
 

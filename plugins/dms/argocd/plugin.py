@@ -12,81 +12,34 @@ so that Argo CD deletes what it deployed first.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from kubernetes import client
-
 from plugins.dms.argocd import mapping
-from plugins.dms.argocd.config import ArgoCDConfig, duration_seconds
-from plugins.dms.helm.kube import CONNECT_TIMEOUT, _api_client
-from plugins.ims.kubernetes.client import translate
+from plugins.dms.argocd.config import ArgoCDConfig
+from plugins.dms.gitref import GitReferenceDMSPlugin
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.dms import (
     Deployment,
     DeploymentPackage,
-    DeploymentPackageUpload,
     DeploymentRequest,
     DeploymentRevision,
     DeploymentStatus,
     DeploymentUpdate,
-    DMSPlugin,
 )
-from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound, PluginError
+from plugins.sdk.errors import Conflict, NotFound, PluginError
 
 
-class ArgoCDDMSPlugin(DMSPlugin):
+class ArgoCDDMSPlugin(GitReferenceDMSPlugin):
+    engine = "Argo CD"
     name = "argocd"
     version = "1.0.0"
     config_class = ArgoCDConfig
-
-    def __init__(self, instance_name: str = "") -> None:
-        super().__init__(instance_name)
-        self._config: dict[str, Any] = {}
-        self._api: client.ApiClient | None = None
-        self._packages = Path()
-        self._timeout = (CONNECT_TIMEOUT, 60.0)
 
     def capabilities(self) -> frozenset[Capability]:
         return frozenset(
             {Capability.PACKAGE_MANAGEMENT, Capability.DEPLOYMENT_LIFECYCLE, Capability.ROLLBACK, Capability.GITOPS}
         )
-
-    def initialize(self, config: Mapping[str, Any]) -> None:
-        self._config = self.validated_config(config)
-        configured = self._config["packageDir"]
-        self._packages = (
-            Path(settings.DATA_DIR) / f"argocd-{self.instance_name}" / "packages"
-            if not configured
-            else Path(configured)
-            if Path(configured).is_absolute()
-            else Path(settings.DATA_DIR) / configured
-        )
-        self._packages.mkdir(parents=True, exist_ok=True)
-        self._timeout = (CONNECT_TIMEOUT, float(duration_seconds(self._config["timeout"])))
-
-    @property
-    def objects(self) -> client.CustomObjectsApi:
-        if self._api is None:
-            if not self._config:
-                raise BackendUnavailable(f"argocd instance '{self.instance_name}' is not initialized")
-            self._api = _api_client(self._config["kubeconfig"])
-        return client.CustomObjectsApi(self._api)
-
-    def close(self) -> None:
-        if self._api is not None:
-            with contextlib.suppress(Exception):
-                self._api.close()
-            self._api = None
-
-    def _call(self, what: str, call: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return call(*args, **kwargs, _request_timeout=self._timeout)
-        except Exception as exc:
-            raise translate(exc, what) from None
 
     def health(self) -> HealthStatus:
         try:
@@ -95,54 +48,8 @@ class ArgoCDDMSPlugin(DMSPlugin):
             return HealthStatus(False, exc.detail)
         return HealthStatus(True, "Argo CD Applications are served by the cluster")
 
-    # ------------------------------------------------------------------------------------------ packages
-
-    def _package_file(self, native_id: str) -> Path:
-        path = self._packages / f"{native_id}.json"
-        if "/" in native_id or native_id.startswith(".") or not path.is_file():
-            raise NotFound(f"No package '{native_id}' in this Argo CD instance.")
-        return path
-
-    def _reference(self, native_id: str) -> dict[str, str]:
-        return dict(json.loads(self._package_file(native_id).read_text()))
-
-    def list_deployment_packages(self) -> list[DeploymentPackage]:
-        return [
-            mapping.to_package(path.stem, json.loads(path.read_text()))
-            for path in sorted(self._packages.glob("*.json"))
-        ]
-
-    def get_deployment_package(self, native_id: str) -> DeploymentPackage:
-        return mapping.to_package(native_id, self._reference(native_id))
-
-    def upload_deployment_package(self, upload: DeploymentPackageUpload) -> DeploymentPackage:
-        if upload.package_type != mapping.PACKAGE_TYPE:
-            raise InvalidRequest(
-                f"Argo CD deploys '{mapping.PACKAGE_TYPE}' references, not '{upload.package_type}'.",
-                field="packageType",
-            )
-        if upload.content:
-            raise InvalidRequest(
-                "Argo CD packages are git references (artifactRepoUrl, artifactName = path, version = revision), "
-                "not archives.",
-                field="chart",
-            )
-        ref = mapping.reference(upload.repository_url, upload.name, upload.version)
-        native_id = mapping.package_native_id(ref["repoURL"], ref["path"], ref["targetRevision"])
-        target = self._packages / f"{native_id}.json"
-        if target.exists():
-            raise Conflict(f"{ref['repoURL']} {ref['path']}@{ref['targetRevision']} is already a package here.")
-        staged = target.with_suffix(".partial")
-        staged.write_text(json.dumps(ref))
-        staged.replace(target)
+    def to_package(self, native_id: str, ref: Mapping[str, str]) -> DeploymentPackage:
         return mapping.to_package(native_id, ref)
-
-    def delete_deployment_package(self, native_id: str) -> None:
-        path = self._package_file(native_id)
-        users = [d.native_id for d in self.list_deployments() if d.package_id == native_id]
-        if users:
-            raise Conflict(f"Package '{native_id}' is deployed by: {', '.join(sorted(users))}.")
-        path.unlink()
 
     # ------------------------------------------------------------------------------------------ applications
 

@@ -1,0 +1,1 @@
+"""The Flux DMS plugin: deployments as Flux GitRepository + Kustomization objects (README.md here)."""

@@ -1,0 +1,320 @@
+"""Pure mapping between netweave's DMS objects and Flux's objects: a `source.toolkit.fluxcd.io/v1`
+GitRepository and a `kustomize.toolkit.fluxcd.io/v1` Kustomization of the same name.
+
+A package is a git reference (repository URL, path in it, version); the version becomes the GitRepository's
+`spec.ref` (a 40-hex commit, a `refs/...` name, a tag when it looks like a version, else a branch). A
+deployment's values are Flux's post-build variable substitution (`spec.postBuild.substitute`), flat names to
+strings, which is how Flux users parametrise a path. Flux keeps no numbered history, so netweave keeps one in
+an annotation of the Kustomization: each create, update and rollback appends a revision (ref, values,
+package), and the revision being replaced is pinned to the commit Flux had applied for it; rolling back moves
+the source back to that commit. The phase comes from both objects' Ready conditions, their observedGeneration
+and whether the Kustomization applied the source's current artifact revision.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from plugins.dms.argocd import mapping as argocd_mapping
+from plugins.dms.argocd.mapping import native_id, package_native_id, reference
+from plugins.sdk.dms import Deployment, DeploymentPackage, DeploymentPhase, DeploymentRevision, DeploymentStatus
+from plugins.sdk.errors import InvalidRequest
+
+__all__ = ["native_id", "package_native_id", "reference"]
+
+SOURCE_GROUP, SOURCE_VERSION, SOURCE_PLURAL = "source.toolkit.fluxcd.io", "v1", "gitrepositories"
+KUSTOMIZE_GROUP, KUSTOMIZE_VERSION, KUSTOMIZE_PLURAL = "kustomize.toolkit.fluxcd.io", "v1", "kustomizations"
+PACKAGE_TYPE = "git-repo"
+MANAGED_BY = "netweave-flux"
+PACKAGE_ANNOTATION = "netweave.io/package-id"
+HISTORY_ANNOTATION = "netweave.io/history"
+COMMIT = re.compile(r"^[0-9a-f]{40}$")
+TAG = re.compile(r"^v?\d+(\.\d+)*([-+][0-9A-Za-z.+-]*)?$")
+VARIABLE = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
+DEFAULT_BRANCH = "main"
+GIT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+-]{0,254}$")
+URL_SCHEMES = ("https://", "http://", "ssh://")  # the GitRepository CRD's url pattern
+
+
+def split_native_id(value: str) -> tuple[str, str]:
+    return argocd_mapping.split_native_id(value, "a Flux deployment")
+
+
+def check_version(version: str) -> None:
+    """A branch, tag, `refs/...` name or commit, as git allows them (no spaces, no `..`, bounded)."""
+    if version and (not GIT_REF.match(version) or ".." in version or version.endswith((".lock", "/", "."))):
+        raise InvalidRequest("Give a git branch, tag, refs/... name or commit.", field="version")
+
+
+def git_ref(version: str) -> dict[str, str]:
+    """The GitRepository `spec.ref` a package version names."""
+    if not version or version == "HEAD":
+        return {"branch": DEFAULT_BRANCH}
+    if COMMIT.match(version):
+        return {"commit": version}
+    if version.startswith("refs/"):
+        return {"name": version}
+    if TAG.match(version):
+        return {"tag": version}
+    return {"branch": version}
+
+
+def to_package(native: str, ref: Mapping[str, str]) -> DeploymentPackage:
+    return dataclasses.replace(
+        argocd_mapping.to_package(native, ref),
+        extensions={"flux.url": ref["repoURL"], "flux.path": ref["path"], "flux.ref": git_ref(ref["targetRevision"])},
+    )
+
+
+def substitutions(values: Mapping[str, Any]) -> dict[str, str]:
+    """Values as Flux's post-build substitution variables: flat names (shell-variable style) to scalars."""
+    out = {}
+    for key, value in values.items():
+        if not VARIABLE.match(str(key)):
+            raise InvalidRequest(f"'{key}' is not a Flux substitution variable name.", field="values")
+        if isinstance(value, bool):
+            out[str(key)] = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            out[str(key)] = str(value)
+        else:
+            raise InvalidRequest(
+                f"Flux substitutes strings, numbers and booleans; '{key}' is a {type(value).__name__}.",
+                field="values",
+            )
+    return out
+
+
+def _metadata(name: str, namespace: str, package_id: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "namespace": namespace,
+        "labels": {"app.kubernetes.io/managed-by": MANAGED_BY},
+        "annotations": {PACKAGE_ANNOTATION: package_id},
+    }
+
+
+def git_repository(
+    name: str, namespace: str, package_id: str, ref: Mapping[str, Any], source_ref: Mapping[str, str], interval: str
+) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{SOURCE_GROUP}/{SOURCE_VERSION}",
+        "kind": "GitRepository",
+        "metadata": _metadata(name, namespace, package_id),
+        "spec": {"url": ref["repoURL"], "ref": dict(source_ref), "interval": interval},
+    }
+
+
+def kustomization_spec(
+    name: str, path: str, values: Mapping[str, Any], config: Mapping[str, Any], target_namespace: str
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "interval": config.get("interval", "5m"),
+        "prune": bool(config.get("prune", True)),
+        "sourceRef": {"kind": "GitRepository", "name": name},
+        "path": f"./{path.strip('/')}",
+        "targetNamespace": target_namespace,
+    }
+    if values:
+        spec["postBuild"] = {"substitute": substitutions(values)}
+    return spec
+
+
+def entry(revision: int, package_id: str, source_ref: Mapping[str, str], values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "revision": revision,
+        "packageId": package_id,
+        "ref": dict(source_ref),
+        "values": dict(values),
+        "at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def kustomization(
+    name: str, namespace: str, package_id: str, spec: Mapping[str, Any], first: Mapping[str, Any]
+) -> dict[str, Any]:
+    metadata = _metadata(name, namespace, package_id)
+    metadata["annotations"][HISTORY_ANNOTATION] = json.dumps([dict(first)])
+    return {
+        "apiVersion": f"{KUSTOMIZE_GROUP}/{KUSTOMIZE_VERSION}",
+        "kind": "Kustomization",
+        "metadata": metadata,
+        "spec": dict(spec),
+    }
+
+
+def history(kust: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    if not kust:
+        return []
+    raw = ((kust.get("metadata") or {}).get("annotations") or {}).get(HISTORY_ANNOTATION) or "[]"
+    try:
+        entries = json.loads(raw)
+    except ValueError:
+        return []
+    return sorted((dict(e) for e in entries if isinstance(e, dict)), key=lambda e: int(e.get("revision", 0)))
+
+
+def applied_commit(kust: Mapping[str, Any]) -> str:
+    """The commit Flux last applied (`lastAppliedRevision` is `<ref>@sha1:<hex>`, or `sha1:<hex>`)."""
+    applied = str((kust.get("status") or {}).get("lastAppliedRevision") or "")
+    _, _, digest = applied.rpartition("sha1:")
+    return digest if COMMIT.match(digest) else ""
+
+
+def next_history(kust: Mapping[str, Any], new: Mapping[str, Any], max_history: int) -> list[dict[str, Any]]:
+    """The history with `new` appended as the next revision; the outgoing revision is pinned to the commit
+    Flux applied for it (when it did), so that a rollback to it returns to exactly that commit."""
+    entries = history(kust)
+    if entries:
+        commit = applied_commit(kust)
+        if commit and not entries[-1].get("commit"):
+            entries[-1]["commit"] = commit
+    added = {**new, "revision": (int(entries[-1]["revision"]) + 1) if entries else 1}
+    return [*entries, added][-max_history:]
+
+
+def _key(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def move_patches(
+    kust: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    entries: list[dict[str, Any]],
+    url: str,
+    source_ref: Mapping[str, str],
+    package_id: str,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """JSON patches (Kustomization, GitRepository) that move a deployment to a new revision: only the fields
+    netweave owns, so Flux's finalizers and anything else on the objects stay as they are."""
+    annotations = {PACKAGE_ANNOTATION: package_id, HISTORY_ANNOTATION: json.dumps(entries)}
+    kust_ops: list[dict[str, Any]] = [
+        {"op": "add", "path": f"/metadata/annotations/{_key(k)}", "value": v} for k, v in annotations.items()
+    ]
+    kust_ops += [{"op": "add", "path": f"/spec/{k}", "value": v} for k, v in spec.items()]
+    if "postBuild" not in spec and "postBuild" in (kust.get("spec") or {}):
+        kust_ops.append({"op": "remove", "path": "/spec/postBuild"})
+    repo_ops: list[dict[str, Any]] = [
+        {"op": "add", "path": f"/metadata/annotations/{_key(PACKAGE_ANNOTATION)}", "value": package_id},
+        {"op": "add", "path": "/spec/url", "value": url},
+        {"op": "add", "path": "/spec/ref", "value": dict(source_ref)},
+    ]
+    return kust_ops, repo_ops
+
+
+def rollback_target(kust: Mapping[str, Any], revision: int) -> dict[str, Any]:
+    """What revision `revision` deployed, its ref pinned to the commit Flux applied for it when known."""
+    found = next((e for e in history(kust) if int(e.get("revision", 0)) == revision), None)
+    if found is None:
+        raise InvalidRequest(f"This Flux deployment keeps no revision {revision}.", field="revision")
+    ref = {"commit": found["commit"]} if found.get("commit") else dict(found.get("ref") or {})
+    return {"packageId": found.get("packageId", ""), "ref": ref, "values": dict(found.get("values") or {})}
+
+
+def condition(obj: Mapping[str, Any] | None, kind: str = "Ready") -> dict[str, Any]:
+    for item in ((obj or {}).get("status") or {}).get("conditions") or []:
+        if item.get("type") == kind:
+            return dict(item)
+    return {}
+
+
+def _observed(obj: Mapping[str, Any]) -> bool:
+    status = obj.get("status") or {}
+    return status.get("observedGeneration") == (obj.get("metadata") or {}).get("generation")
+
+
+def suspended(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> bool:
+    return any(bool(((o or {}).get("spec") or {}).get("suspend")) for o in (kust, repo))
+
+
+def phase(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> str:
+    if kust is None or (kust.get("metadata") or {}).get("deletionTimestamp"):
+        return DeploymentPhase.UNINSTALLING
+    installed = len(history(kust)) > 1 or bool((kust.get("status") or {}).get("lastAppliedRevision"))
+    pending = DeploymentPhase.PENDING_UPGRADE if installed else DeploymentPhase.PENDING_INSTALL
+    if repo is None:
+        return DeploymentPhase.FAILED
+    if not _observed(repo):
+        return pending
+    source_ready = condition(repo).get("status")
+    if source_ready == "False":
+        return DeploymentPhase.FAILED
+    if source_ready != "True" or not _observed(kust):
+        return pending
+    ready = condition(kust).get("status")
+    if ready == "False":
+        return DeploymentPhase.FAILED
+    artifact = ((repo.get("status") or {}).get("artifact") or {}).get("revision")
+    if ready != "True" or (kust.get("status") or {}).get("lastAppliedRevision") != artifact:
+        return pending
+    return DeploymentPhase.DEPLOYED
+
+
+def to_deployment(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> Deployment:
+    obj = kust or repo or {}
+    meta = obj.get("metadata") or {}
+    entries = history(kust)
+    current = entries[-1] if entries else {}
+    return Deployment(
+        native_id=native_id(meta.get("namespace", ""), meta.get("name", "")),
+        name=str(meta.get("name", "")),
+        package_id=str((meta.get("annotations") or {}).get(PACKAGE_ANNOTATION, "")),
+        namespace=str(((kust or {}).get("spec") or {}).get("targetNamespace", "")),
+        status=phase(kust, repo),
+        revision=int(current.get("revision", 0)),
+        values=dict(current.get("values") or {}),
+        extensions={
+            "flux.kustomization": str(meta.get("name", "")),
+            "flux.ref": dict(((repo or {}).get("spec") or {}).get("ref") or {}),
+            "flux.lastAppliedRevision": str(((kust or {}).get("status") or {}).get("lastAppliedRevision", "")),
+            "flux.suspended": suspended(kust, repo),
+        },
+    )
+
+
+def to_status(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> DeploymentStatus:
+    ready, source_ready = condition(kust), condition(repo)
+    entries = history(kust)
+    details = {
+        "ready": str(ready.get("status", "")),
+        "readyReason": str(ready.get("reason", "")),
+        "sourceReady": str(source_ready.get("status", "")),
+        "sourceRevision": str((((repo or {}).get("status") or {}).get("artifact") or {}).get("revision", "")),
+        "lastAppliedRevision": str(((kust or {}).get("status") or {}).get("lastAppliedRevision", "")),
+        "suspended": str(suspended(kust, repo)).lower(),
+    }
+    failed = source_ready if source_ready.get("status") == "False" else ready
+    message = str(failed.get("message") or "")
+    if suspended(kust, repo):
+        message = f"Flux reconciliation is suspended. {message}".strip()
+    return DeploymentStatus(
+        status=phase(kust, repo),
+        message=message,
+        revision=int(entries[-1]["revision"]) if entries else 0,
+        details=details,
+    )
+
+
+def _time(value: Any) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+
+
+def to_revisions(kust: Mapping[str, Any], repo: Mapping[str, Any] | None) -> list[DeploymentRevision]:
+    entries = history(kust)
+    current = phase(kust, repo)
+    return [
+        DeploymentRevision(
+            revision=int(e["revision"]),
+            status=current if index == len(entries) - 1 else DeploymentPhase.SUPERSEDED,
+            updated=_time(e.get("at")),
+            package_id=str(e.get("packageId", "")),
+            description=" ".join(
+                f"{k} {v}" for k, v in (*(e.get("ref") or {}).items(), ("applied", e.get("commit", ""))) if v
+            ),
+        )
+        for index, e in enumerate(entries)
+    ]
