@@ -38,7 +38,8 @@ GROUP, VERSION, PLURAL = "argoproj.io", "v1alpha1", "applications"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
 
 
-def crd_manifests() -> list[dict[str, Any]]:
+def module_zip() -> str:
+    """The verified zip of Argo CD's Go module at the pinned version (fetched once into the Go module cache)."""
     done = subprocess.run(
         [shutil.which("go") or "/usr/local/go/bin/go", "mod", "download", "-json", f"{ARGOCD_MODULE}@{ARGOCD_VERSION}"],
         capture_output=True,
@@ -51,8 +52,12 @@ def crd_manifests() -> list[dict[str, Any]]:
     info = json.loads(done.stdout or "{}")
     if not info.get("Zip"):
         pytest.fail(f"Argo CD {ARGOCD_VERSION} could not be fetched: {done.stdout[-500:]} {done.stderr[-500:]}")
+    return str(info["Zip"])
+
+
+def crd_manifests() -> list[dict[str, Any]]:
     prefix = f"{ARGOCD_MODULE}@{ARGOCD_VERSION}/manifests/crds/"
-    with zipfile.ZipFile(info["Zip"]) as archive:
+    with zipfile.ZipFile(module_zip()) as archive:
         return [yaml.safe_load(archive.read(prefix + name)) for name in CRD_FILES]
 
 
