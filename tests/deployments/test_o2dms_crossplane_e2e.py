@@ -102,7 +102,8 @@ def test_crossplane_lifecycle_on_the_api_server(
     nf = json_of(o2.get(f"{item}?all_fields"))
     assert nf["status"] == 3
     assert nf["extensions"]["netweave.nativeId"] == f"{NAMESPACE}/{name}"
-    assert nf["extensions"]["crossplane.connectionSecret"] == f"{NAMESPACE}/{name}-connection"
+    first_status = json_of(o2.get(f"{item}/status"))
+    assert first_status["details"]["connectionSecret"] == f"{NAMESPACE}/{name}-connection"
     current = claim(objects, name)
     assert current is not None
     assert current["spec"]["parameters"] == {"sliceType": "eMBB", "bandwidthMbps": 100, "site": "paris"}
@@ -110,7 +111,7 @@ def test_crossplane_lifecycle_on_the_api_server(
     assert current["spec"]["writeConnectionSecretToRef"] == {"name": f"{name}-connection"}
     xr_names = composites(objects, name)
     assert len(xr_names) == 1
-    assert nf["extensions"]["crossplane.compositeResource"] == xr_names[0]
+    assert first_status["details"]["compositeResource"] == xr_names[0]
     # The connection secret is Crossplane's: netweave names it and never copies its values.
     token = base64.b64decode(core.read_namespaced_secret(f"{name}-connection", NAMESPACE).data["token"]).decode()
     assert token not in o2.get(f"{item}?all_fields").content.decode()
@@ -168,8 +169,9 @@ def test_crossplane_lifecycle_on_the_api_server(
         (b"apiVersion: other.example.org/v1\nkind: NetworkSlice\nmetadata: {name: x}\n", "other.example.org"),
         (b"apiVersion: nf.example.org/v1alpha1\nkind: Pod\nmetadata: {name: x}\n", "Pod"),
         (b"- not\n- a mapping\n", "mapping"),
-        (b"x" * (300 * 1024), "limit"),
+        (b"apiVersion: nf.example.org/v1alpha1\nkind: NetworkSlice\nmetadata: {name: x}\n#" + b"x" * 300_000, "limit"),
     ],
+    ids=["alias-loop", "smuggled-key", "other-xrd", "other-kind", "not-a-mapping", "too-large"],
 )
 def test_unsafe_or_foreign_claim_templates_are_refused(
     o2: Any, manager: Any, crossplane_dms: Any, content: bytes, words: str
