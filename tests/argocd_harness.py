@@ -144,8 +144,11 @@ def synced_status(app: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class ArgoController:
-    """The part of Argo CD's application controller netweave's tests need, as a polling thread."""
+class PollingController:
+    """A stand-in controller: `reconcile` every 50 ms in a thread, on the cluster's API server. `running()` is
+    the fixture body: start, hand it out, stop, and fail the test if a reconcile raised."""
+
+    what = "controller"
 
     def __init__(self, cluster: KubeCluster) -> None:
         from kubernetes import client
@@ -156,6 +159,9 @@ class ArgoController:
         self.errors: list[BaseException] = []
         self.thread = threading.Thread(target=self.run, daemon=True)
 
+    def reconcile(self) -> None:
+        raise NotImplementedError
+
     def run(self) -> None:
         while not self.stop.is_set():
             try:
@@ -164,6 +170,20 @@ class ArgoController:
                 self.errors.append(exc)
                 return
             time.sleep(0.05)
+
+    def running(self) -> Iterator[PollingController]:
+        self.thread.start()
+        yield self
+        self.stop.set()
+        self.thread.join(timeout=10)
+        self.api_client.close()
+        assert not self.errors, f"the stand-in {self.what} failed: {self.errors[0]!r}"
+
+
+class ArgoController(PollingController):
+    """The part of Argo CD's application controller netweave's tests need, as a polling thread."""
+
+    what = "Argo CD controller"
 
     def reconcile(self) -> None:
         from kubernetes.client.rest import ApiException
@@ -192,10 +212,4 @@ class ArgoController:
 
 @pytest.fixture
 def argo_controller(argocd_crds: KubeCluster) -> Iterator[ArgoController]:
-    controller = ArgoController(argocd_crds)
-    controller.thread.start()
-    yield controller
-    controller.stop.set()
-    controller.thread.join(timeout=10)
-    controller.api_client.close()
-    assert not controller.errors, f"the stand-in Argo CD controller failed: {controller.errors[0]}"
+    yield from ArgoController(argocd_crds).running()

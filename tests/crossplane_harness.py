@@ -32,7 +32,6 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 import time
 import uuid
 import zipfile
@@ -42,6 +41,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.argocd_harness import PollingController
 from tests.k8s_harness import KubeCluster
 
 CROSSPLANE_MODULE = "github.com/crossplane/crossplane/v2"
@@ -467,28 +467,17 @@ def _ready(obj: Mapping[str, Any]) -> str:
     return ""
 
 
-class CrossplaneController:
+class CrossplaneController(PollingController):
     """The part of Crossplane core netweave's tests need (claim binding, composition selection, conditions,
     connection secrets, deletion), as a polling thread."""
+
+    what = "Crossplane"
 
     def __init__(self, cluster: KubeCluster) -> None:
         from kubernetes import client
 
-        self.api_client = cluster.api_client()
-        self.objects = client.CustomObjectsApi(self.api_client)
+        super().__init__(cluster)
         self.core = client.CoreV1Api(self.api_client)
-        self.stop = threading.Event()
-        self.errors: list[BaseException] = []
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                self.reconcile()
-            except Exception as exc:
-                self.errors.append(exc)
-                return
-            time.sleep(0.05)
 
     def reconcile(self) -> None:
         from kubernetes.client.rest import ApiException
@@ -705,11 +694,5 @@ class CrossplaneController:
 
 
 @pytest.fixture
-def crossplane_controller(crossplane_xrd: KubeCluster) -> Iterator[CrossplaneController]:
-    controller = CrossplaneController(crossplane_xrd)
-    controller.thread.start()
-    yield controller
-    controller.stop.set()
-    controller.thread.join(timeout=10)
-    controller.api_client.close()
-    assert not controller.errors, f"the stand-in Crossplane failed: {controller.errors[0]!r}"
+def crossplane_controller(crossplane_xrd: KubeCluster) -> Iterator[PollingController]:
+    yield from CrossplaneController(crossplane_xrd).running()
