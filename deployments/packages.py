@@ -2,10 +2,11 @@
 
 A package arrives either as an archive (a chart, or a kustomization when its packageType is `kustomize`;
 validated here first: size limit, a real chart or kustomization, nothing that could escape a folder when
-unpacked) or as a reference to a chart in a chart repository (the plugin checks
-that the repository really serves it). The DMS plugin instance is chosen by the routing rules, by package
-type, labels and the deployment manager (docs/decisions/0005-dms-routing.md); it keeps the package, and
-netweave keeps the O2 record, with its change-log entry, in one transaction.
+unpacked), as a Crossplane claim template (packageType `crossplane-claim`: one bounded YAML document), or as
+a reference to a chart in a chart repository (the plugin checks that the repository really serves it). The
+DMS plugin instance is chosen by the routing rules, by package type, labels and the deployment manager
+(docs/decisions/0005-dms-routing.md); it keeps the package, and netweave keeps the O2 record, with its
+change-log entry, in one transaction.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from inventory.models import DeploymentManager
 from netweave.o2.problems import O2Problem
 from netweave.o2.spec import parse_uuid
 from plugins.dms.charts import check_chart_name, check_chart_version, inspect_chart
+from plugins.dms.crossplane.template import PACKAGE_TYPE as CLAIM_TEMPLATE_PACKAGE_TYPE
+from plugins.dms.crossplane.template import inspect_claim_template
 from plugins.dms.kustomize.archive import inspect_kustomization
 from plugins.dms.kustomize.mapping import PACKAGE_TYPE as KUSTOMIZE_PACKAGE_TYPE
 from plugins.models import PluginInstance
@@ -92,6 +95,16 @@ class PackageSubmission:
 
 
 def _upload(submission: PackageSubmission) -> sdk.DeploymentPackageUpload:
+    if submission.content and submission.package_type == CLAIM_TEMPLATE_PACKAGE_TYPE:
+        template = inspect_claim_template(
+            submission.content, max_bytes=min(settings.NETWEAVE_DMS_MAX_PACKAGE_BYTES, 4 * 1024 * 1024)
+        )
+        return sdk.DeploymentPackageUpload(
+            name=template.name,
+            version=template.version,
+            package_type=submission.package_type,
+            content=submission.content,
+        )
     if submission.content and submission.package_type == KUSTOMIZE_PACKAGE_TYPE:
         overlay = inspect_kustomization(
             submission.content, max_bytes=settings.NETWEAVE_DMS_MAX_PACKAGE_BYTES, field_name="chart"

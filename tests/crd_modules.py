@@ -26,8 +26,8 @@ import yaml
 from tests.k8s_harness import KubeCluster
 
 
-def module_crds(module: str, version: str, paths: Iterable[str]) -> list[dict[str, Any]]:
-    """The YAML documents at `paths` (relative to the module root) of `module@version`."""
+def module_zip(module: str, version: str) -> str:
+    """The verified zip of `module@version`, fetched once into Go's module cache."""
     done = subprocess.run(
         [shutil.which("go") or "/usr/local/go/bin/go", "mod", "download", "-json", f"{module}@{version}"],
         capture_output=True,
@@ -40,7 +40,12 @@ def module_crds(module: str, version: str, paths: Iterable[str]) -> list[dict[st
     info = json.loads(done.stdout or "{}")
     if not info.get("Zip"):
         pytest.fail(f"{module} {version} could not be fetched: {done.stdout[-500:]} {done.stderr[-500:]}")
-    with zipfile.ZipFile(info["Zip"]) as archive:
+    return str(info["Zip"])
+
+
+def module_crds(module: str, version: str, paths: Iterable[str]) -> list[dict[str, Any]]:
+    """The YAML documents at `paths` (relative to the module root) of `module@version`."""
+    with zipfile.ZipFile(module_zip(module, version)) as archive:
         return [yaml.safe_load(archive.read(f"{module}@{version}/{path}")) for path in paths]
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from plugins.testing.dms import chart_directory_archive
 from tests.argocd_harness import argo_controller, argocd_crds  # noqa: F401 - the Argo CD fixtures
+from tests.argocd_rest_fake import argocd_server, argocd_swagger  # noqa: F401 - the fake Argo CD API server
+from tests.crossplane_harness import XRD_CONFIG, crossplane_controller, crossplane_xrd  # noqa: F401 - Crossplane
 from tests.flux_harness import flux_controller, flux_crds  # noqa: F401 - the Flux fixtures
 from tests.kwok_harness import kwok_node  # noqa: F401 - the kwok fixture, for the Helm logs tests
 
@@ -233,5 +235,36 @@ def flux_dms(db: None, request: pytest.FixtureRequest, kube_cluster: Any, tmp_pa
         plugin_instance=instance,
         match_type="git-repo",
         conditions={"deploymentManager": cluster_manager.name, "gitOps": True, "labels": {"gitops.engine": "flux"}},
+    )
+    return instance
+
+
+@pytest.fixture
+def crossplane_dms(
+    db: None, request: pytest.FixtureRequest, kube_cluster: Any, tmp_path: Path, cluster_manager: Any
+) -> Any:
+    """A crossplane DMS PluginInstance (claims of the sample XRD) on the harness's API server, with the stand-in
+    Crossplane running; `crossplane-claim` templates of the cluster's deployment manager are routed to it."""
+    from plugins.models import PluginInstance, RoutingRule
+
+    request.getfixturevalue("crossplane_controller")
+    instance = PluginInstance.objects.create(
+        name="crossplane-e2e",
+        category="dms",
+        plugin_type="crossplane",
+        config={
+            "kubeconfig": str(kube_cluster.kubeconfig),
+            "xrd": XRD_CONFIG,
+            "compositionSelector": {"tier": "edge"},
+            "packageDir": str(tmp_path / "claims"),
+        },
+    )
+    RoutingRule.objects.create(
+        name="claims-to-crossplane",
+        category="dms",
+        priority=1,
+        plugin_instance=instance,
+        match_type="crossplane-claim",
+        conditions={"deploymentManager": cluster_manager.name},
     )
     return instance

@@ -153,7 +153,9 @@ def to_deployment(app: Mapping[str, Any]) -> Deployment:
     )
 
 
-def to_status(app: Mapping[str, Any]) -> DeploymentStatus:
+def to_status(app: Mapping[str, Any], tree: Mapping[str, Any] | None = None) -> DeploymentStatus:
+    """The status; with the resource tree (REST mode), details add the number of resources Argo CD manages for
+    the Application and those whose health is neither Healthy nor unknown (`Kind/namespace/name`)."""
     status = app.get("status") or {}
     sync, health = status.get("sync") or {}, status.get("health") or {}
     operation = status.get("operationState") or {}
@@ -164,6 +166,14 @@ def to_status(app: Mapping[str, Any]) -> DeploymentStatus:
         "health": str(health.get("status", "")),
         "operation": str(operation.get("phase", "")),
     }
+    if tree is not None:
+        nodes = [n for n in tree.get("nodes") or [] if isinstance(n, Mapping)]
+        details["resources"] = str(len(nodes))
+        details["unhealthyResources"] = ", ".join(
+            f"{n.get('kind', '')}/{n.get('namespace', '')}/{n.get('name', '')}"
+            for n in nodes
+            if (n.get("health") or {}).get("status") not in (None, "", "Healthy")
+        )
     message = str(operation.get("message") or health.get("message") or "")
     return DeploymentStatus(
         status=phase(app), message=message, revision=int(entries[-1]["id"]) if entries else 0, details=details

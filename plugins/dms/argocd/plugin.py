@@ -1,12 +1,15 @@
-"""The Argo CD DMS plugin, CRD mode: deployments are `argoproj.io/v1alpha1` Applications written through a
-kubeconfig; Argo CD's controller does the syncing, and its `.status` is what netweave reports.
+"""The Argo CD DMS plugin: deployments are `argoproj.io/v1alpha1` Applications, written either through Argo CD's
+API server (REST mode: `serverUrl` + `authToken`, rest.py) or directly through a kubeconfig (CRD mode); Argo
+CD's controller does the syncing, and its `.status` is what netweave reports.
 
 Packages are git references (repository, path, target revision) kept as small JSON files: Argo CD fetches the
 repository itself, netweave never does. Create writes an Application with the configured syncPolicy; update
 patches its source; rollback sets the source back to what an earlier `.status.history` entry deployed, pinned
 to the git revision it synced (Argo CD's own rollback operation is refused while auto-sync is on, so CRD
-mode rolls back through the desired state); delete removes the Application, with Argo CD's resources finalizer
-so that Argo CD deletes what it deployed first.
+mode rolls back through the desired state; REST mode does the same with auto-sync on, and uses Argo CD's
+rollback call without it); delete removes the Application, with Argo CD's resources finalizer (CRD mode) or
+`cascade=true` (REST mode) so that Argo CD deletes what it deployed first. In REST mode without automated
+sync, create and update ask Argo CD to sync, and the status adds the resource tree.
 """
 
 from __future__ import annotations
@@ -16,91 +19,195 @@ from collections.abc import Mapping
 from typing import Any
 
 from plugins.dms.argocd import mapping
-from plugins.dms.argocd.config import ArgoCDConfig
-from plugins.dms.gitref import GitReferenceDMSPlugin
+from plugins.dms.argocd.config import ArgoCDConfig, duration_seconds
+from plugins.dms.argocd.rest import ArgoCDServer
+from plugins.dms.kubeobjects import CustomObjects, JsonPackageFiles, package_dir
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.dms import (
     Deployment,
     DeploymentPackage,
+    DeploymentPackageUpload,
     DeploymentRequest,
     DeploymentRevision,
     DeploymentStatus,
     DeploymentUpdate,
+    DMSPlugin,
 )
-from plugins.sdk.errors import Conflict, NotFound, PluginError
+from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound, PluginError
 
 
-class ArgoCDDMSPlugin(GitReferenceDMSPlugin):
-    engine = "Argo CD"
+class ArgoCDDMSPlugin(DMSPlugin):
     name = "argocd"
     version = "1.0.0"
     config_class = ArgoCDConfig
+    secret_fields = frozenset({"authToken"})
+
+    def __init__(self, instance_name: str = "") -> None:
+        super().__init__(instance_name)
+        self._config: dict[str, Any] = {}
+        self._kube: CustomObjects | None = None
+        self._server: ArgoCDServer | None = None
+        self._packages: JsonPackageFiles | None = None
 
     def capabilities(self) -> frozenset[Capability]:
         return frozenset(
             {Capability.PACKAGE_MANAGEMENT, Capability.DEPLOYMENT_LIFECYCLE, Capability.ROLLBACK, Capability.GITOPS}
         )
 
+    def initialize(self, config: Mapping[str, Any]) -> None:
+        self._config = self.validated_config(config)
+        folder = package_dir(self._config["packageDir"], f"argocd-{self.instance_name}")
+        self._packages = JsonPackageFiles(folder, "package in this Argo CD instance")
+        timeout = float(duration_seconds(self._config["timeout"]))
+        if self._config["serverUrl"]:
+            self._server = ArgoCDServer(
+                self._config["serverUrl"],
+                self._config["authToken"],
+                self._config["namespace"],
+                timeout,
+                verify=self._config["caBundle"] or True,
+            )
+        else:
+            self._kube = CustomObjects(self._config["kubeconfig"], timeout)
+
+    @property
+    def server(self) -> ArgoCDServer | None:
+        """Argo CD's API server in REST mode (`serverUrl`), None in CRD mode."""
+        return self._server
+
+    @property
+    def kube(self) -> CustomObjects:
+        if self._kube is None:
+            raise BackendUnavailable(f"argocd instance '{self.instance_name}' is not initialized")
+        return self._kube
+
+    @property
+    def packages(self) -> JsonPackageFiles:
+        if self._packages is None:
+            raise BackendUnavailable(f"argocd instance '{self.instance_name}' is not initialized")
+        return self._packages
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        if self._kube is not None:
+            self._kube.close()
+
     def health(self) -> HealthStatus:
         try:
             self._list()
         except PluginError as exc:
             return HealthStatus(False, exc.detail)
+        if self.server is not None:
+            return HealthStatus(True, "Argo CD's API server serves the Applications")
         return HealthStatus(True, "Argo CD Applications are served by the cluster")
 
-    def to_package(self, native_id: str, ref: Mapping[str, str]) -> DeploymentPackage:
+    # ------------------------------------------------------------------------------------------ packages
+
+    def list_deployment_packages(self) -> list[DeploymentPackage]:
+        return [mapping.to_package(native_id, ref) for native_id, ref in self.packages.all()]
+
+    def get_deployment_package(self, native_id: str) -> DeploymentPackage:
+        return mapping.to_package(native_id, self.packages.read(native_id))
+
+    def upload_deployment_package(self, upload: DeploymentPackageUpload) -> DeploymentPackage:
+        if upload.package_type != mapping.PACKAGE_TYPE:
+            raise InvalidRequest(
+                f"Argo CD deploys '{mapping.PACKAGE_TYPE}' references, not '{upload.package_type}'.",
+                field="packageType",
+            )
+        if upload.content:
+            raise InvalidRequest(
+                "Argo CD packages are git references (artifactRepoUrl, artifactName = path, version = revision), "
+                "not archives.",
+                field="chart",
+            )
+        ref = mapping.reference(upload.repository_url, upload.name, upload.version)
+        native_id = mapping.package_native_id(ref["repoURL"], ref["path"], ref["targetRevision"])
+        self.packages.add(
+            native_id, ref, f"{ref['repoURL']} {ref['path']}@{ref['targetRevision']} is already a package here."
+        )
         return mapping.to_package(native_id, ref)
+
+    def delete_deployment_package(self, native_id: str) -> None:
+        self.packages.path(native_id)
+        users = [d.native_id for d in self.list_deployments() if d.package_id == native_id]
+        if users:
+            raise Conflict(f"Package '{native_id}' is deployed by: {', '.join(sorted(users))}.")
+        self.packages.remove(native_id)
 
     # ------------------------------------------------------------------------------------------ applications
 
     def _list(self) -> list[dict[str, Any]]:
-        listed = self._call(
+        selector = f"app.kubernetes.io/managed-by={mapping.MANAGED_BY}"
+        if self.server is not None:
+            return self.server.list(selector)
+        listed = self.kube.call(
             "listing Argo CD Applications",
-            self.objects.list_namespaced_custom_object,
+            "list_namespaced_custom_object",
             mapping.GROUP,
             mapping.VERSION,
             self._config["namespace"],
             mapping.PLURAL,
-            label_selector=f"app.kubernetes.io/managed-by={mapping.MANAGED_BY}",
+            label_selector=selector,
         )
         return list(listed.get("items") or [])
 
-    def _read(self, native_id: str) -> dict[str, Any]:
+    def _on_application(self, verb: str, native_id: str, *body: Any) -> Any:
+        """`verb` (get, replace, delete) on the Application `native_id`, through the API server or the cluster."""
         namespace, name = mapping.split_native_id(native_id)
         try:
-            return dict(
-                self._call(
-                    f"reading Application {native_id}",
-                    self.objects.get_namespaced_custom_object,
-                    mapping.GROUP,
-                    mapping.VERSION,
-                    namespace,
-                    mapping.PLURAL,
-                    name,
-                )
+            if self.server is not None:
+                if namespace != self.server.namespace:
+                    raise NotFound(native_id)
+                if verb == "get":
+                    return self.server.get(name)
+                if verb == "replace":
+                    return self.server.update(body[0])
+                return self.server.delete(name, cascade=self._config["cascadeDelete"])
+            return self.kube.call(
+                f"{verb} Application {native_id}",
+                f"{verb}_namespaced_custom_object",
+                mapping.GROUP,
+                mapping.VERSION,
+                namespace,
+                mapping.PLURAL,
+                name,
+                *body,
             )
         except NotFound:
             raise NotFound(f"No Argo CD Application '{native_id}'.") from None
 
-    def _patch_source(self, native_id: str, app_source: Mapping[str, Any], package_id: str) -> None:
-        namespace, name = mapping.split_native_id(native_id)
+    def _read(self, native_id: str) -> dict[str, Any]:
+        return dict(self._on_application("get", native_id))
+
+    @property
+    def _automated(self) -> bool:
+        return bool((self._config.get("syncPolicy") or {}).get("automated", True))
+
+    @property
+    def _prune(self) -> bool:
+        return bool((self._config.get("syncPolicy") or {}).get("prune", True))
+
+    def _manual_sync(self, name: str) -> None:
+        """REST mode without automated sync: ask Argo CD to sync what was just written, as a user would."""
+        if self.server is not None and not self._automated:
+            self.server.sync(name, prune=self._prune)
+
+    def _patch_source(
+        self, native_id: str, app_source: Mapping[str, Any], package_id: str, *, sync: bool = True
+    ) -> dict[str, Any]:
         # A JSON merge patch would merge the old helm values into the new: replace the whole source instead.
         app = self._read(native_id)
         app["spec"]["source"] = dict(app_source)
         app["metadata"].setdefault("annotations", {})[mapping.PACKAGE_ANNOTATION] = package_id
-        self._call(
-            f"updating Application {native_id}",
-            self.objects.replace_namespaced_custom_object,
-            mapping.GROUP,
-            mapping.VERSION,
-            namespace,
-            mapping.PLURAL,
-            name,
-            app,
-        )
+        self._on_application("replace", native_id, app)
+        if sync:
+            self._manual_sync(app["metadata"]["name"])
+        return app
 
     def check_deployment(self, request: DeploymentRequest) -> None:
-        self._reference(request.package_id)
+        self.packages.read(request.package_id)
         native_id = mapping.native_id(self._config["namespace"], request.name)
         with contextlib.suppress(NotFound):
             self._read(native_id)
@@ -109,7 +216,7 @@ class ArgoCDDMSPlugin(GitReferenceDMSPlugin):
     def check_update(self, native_id: str, update: DeploymentUpdate) -> None:
         self._read(native_id)
         if update.package_id:
-            self._reference(update.package_id)
+            self.packages.read(update.package_id)
 
     def list_deployments(self) -> list[Deployment]:
         return sorted((mapping.to_deployment(app) for app in self._list()), key=lambda d: d.native_id)
@@ -123,49 +230,50 @@ class ArgoCDDMSPlugin(GitReferenceDMSPlugin):
             request.name,
             namespace,
             request.package_id,
-            mapping.source(self._reference(request.package_id), request.values),
+            mapping.source(self.packages.read(request.package_id), request.values),
             self._config,
             request.namespace or self._config["destinationNamespace"],
         )
-        created = self._call(
-            f"creating Application {request.name}",
-            self.objects.create_namespaced_custom_object,
-            mapping.GROUP,
-            mapping.VERSION,
-            namespace,
-            mapping.PLURAL,
-            body,
-        )
+        if self.server is not None:
+            created = self.server.create(body)
+            self._manual_sync(request.name)
+        else:
+            created = self.kube.call(
+                f"creating Application {request.name}",
+                "create_namespaced_custom_object",
+                mapping.GROUP,
+                mapping.VERSION,
+                namespace,
+                mapping.PLURAL,
+                body,
+            )
         return mapping.to_deployment(created)
 
     def update_deployment(self, native_id: str, update: DeploymentUpdate) -> Deployment:
         current = self.get_deployment(native_id)
         package_id = update.package_id or current.package_id
-        self._patch_source(native_id, mapping.source(self._reference(package_id), update.values), package_id)
+        self._patch_source(native_id, mapping.source(self.packages.read(package_id), update.values), package_id)
         return self.get_deployment(native_id)
 
     def rollback_deployment(self, native_id: str, revision: int) -> None:
         app = self._read(native_id)
+        pinned = mapping.rollback_source(app, revision)
         package_id = str(((app.get("metadata") or {}).get("annotations") or {}).get(mapping.PACKAGE_ANNOTATION, ""))
-        self._patch_source(native_id, mapping.rollback_source(app, revision), package_id)
+        if self.server is not None and not self._automated:
+            # Argo CD's own rollback (refused while auto-sync is on) deploys history entry N; the spec is set to
+            # the same source first, so that Argo CD does not report the rolled-back Application as OutOfSync.
+            self._patch_source(native_id, pinned, package_id, sync=False)
+            self.server.rollback(app["metadata"]["name"], revision, prune=self._prune)
+            return
+        self._patch_source(native_id, pinned, package_id)
 
     def delete_deployment(self, native_id: str) -> None:
-        namespace, name = mapping.split_native_id(native_id)
-        try:
-            self._call(
-                f"deleting Application {native_id}",
-                self.objects.delete_namespaced_custom_object,
-                mapping.GROUP,
-                mapping.VERSION,
-                namespace,
-                mapping.PLURAL,
-                name,
-            )
-        except NotFound:
-            raise NotFound(f"No Argo CD Application '{native_id}'.") from None
+        self._on_application("delete", native_id)
 
     def get_deployment_status(self, native_id: str) -> DeploymentStatus:
-        return mapping.to_status(self._read(native_id))
+        app = self._read(native_id)
+        tree = self.server.resource_tree(app["metadata"]["name"]) if self.server is not None else None
+        return mapping.to_status(app, tree)
 
     def get_deployment_history(self, native_id: str) -> list[DeploymentRevision]:
         return mapping.to_revisions(self._read(native_id))

@@ -1,0 +1,86 @@
+"""What the DMS plugins that write custom objects through a kubeconfig and keep their packages as small JSON
+files (argocd in CRD mode, crossplane) share: the package folder, the package files, and the API client."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from kubernetes import client
+
+from plugins.dms.helm.kube import CONNECT_TIMEOUT, _api_client
+from plugins.ims.kubernetes.client import translate
+from plugins.sdk.errors import BackendUnavailable, Conflict, NotFound
+
+
+def package_dir(configured: str, default_name: str) -> Path:
+    """`packageDir`: empty is <DATA_DIR>/<default_name>/packages, a relative path is under DATA_DIR."""
+    if not configured:
+        return Path(settings.DATA_DIR) / default_name / "packages"
+    return Path(configured) if Path(configured).is_absolute() else Path(settings.DATA_DIR) / configured
+
+
+class JsonPackageFiles:
+    """One JSON file per package, named by its native id, in a folder shared by web and worker processes."""
+
+    def __init__(self, directory: Path, what: str) -> None:
+        self.directory = directory
+        self.what = what
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def path(self, native_id: str) -> Path:
+        path = self.directory / f"{native_id}.json"
+        if "/" in native_id or native_id.startswith(".") or not path.is_file():
+            raise NotFound(f"No {self.what} '{native_id}'.")
+        return path
+
+    def read(self, native_id: str) -> dict[str, Any]:
+        return dict(json.loads(self.path(native_id).read_text()))
+
+    def all(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(path.stem, json.loads(path.read_text())) for path in sorted(self.directory.glob("*.json"))]
+
+    def add(self, native_id: str, body: Mapping[str, Any], taken: str) -> None:
+        """Write atomically; Conflict(`taken`) when the package is already there."""
+        target = self.directory / f"{native_id}.json"
+        if target.exists():
+            raise Conflict(taken)
+        staged = target.with_suffix(".partial")
+        staged.write_text(json.dumps(dict(body)))
+        staged.replace(target)
+
+    def remove(self, native_id: str) -> None:
+        self.path(native_id).unlink()
+
+
+class CustomObjects:
+    """A CustomObjectsApi on a kubeconfig, opened on first use; each call bounded and its errors translated."""
+
+    def __init__(self, kubeconfig: str, timeout_seconds: float) -> None:
+        self._kubeconfig = kubeconfig
+        self._api: client.ApiClient | None = None
+        self.timeout = (CONNECT_TIMEOUT, float(timeout_seconds))
+
+    @property
+    def api(self) -> client.CustomObjectsApi:
+        if self._api is None:
+            self._api = _api_client(self._kubeconfig)
+        return client.CustomObjectsApi(self._api)
+
+    def call(self, what: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.api, method)(*args, **kwargs, _request_timeout=self.timeout)
+        except BackendUnavailable:
+            raise
+        except Exception as exc:
+            raise translate(exc, what) from None
+
+    def close(self) -> None:
+        if self._api is not None:
+            with contextlib.suppress(Exception):
+                self._api.close()
+            self._api = None
