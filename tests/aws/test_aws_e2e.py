@@ -23,18 +23,12 @@ from plugins import registry
 from plugins.models import RoutingRule
 from tests.aws.conftest import ACCESS_KEY, NODE_ROLE, SECRET_KEY, AwsAccount, free_port
 from tests.notifications.conftest import subscribe
-from tests.o2client import O2Client, json_of
+from tests.o2client import O2Client, json_of, o2_list
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("forget_plugin_objects")]
 V1 = "/o2ims-infrastructureInventory/v1"
 EXT = "/netweave-ims-ext/v1/resourcePools"
 ALARMS = "/o2ims-infrastructureMonitoring/v1/alarms"
-
-
-def o2_list(o2: O2Client, path: str) -> list[dict[str, Any]]:
-    response = o2.get(f"{path}?all_fields")
-    assert response.status_code == 200, response.content
-    return json_of(response)
 
 
 def test_node_groups_and_instances_appear_after_a_sync_with_stable_ids(
