@@ -62,6 +62,7 @@ class World:
     violations: list[str] = field(default_factory=list)  # answers the spec does not allow (the fixture fails on any)
     requests: list[tuple[str, str, str]] = field(default_factory=list)  # (method, operation id, api-version)
     follows: list[str] = field(default_factory=list)  # operation ids of the nextLink pages served
+    answers: list[tuple[str, int, Any]] = field(default_factory=list)  # (operation id, status, body) served
     down: bool = False
     throttle: int = 0  # the next N ARM requests answer 429
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -340,6 +341,7 @@ class Handler(BaseHTTPRequestHandler):
         except arm_spec.SpecViolation as exc:
             self.world.violations.append(str(exc))
             return self._error(500, "FakeSpecViolation", str(exc))
+        self.world.answers.append((operation.operation_id, status, body))
         self._send(status, body, headers)
 
     def _arm(self, method: str, operation: arm_spec.Operation, args: dict[str, str], query: dict[str, str]) -> None:
