@@ -16,16 +16,8 @@ from typing import Any
 
 import orjson
 
-from plugins.sdk.ims import (
-    DeploymentManager,
-    Location,
-    OCloudSite,
-    Resource,
-    ResourceClass,
-    ResourceKind,
-    ResourcePool,
-    ResourceType,
-)
+from plugins.sdk.ims import DeploymentManager, Resource, ResourceClass, ResourceKind, ResourcePool, ResourceType
+from plugins.sdk.places import only_zone
 
 VENDOR = "Microsoft Azure"
 TAG_POOL = "aks-managed-poolName"  # the tag AKS puts on each agent pool's virtual machine scale set
@@ -113,7 +105,7 @@ def resource_pool_from_agent_pool(
         name=_text(pool["name"]),
         description="",  # agent pools have no description
         location=region,
-        site_id=site_id(region, zones[0]) if len(zones) == 1 else None,
+        site_id=site_id(region, zone) if (zone := only_zone(zones)) else None,
         extensions={
             "azure.cluster": cluster_id(group, name),
             "azure.resourceGroup": group,
@@ -200,23 +192,4 @@ def deployment_manager_from_cluster(cluster: Mapping[str, Any], zones: Iterable[
             "azure.provisioningState": _text(properties.get("provisioningState")),
             "azure.powerState": _text((properties.get("powerState") or {}).get("code")),
         },
-    )
-
-
-def location_of_region(region: str) -> Location:
-    return Location(
-        global_location_id=region,
-        name=region,
-        description=f"Azure region {region}",
-        extensions={"azure.region": region},
-    )
-
-
-def site_of_zone(region: str, zone: str) -> OCloudSite:
-    return OCloudSite(
-        native_id=site_id(region, zone),
-        name=site_id(region, zone),
-        description=f"Availability zone {zone} of Azure region {region}",
-        global_location_id=region,
-        extensions={"azure.region": region, "azure.zone": zone},
     )

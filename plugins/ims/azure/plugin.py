@@ -27,6 +27,7 @@ from plugins.ims.azure.errors import AUTH_FAILED, translated
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.errors import BackendUnavailable, InvalidRequest, NotFound, PluginError
 from plugins.sdk.ims import Inventory, ResourcePool, SnapshotIMSPlugin
+from plugins.sdk.places import regions_and_zones
 from plugins.sdk.validation import checked_resize, checked_text
 
 EXT_COUNT = mapping.EXT_COUNT
@@ -203,11 +204,9 @@ class AzureIMSPlugin(SnapshotIMSPlugin):
 
     def _mapped(self, snapshot: mapping.Snapshot) -> Inventory:
         pools, resources, managers = [], [], []
-        zones: set[tuple[str, str]] = set()
-        regions: set[str] = set()
+        zones: dict[str, set[str]] = {}
         for read in snapshot.clusters:
             region = read.cluster.get("location", "")
-            regions.add(region)
             cluster_zones: set[str] = set()
             for pool in read.pools:
                 pool_name = pool["name"]
@@ -219,15 +218,16 @@ class AzureIMSPlugin(SnapshotIMSPlugin):
                 for vm in vms:
                     cluster_zones.update(str(z) for z in vm.get("zones") or ())
                     resources.append(mapping.resource_from_instance(vm, region=region, pool=mapped.native_id))
-            zones.update((region, zone) for zone in cluster_zones)
+            zones.setdefault(region, set()).update(cluster_zones)
             managers.append(mapping.deployment_manager_from_cluster(read.cluster, cluster_zones))
+        locations, sites = regions_and_zones(zones, cloud="Azure", prefix="azure", site_id=mapping.site_id)
         return Inventory(
             deployment_managers=managers,
             resource_pools=sorted(pools, key=lambda p: p.native_id),
             resource_types=[mapping.resource_type_from_size(s) for s in snapshot.sizes],
             resources=sorted(resources, key=lambda r: r.native_id),
-            locations=[mapping.location_of_region(r) for r in sorted(regions)],
-            sites=[mapping.site_of_zone(r, z) for r, z in sorted(zones)],
+            locations=locations,
+            sites=sites,
             fingerprint=snapshot.fingerprint(),
         )
 

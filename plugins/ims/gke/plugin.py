@@ -32,6 +32,7 @@ from plugins.sdk.ims import (
     ResourcePool,
     SnapshotIMSPlugin,
 )
+from plugins.sdk.places import regions_and_zones
 from plugins.sdk.validation import checked_resize, checked_text
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
@@ -195,11 +196,21 @@ class GKEIMSPlugin(SnapshotIMSPlugin):
             for cluster in snapshot.clusters
             for pool in cluster.get("node_pools") or ()
         ]
+        zones: dict[str, set[str]] = {}
+        for cluster in snapshot.clusters:
+            zones.setdefault(mapping.region_of(cluster["location"]), set())
+        for pool in pools:
+            zones.setdefault(pool.location, set()).update(pool.extensions["gke.zones"])
+        for resource in resources:
+            zones.setdefault(resource.extensions["gke.site"]["region"], set()).add(resource.extensions["gke.zone"])
+        locations, sites = regions_and_zones(zones, cloud="Google Cloud", prefix="gke")
         return Inventory(
             deployment_managers=[mapping.deployment_manager_from_cluster(c) for c in snapshot.clusters],
             resource_pools=sorted(pools, key=lambda p: p.native_id),
             resource_types=[mapping.resource_type_from_machine_type(t) for t in snapshot.machine_types],
             resources=sorted(resources, key=lambda r: r.native_id),
+            locations=locations,
+            sites=sites,
             fingerprint=snapshot.fingerprint(),
         )
 
