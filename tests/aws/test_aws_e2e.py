@@ -49,6 +49,14 @@ def test_node_groups_and_instances_appear_after_a_sync_with_stable_ids(
     assert pool["extensions"]["aws.desiredSize"] == 2
     assert pool["extensions"]["aws.labels"] == {"o-ran/role": "cu"}
     assert pool["extensions"]["aws.availabilityZones"] == ["eu-west-1a"]
+    # R005: the region is the location, its zones the sites; the node group's one zone is its site.
+    (location,) = o2_list(o2, f"{V1}/locations")
+    sites = {s["name"]: s for s in o2_list(o2, f"{V1}/oCloudSites")}
+    assert location["globalLocationId"] == "eu-west-1"
+    assert {"eu-west-1a", "eu-west-1b"} <= set(sites)
+    assert {s["globalLocationId"] for s in sites.values()} == {"eu-west-1"}
+    assert pool["oCloudSiteId"] == sites["eu-west-1a"]["oCloudSiteId"]
+    assert sites["eu-west-1a"]["extensions"]["aws.zoneId"]
 
     nodes = o2_list(o2, f"{V1}/resourcePools/{pool_id}/resources")
     assert sorted(n["extensions"]["aws.instanceId"] for n in nodes) == aws.instances_of("ran-core", "cu")
