@@ -3,9 +3,9 @@ the pinned SDKs send, as facts the fake ARM (tests/azure/fake_arm.py) is checked
 
 Sources (azure-rest-api-specs; cited in plugins/ims/azure/README.md):
 - Microsoft.ContainerService `aks/stable/2026-08-01/managedClusters.json` (operations ManagedClusters_List,
-  ManagedClusters_ListByResourceGroup, AgentPools_List/Get/CreateOrUpdate/Delete; the async operation status of
-  ARM's common types) and its examples (AgentPools_Update.json: 200 and 201 bodies; AgentPoolsDelete.json: 202
-  with a location header, or 204);
+  ManagedClusters_ListByResourceGroup, ManagedClusters_Get, AgentPools_List/Get/CreateOrUpdate/Delete; the
+  async operation status of ARM's common types) and its examples (AgentPools_Update.json: 200 and 201 bodies;
+  AgentPoolsDelete.json: 202 with a location header, or 204);
 - Microsoft.Compute `2026-04-01` (VirtualMachineScaleSets_List, VirtualMachineScaleSetVMs_List,
   VirtualMachineSizes_List).
 
@@ -176,6 +176,7 @@ OPERATIONS = (
         {200: page_of(MANAGED_CLUSTER)},
     ),
     Operation("ManagedClusters_ListByResourceGroup", "GET", AKS, AKS_API_VERSION, {200: page_of(MANAGED_CLUSTER)}),
+    Operation("ManagedClusters_Get", "GET", f"{AKS}/(?P<resourceName>[^/]+)", AKS_API_VERSION, {200: MANAGED_CLUSTER}),
     Operation(
         "AgentPools_List",
         "GET",

@@ -387,6 +387,8 @@ class Handler(BaseHTTPRequestHandler):
         info = world.clusters.get((group, cluster))
         if info is None:
             return self._error(404, "ResourceNotFound", f"The managed cluster {cluster!r} was not found.")
+        if op == "ManagedClusters_Get":
+            return self._answer(operation, 200, _cluster_body(world, group, cluster))
         if op == "AgentPools_List":
             return self._page(
                 operation, [_agent_pool_body(world, group, cluster, p) for p in sorted(info["pools"])], query

@@ -19,6 +19,7 @@ from tests.azure.fake_arm import World
 MODELS: dict[str, type] = {
     "ManagedClusters_List": aks.ManagedCluster,
     "ManagedClusters_ListByResourceGroup": aks.ManagedCluster,
+    "ManagedClusters_Get": aks.ManagedCluster,
     "AgentPools_List": aks.AgentPool,
     "AgentPools_Get": aks.AgentPool,
     "AgentPools_CreateOrUpdate": aks.AgentPool,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from azure.core.credentials import TokenCredential
+from azure.core.exceptions import ResourceNotFoundError
 from azure.core.pipeline.transport import RequestsTransport
 from azure.core.polling import LROPoller
 from azure.identity import CertificateCredential, ClientSecretCredential
@@ -158,7 +159,8 @@ class AzureIMSPlugin(SnapshotIMSPlugin):
             clusters = [c for c in clusters if c["name"] in self.clusters]
         return sorted(clusters, key=lambda c: (mapping.group_of(c["id"]).lower(), c["name"]))
 
-    def _read_cluster(self, cluster: dict[str, Any]) -> mapping.Cluster:
+    def _read_cluster(self, cluster: dict[str, Any], only_pool: str = "") -> mapping.Cluster:
+        """A cluster's agent pools, scale sets and instances (with `only_pool`: that pool's instances only)."""
         group, name = mapping.group_of(cluster["id"]), cluster["name"]
         node_group = (cluster.get("properties") or {}).get("nodeResourceGroup") or ""
         with self._translated(f"listing the agent pools of AKS cluster {group}/{name}"):
@@ -173,6 +175,8 @@ class AzureIMSPlugin(SnapshotIMSPlugin):
                     if pool:
                         scale_sets[pool] = found
             for pool_name, vmss in sorted(scale_sets.items()):
+                if only_pool and pool_name != only_pool:
+                    continue
                 with self._translated(f"listing the instances of scale set {vmss['name']}"):
                     listed = self.compute.virtual_machine_scale_set_vms.list(node_group, vmss["name"])
                     instances[pool_name] = [vm.as_dict() for vm in listed]
@@ -233,6 +237,25 @@ class AzureIMSPlugin(SnapshotIMSPlugin):
 
     def collect_inventory(self) -> Inventory:
         return self._mapped(self.snapshot())
+
+    def get_resource_pool(self, native_id: str) -> ResourcePool:
+        """One agent pool, reading only its cluster and its own scale set's instances (a write reads its pool before
+        and after; a whole-subscription read each time would cost a full poll). Maps as collect_inventory does."""
+        group, cluster, name = mapping.split_pool_id(native_id) or ("", "", "")
+        if (
+            not name
+            or (self.group and group.lower() != self.group.lower())
+            or (self.clusters and cluster not in self.clusters)
+        ):
+            return super().get_resource_pool(native_id)  # not one this instance maps: the snapshot's NotFound
+        with self._translated(f"reading AKS cluster {group}/{cluster}"):
+            try:
+                found = self.aks.managed_clusters.get(group, cluster).as_dict()
+            except ResourceNotFoundError:
+                return super().get_resource_pool(native_id)
+        read = self._read_cluster(found, only_pool=name)
+        pools = [p for p in self._mapped(mapping.Snapshot(clusters=[read], sizes=[])).resource_pools or ()]
+        return self._find(pools, native_id, "resource pool")
 
     # ------------------------------------------------------------------------------------------ writes
 
