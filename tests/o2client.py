@@ -107,3 +107,10 @@ def _as_bytes(body: bytes | str) -> bytes:
 
 def json_of(response: HttpResponse) -> Any:
     return orjson.loads(response.content)
+
+
+def o2_list(o2: O2Client, path: str) -> list[dict[str, Any]]:
+    """A list endpoint's items with every field, after checking it answered 200."""
+    response = o2.get(f"{path}?all_fields")
+    assert response.status_code == 200, response.content
+    return json_of(response)

@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,8 @@ os.environ.setdefault("NETWEAVE_DATA_DIR", str(WORK))
 
 import django  # noqa: E402
 
+from bench.polling import sync_phases, timed  # noqa: E402
+
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
@@ -42,12 +43,6 @@ from django.core.management import call_command  # noqa: E402
 from tests.aws.conftest import ACCESS_KEY, NODE_ROLE, REGION, SECRET_KEY, AwsAccount, _wait_up, free_port  # noqa: E402
 
 NODEGROUPS = 10
-
-
-def timed(action: Any) -> tuple[float, Any]:
-    started = time.perf_counter()
-    value = action()
-    return round(time.perf_counter() - started, 2), value
 
 
 def main() -> None:
@@ -58,7 +53,6 @@ def main() -> None:
     call_command("migrate", verbosity=0)
 
     from inventory import sync
-    from inventory.models import Resource
     from plugins.ims.aws import mapping
     from plugins.models import PluginInstance, Secret
     from plugins.registry import get_plugin
@@ -118,15 +112,7 @@ def main() -> None:
             (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024, 1
         )
 
-        results["initial_sync_seconds"], first = timed(lambda: sync.sync_instance(instance))
-        results["initial_sync"] = first.summary()
-        assert Resource.objects.filter(plugin_instance=instance).count() == per_group * NODEGROUPS
-        results["unchanged_poll_seconds"], again = timed(lambda: sync.sync_instance(instance))
-        assert again.skipped, again.summary()
-        sync._reconciled_fingerprints.clear()  # the same no-change sync, without the fingerprint's skip
-        results["nochange_full_reconcile_seconds"], full = timed(lambda: sync.sync_instance(instance))
-        assert not full.skipped, full.summary()
-        assert full.changed == 0, full.summary()
+        sync_phases(instance, results, per_group * NODEGROUPS)
 
         aws.eks.update_nodegroup_config(
             clusterName="bench", nodegroupName="ng-0", scalingConfig={"desiredSize": per_group + 50}

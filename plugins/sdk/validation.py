@@ -113,3 +113,22 @@ def _redacted(message: str, hidden: list[str]) -> str:
     for value in hidden:
         message = message.replace(value, REDACTED)
     return message
+
+
+def checked_resize(current: Any, pool: Any, native_id: str, *, size_key: str, noun: str) -> Any:
+    """The checks of an update to a pool whose only writable setting is its size, extension `size_key` (cloud node
+    pools: GKE, AKS). `current` and `pool` are SDK ResourcePools (the stored one, the requested one); `noun` names
+    the backend's pool ("GKE node pool"). A rename, a description (they have none) or a changed read-only
+    extension is refused naming the field. Returns the requested size, or None when the update does not set it."""
+    if pool.native_id and pool.native_id != native_id:
+        raise InvalidRequest(f"native_id {pool.native_id!r} is not the pool being updated", field="native_id")
+    if pool.name != current.name:
+        raise InvalidRequest(f"a {noun} cannot be renamed", field="name")
+    if pool.description:
+        raise InvalidRequest(f"a {noun} has no description", field="description")
+    if not isinstance(pool.extensions, Mapping):
+        raise InvalidRequest("extensions must be an object", field="extensions")
+    for key, value in pool.extensions.items():
+        if key != size_key and current.extensions.get(key, object()) != value:
+            raise InvalidRequest(f"extensions.{key} is read-only", field=f"extensions.{key}")
+    return pool.extensions.get(size_key)

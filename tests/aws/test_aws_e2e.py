@@ -23,18 +23,12 @@ from plugins import registry
 from plugins.models import RoutingRule
 from tests.aws.conftest import ACCESS_KEY, NODE_ROLE, SECRET_KEY, AwsAccount, free_port
 from tests.notifications.conftest import subscribe
-from tests.o2client import O2Client, json_of
+from tests.o2client import O2Client, json_of, o2_list
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("forget_plugin_objects")]
 V1 = "/o2ims-infrastructureInventory/v1"
 EXT = "/netweave-ims-ext/v1/resourcePools"
 ALARMS = "/o2ims-infrastructureMonitoring/v1/alarms"
-
-
-def o2_list(o2: O2Client, path: str) -> list[dict[str, Any]]:
-    response = o2.get(f"{path}?all_fields")
-    assert response.status_code == 200, response.content
-    return json_of(response)
 
 
 def test_node_groups_and_instances_appear_after_a_sync_with_stable_ids(
@@ -55,6 +49,14 @@ def test_node_groups_and_instances_appear_after_a_sync_with_stable_ids(
     assert pool["extensions"]["aws.desiredSize"] == 2
     assert pool["extensions"]["aws.labels"] == {"o-ran/role": "cu"}
     assert pool["extensions"]["aws.availabilityZones"] == ["eu-west-1a"]
+    # R005: the region is the location, its zones the sites; the node group's one zone is its site.
+    (location,) = o2_list(o2, f"{V1}/locations")
+    sites = {s["name"]: s for s in o2_list(o2, f"{V1}/oCloudSites")}
+    assert location["globalLocationId"] == "eu-west-1"
+    assert {"eu-west-1a", "eu-west-1b"} <= set(sites)
+    assert {s["globalLocationId"] for s in sites.values()} == {"eu-west-1"}
+    assert pool["oCloudSiteId"] == sites["eu-west-1a"]["oCloudSiteId"]
+    assert sites["eu-west-1a"]["extensions"]["aws.zoneId"]
 
     nodes = o2_list(o2, f"{V1}/resourcePools/{pool_id}/resources")
     assert sorted(n["extensions"]["aws.instanceId"] for n in nodes) == aws.instances_of("ran-core", "cu")

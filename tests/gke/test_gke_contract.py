@@ -52,6 +52,7 @@ class TestGKEContract(IMSPluginContract):
         created = ims_plugin.create_resource_pool(new_pool)
         try:
             assert created.native_id == f"{LOCATION}/ran-core/{new_pool.name}"
+            assert created.site_id == ZONES[0]  # R005: a node pool in one zone is at that zone's site
             assert not check_o2_fields(created)
             assert {p.native_id: p for p in ims_plugin.list_resource_pools()}[created.native_id] == created
             assert ims_plugin.get_resource_pool(created.native_id) == created

@@ -21,7 +21,7 @@ from plugins import registry
 from tests.gke.conftest import LOCATION, ZONES
 from tests.gke.fake_gcp import FakeGcp
 from tests.notifications.conftest import subscribe
-from tests.o2client import O2Client, json_of
+from tests.o2client import O2Client, json_of, o2_list
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("forget_plugin_objects")]
 V1 = "/o2ims-infrastructureInventory/v1"
@@ -44,6 +44,13 @@ def test_node_pools_and_nodes_appear_and_a_resize_reaches_gke_and_subscribers(
     assert sorted(n["extensions"]["gke.name"] for n in nodes) == gcp.world.nodes_of("ran-core", "cu")
     machine = json_of(o2.get(f"{V1}/resourceTypes/{nodes[0]['resourceTypeId']}?all_fields"))
     assert (machine["name"], machine["extensions"]["gke.guestCpus"]) == ("n2-standard-8", 8)
+    # R005: the region is the location, the zones its sites; the pool spans two zones, so it names none.
+    (location,) = o2_list(o2, f"{V1}/locations")
+    sites = {s["name"]: s for s in o2_list(o2, f"{V1}/oCloudSites")}
+    assert location["globalLocationId"] == LOCATION
+    assert set(sites) == set(ZONES[:2])
+    assert {s["globalLocationId"] for s in sites.values()} == {LOCATION}
+    assert pool.get("oCloudSiteId") is None
     assert sync_instance(instance).skipped  # nothing changed in GKE
 
     subscribe(o2, receiver.url + "/smo", consumerSubscriptionId="smo-gke")

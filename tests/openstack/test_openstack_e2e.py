@@ -20,7 +20,7 @@ from inventory.sync import sync_instance
 from plugins import registry
 from plugins.models import RoutingRule
 from tests.notifications.conftest import subscribe
-from tests.o2client import O2Client, json_of
+from tests.o2client import O2Client, json_of, o2_list
 from tests.openstack.conftest import wait_gone
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("forget_plugin_objects")]
@@ -37,12 +37,6 @@ def boot(conn: Connection, name: str, catalogue: dict[str, Any], *, flavor: str 
         **attrs,
     )
     return conn.compute.wait_for_server(server, wait=120)
-
-
-def o2_list(o2: O2Client, path: str) -> list[dict[str, Any]]:
-    response = o2.get(f"{path}?all_fields")
-    assert response.status_code == 200, response.content
-    return json_of(response)
 
 
 def test_objects_made_in_openstack_appear_after_a_sync_with_stable_ids(

@@ -20,7 +20,7 @@ from inventory.models import Resource, ResourcePool, ResourceType
 from inventory.sync import sync_instance
 from plugins import registry
 from plugins.models import PluginInstance, RoutingRule
-from tests.o2client import O2Client, json_of
+from tests.o2client import O2Client, json_of, o2_list
 from tests.plugin_forms import add_url, plugin_form
 from tests.vsphere.conftest import Admin
 from tests.vsphere.harness import Vcsim
@@ -38,12 +38,6 @@ def add_through_admin(admin_client: Client, sim: Vcsim, name: str, **config: Any
         plugin_form(name, settings, {"password": sim.password}, is_default="on"),
         follow=True,
     )
-
-
-def o2_list(o2: O2Client, path: str) -> list[dict[str, Any]]:
-    response = o2.get(f"{path}?all_fields")
-    assert response.status_code == 200, response.content
-    return json_of(response)
 
 
 def test_instance_added_in_the_admin_syncs_vcenter_into_o2(o2: O2Client, admin_client: Client, vcsim: Vcsim) -> None:

@@ -2,9 +2,9 @@
 
 EKS node group -> ResourcePool (native id `<cluster>/<nodegroup>`), EC2 instance -> Resource, instance type ->
 ResourceType, EKS cluster -> DeploymentManager. EC2 instances outside every mapped node group go to one derived
-pool, `unmanaged`. Regions and availability zones are the seed's locations and sites: until the O2 v2 location
-and O-Cloud site objects exist in netweave, they travel in extensions (`aws.region`, `aws.availabilityZones`,
-`aws.site`), shaped so they map onto those objects later without a re-sync of the meaning.
+pool, `unmanaged`. R005: the region is a location and its availability zones O-Cloud sites (plugins/sdk/places.py);
+a node group whose subnets are all in one zone is at that zone's site. The extensions (`aws.region`,
+`aws.availabilityZones`, `aws.site`) say the same.
 
 Only stable facts go into the O2 objects (no health timers, no modified-at stamps): a re-sync of an unchanged
 account hashes to the same content. Extension keys are named `aws.<key>`.
@@ -19,7 +19,17 @@ from typing import Any
 
 import orjson
 
-from plugins.sdk.ims import DeploymentManager, Resource, ResourceClass, ResourceKind, ResourcePool, ResourceType
+from plugins.sdk.ims import (
+    DeploymentManager,
+    Location,
+    OCloudSite,
+    Resource,
+    ResourceClass,
+    ResourceKind,
+    ResourcePool,
+    ResourceType,
+)
+from plugins.sdk.places import only_zone, regions_and_zones
 
 UNMANAGED_POOL = "unmanaged"
 VENDOR = "Amazon Web Services"
@@ -120,14 +130,16 @@ def resource_pool_from_nodegroup(
     tags = tags_of(nodegroup)
     scaling = nodegroup.get("scalingConfig") or {}
     cluster, name = _text(nodegroup["clusterName"]), _text(nodegroup["nodegroupName"])
+    zones = zones_of_subnets(nodegroup.get("subnets") or (), subnets)
     return ResourcePool(
         native_id=pool_id(cluster, name),
         name=name,
         description=cluster_tags.get(description_tag(_text(nodegroup["nodegroupName"])), ""),
         location=region,
+        site_id=only_zone(zones),
         extensions={
             "aws.region": region,
-            "aws.availabilityZones": zones_of_subnets(nodegroup.get("subnets") or (), subnets),
+            "aws.availabilityZones": zones,
             "aws.cluster": cluster,
             "aws.nodegroup": name,
             "aws.nodegroupArn": _text(nodegroup.get("nodegroupArn")),
@@ -269,6 +281,8 @@ class Mapped:
     resource_pools: list[ResourcePool]
     resource_types: list[ResourceType]
     resources: list[Resource]
+    locations: list[Location]
+    sites: list[OCloudSite]
 
 
 def map_snapshot(snapshot: Snapshot) -> Mapped:
@@ -289,6 +303,13 @@ def map_snapshot(snapshot: Snapshot) -> Mapped:
         resources.append(resource_from_instance(instance, pool=pool, zones=snapshot.zones, region=region))
     if snapshot.include_unmanaged:
         pools.append(unmanaged_pool(region, (_text(z.get("ZoneName")) for z in snapshot.zones)))
+    zones = {_text(z.get("ZoneName")) for z in snapshot.zones}
+    zones.update(r.extensions["aws.availabilityZone"] for r in resources)
+    zones.update(z for p in pools for z in p.extensions["aws.availabilityZones"])
+    zone_ids = {_text(z.get("ZoneName")): _text(z.get("ZoneId")) for z in snapshot.zones}
+    locations, sites = regions_and_zones(
+        {region: zones - {""}}, cloud="AWS", prefix="aws", zone_extensions=lambda z: {"aws.zoneId": zone_ids.get(z, "")}
+    )
     return Mapped(
         deployment_managers=sorted(
             (deployment_manager_from_cluster(c, snapshot.subnets, region) for c in snapshot.clusters),
@@ -299,4 +320,6 @@ def map_snapshot(snapshot: Snapshot) -> Mapped:
             (resource_type_from_instance_type(t) for t in snapshot.instance_types), key=lambda t: t.native_id
         ),
         resources=sorted(resources, key=lambda r: r.native_id),
+        locations=locations,
+        sites=sites,
     )

@@ -271,6 +271,8 @@ class AWSIMSPlugin(SnapshotIMSPlugin):
             resource_pools=mapped.resource_pools,
             resource_types=mapped.resource_types,
             resources=mapped.resources,
+            locations=mapped.locations,
+            sites=mapped.sites,
             fingerprint=snapshot.fingerprint(),
         )
 

@@ -3,9 +3,9 @@
 GKE node pool -> ResourcePool (native id `<location>/<cluster>/<pool>`), a node (the Compute Engine VM of the
 pool's instance groups) -> Resource (`<zone>/<name>`), machine type -> ResourceType, cluster -> DeploymentManager
 (`<location>/<cluster>`). VMs are matched to their pool by the labels GKE puts on node VMs
-(`goog-k8s-cluster-name`, `goog-k8s-node-pool-name`). Zones are the seed's sites and regions its locations; they
-travel in extensions (`gke.zones`, `gke.site`) until netweave has O2 v2 location and site objects. Inputs are the
-plain dicts of `proto.Message.to_dict` / `to_json` (camelCase for Compute's JSON, snake_case for GKE's dicts).
+(`goog-k8s-cluster-name`, `goog-k8s-node-pool-name`). R005: regions are locations and zones their O-Cloud sites
+(plugins/sdk/places.py); a node pool in one zone is at its site (`gke.zones`, `gke.site` say the same). Inputs are
+the plain dicts of `proto.Message.to_dict` / `to_json` (camelCase for Compute's JSON, snake_case for GKE's dicts).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from plugins.sdk.ims import DeploymentManager, Resource, ResourceClass, ResourceKind, ResourcePool, ResourceType
+from plugins.sdk.places import only_zone
 
 VENDOR = "Google Cloud"
 LABEL_CLUSTER = "goog-k8s-cluster-name"
@@ -95,6 +96,7 @@ def resource_pool_from_node_pool(cluster: Mapping[str, Any], pool: Mapping[str, 
         name=_text(pool["name"]),
         description="",  # GKE node pools have no description
         location=region_of(location),
+        site_id=only_zone(zones),  # R005: a pool in one zone is at that zone's site
         extensions={
             "gke.cluster": name,
             "gke.location": location,

@@ -32,7 +32,8 @@ from plugins.sdk.ims import (
     ResourcePool,
     SnapshotIMSPlugin,
 )
-from plugins.sdk.validation import checked_text
+from plugins.sdk.places import regions_and_zones
+from plugins.sdk.validation import checked_resize, checked_text
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 EXT_SIZE = "gke.nodeCountPerZone"
@@ -195,11 +196,21 @@ class GKEIMSPlugin(SnapshotIMSPlugin):
             for cluster in snapshot.clusters
             for pool in cluster.get("node_pools") or ()
         ]
+        zones: dict[str, set[str]] = {}
+        for cluster in snapshot.clusters:
+            zones.setdefault(mapping.region_of(cluster["location"]), set())
+        for pool in pools:
+            zones.setdefault(pool.location, set()).update(pool.extensions["gke.zones"])
+        for resource in resources:
+            zones.setdefault(resource.extensions["gke.site"]["region"], set()).add(resource.extensions["gke.zone"])
+        locations, sites = regions_and_zones(zones, cloud="Google Cloud", prefix="gke")
         return Inventory(
             deployment_managers=[mapping.deployment_manager_from_cluster(c) for c in snapshot.clusters],
             resource_pools=sorted(pools, key=lambda p: p.native_id),
             resource_types=[mapping.resource_type_from_machine_type(t) for t in snapshot.machine_types],
             resources=sorted(resources, key=lambda r: r.native_id),
+            locations=locations,
+            sites=sites,
             fingerprint=snapshot.fingerprint(),
         )
 
@@ -291,19 +302,9 @@ class GKEIMSPlugin(SnapshotIMSPlugin):
         """Resize the node pool (`extensions.gke.nodeCountPerZone`: SetNodePoolSize, then wait). Other keys are
         read-only and accepted back only unchanged."""
         current = self.get_resource_pool(native_id)
-        if pool.native_id and pool.native_id != native_id:
-            raise InvalidRequest(f"native_id {pool.native_id!r} is not the pool being updated", field="native_id")
-        if pool.name != current.name:
-            raise InvalidRequest("GKE cannot rename a node pool", field="name")
-        if pool.description:
-            raise InvalidRequest("GKE node pools have no description", field="description")
-        if not isinstance(pool.extensions, Mapping):
-            raise InvalidRequest("extensions must be an object", field="extensions")
-        for key, value in pool.extensions.items():
-            if key != EXT_SIZE and current.extensions.get(key, object()) != value:
-                raise InvalidRequest(f"extensions.{key} is read-only", field=f"extensions.{key}")
-        if EXT_SIZE in pool.extensions:
-            size = self._size(pool.extensions[EXT_SIZE])
+        requested = checked_resize(current, pool, native_id, size_key=EXT_SIZE, noun="GKE node pool")
+        if requested is not None:
+            size = self._size(requested)
             if size != current.extensions.get(EXT_SIZE):
                 doing = f"resizing node pool {native_id} to {size} node(s) per zone"
                 with translated(doing, field=f"extensions.{EXT_SIZE}"):

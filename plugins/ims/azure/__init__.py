@@ -1,0 +1,1 @@
+"""The Azure AKS IMS plugin (plugins/ims/azure/README.md)."""
