@@ -1,6 +1,6 @@
 """The operators' and auditors' admin in a real browser: adding plugins through the schema form (a Kubernetes
-instance with a multi-line kubeconfig), importing with a preview, the change-log search and CSV export, and the
-routing simulator."""
+instance with a multi-line kubeconfig), importing with a preview, the change-log search and CSV export, the
+routing simulator, and pausing and resuming a subscription's delivery."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from inventory.models import ChangeLogEntry
+from inventory.models import ChangeLogEntry, Subscription
 from inventory.sync import sync_instance
 from plugins.models import PluginInstance, RoutingRule, Secret
 from plugins.secrets import resolve
@@ -170,3 +170,22 @@ def test_routing_simulator(browser: Any, admin_session: Any, make_mock_instance:
     assert _after(browser, "#route-instance").text.startswith("edge-route")
     assert "edge-servers" in browser.find_element(By.ID, "route-rule").text
     shot("06-routing-simulator")
+
+
+def test_pause_and_resume_a_subscription(browser: Any, admin_session: Any, shot: Any) -> None:
+    subscription = Subscription.objects.create(callback="https://smo.example.com/notify", fingerprint="f" * 64)
+    admin_session("/admin/inventory/subscription/")
+    browser.find_element(By.CSS_SELECTOR, f'input[name=_selected_action][value="{subscription.pk}"]').click()
+    Select(browser.find_element(By.NAME, "action")).select_by_value("pause_delivery")
+    browser.find_element(By.NAME, "index").click()
+    assert "Paused delivery to 1 subscription(s)" in _after(browser, "ul.messagelist").text
+    assert "paused since" in browser.find_element(By.CSS_SELECTOR, "td.field-delivery_state").text
+    shot("07-subscription-paused")
+    subscription.refresh_from_db()
+    assert subscription.paused is not None
+    browser.find_element(By.LINK_TEXT, str(subscription.pk)).click()
+    _after(browser, "#resume-delivery").click()
+    assert "Resumed delivery to 1 subscription(s)" in _after(browser, "ul.messagelist").text
+    assert browser.find_element(By.ID, "pause-delivery").is_displayed()
+    subscription.refresh_from_db()
+    assert subscription.paused is None
