@@ -764,7 +764,7 @@ def parse_labels(text: str) -> dict[str, str]:
             continue
         key, sep, value = line.partition("=")
         if not sep or not key.strip():
-            raise forms.ValidationError(f"Line {number}: expected key=value, got {line!r}.")
+            raise forms.ValidationError(f"labels, line {number}: expected key=value, got {line!r}.")
         labels[key.strip()] = value.strip()
     return labels
 
@@ -819,7 +819,12 @@ class RoutingRuleAdmin(AuditedAdmin):
         form = RouteSimulationForm(request.GET or None)
         outcome: dict[str, Any] | None = None
         if form.is_bound and form.is_valid():
-            outcome = self._simulate(form.cleaned_data)
+            unknown = sorted(set(request.GET) - set(form.fields))
+            if unknown:  # e.g. the REST simulator's label=...: named as sent, not silently ignored
+                names = ", ".join(f"'{name}'" for name in unknown)
+                form.add_error(None, f"Unknown parameter {names}; this form takes {', '.join(form.fields)}.")
+            else:
+                outcome = self._simulate(form.cleaned_data)
         context = {
             **self.admin_site.each_context(request),
             "title": "Which plugin would handle this?",
