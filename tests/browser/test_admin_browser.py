@@ -74,16 +74,27 @@ def test_add_a_mock_plugin_through_the_schema_form(browser: Any, admin_session: 
     resources = browser.find_element(By.NAME, "config__resources")
     resources.clear()
     resources.send_keys("2000000")
+    churn_rate = browser.find_element(By.NAME, "config__churn__changesPerMinute")  # a nested block's own input
+    assert churn_rate.get_attribute("value") == "6"
+    churn_rate.clear()
+    churn_rate.send_keys("7000")
     browser.find_element(By.NAME, "_save").click()
     assert "less than or equal to 1000000" in _after(browser, ".errorlist").text
+    churn_row = browser.find_element(By.CSS_SELECTOR, ".form-row.field-config__churn__changesPerMinute")
+    assert "churn.changesPerMinute: Ensure this value is less than or equal to 6000." in churn_row.text
     resources = browser.find_element(By.NAME, "config__resources")
     resources.clear()
     resources.send_keys("12")
+    churn_rate = browser.find_element(By.NAME, "config__churn__changesPerMinute")
+    churn_rate.clear()
+    churn_rate.send_keys("12")
+    browser.find_element(By.NAME, "config__churn__enabled").click()
     browser.find_element(By.NAME, "_save").click()
     assert "was added successfully" in _after(browser, "ul.messagelist").text, _text(browser)[:2000]
     assert PluginInstance.objects.get(name="mock-edge").config == {
         "resources": 12,
         "stateFile": str(tmp_path / "m.sqlite3"),
+        "churn": {"enabled": True, "changesPerMinute": 12},
     }
 
 
