@@ -159,12 +159,17 @@ class Shape(serializers.Serializer):
 class Document(Shape):
     default_error_messages = {"invalid": "must be a mapping with plugins and routing."}
     unknown = "unknown top-level key (expected {keys})."
-    plugins = Block(required=False, default=dict)
-    routing = Block(required=False, default=dict)
+    plugins = Block(
+        required=False,
+        default=dict,
+        error_messages={"not_a_dict": "must be a mapping of category to a list of plugin instances."},
+    )
+    routing = Block(
+        required=False, default=dict, error_messages={"not_a_dict": "must be a mapping with ims, dms and smo."}
+    )
 
 
 class PluginSections(Shape):
-    default_error_messages = {"invalid": "must be a mapping of category to a list of plugin instances."}
     unknown = "unknown category (expected one of {keys})."
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -185,8 +190,6 @@ class PluginEntry(Shape):
 
 
 class RoutingSections(Shape):
-    default_error_messages = {"invalid": "must be a mapping with ims, dms and smo."}
-
     def get_fields(self) -> dict[str, serializers.Field]:
         message: dict[str, str | _StrPromise] = {"not_a_dict": "must be a mapping with rules."}
         return {c: Block(required=False, error_messages=message) for c in ROUTED_CATEGORIES}

@@ -454,6 +454,12 @@ routing:
             "routing.smo.rules[0] (s1): mode: must be one of northbound, dms-backend.",
         ]
     )
+    with pytest.raises(ConfigImportError) as raised:
+        do_import("plugins: [a]\nrouting: 5\n", env={})
+    assert raised.value.problems == [
+        "plugins: must be a mapping of category to a list of plugin instances.",
+        "routing: must be a mapping with ims, dms and smo.",
+    ]
     fine = """
 plugins:
   ims:
