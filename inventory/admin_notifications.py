@@ -2,7 +2,8 @@
 state, every notification with its last error (expired ones re-drivable), and the O-Cloud's SMO registration.
 
 Subscriptions are created through the O2ims API, which validates the callback and the filter; the admin can
-attach an SMO endpoint to one, delete one, and re-drive its expired notifications.
+attach an SMO endpoint to one, delete one, re-drive its expired notifications, and pause and resume its delivery
+(the list, the change page's buttons and the netweave_subscription_paused metric show which are paused).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import uuid
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -59,11 +62,27 @@ def _redrive(request: HttpRequest, rows: QuerySet[Notification], modeladmin: adm
     )
 
 
+class PausedFilter(admin.SimpleListFilter):
+    title = "delivery"
+    parameter_name = "delivery"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("active", "delivering"), ("paused", "paused")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> QuerySet[Subscription]:
+        if self.value() == "paused":
+            return queryset.filter(paused__isnull=False)
+        if self.value() == "active":
+            return queryset.filter(paused__isnull=True)
+        return queryset
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "kind",
+        "delivery_state",
         "consumer_subscription_id",
         "callback",
         "filter",
@@ -75,10 +94,11 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "failure_count",
     )
     search_fields = ("id", "consumer_subscription_id", "callback")
-    list_filter = ("kind",)  # inventory or alarm subscriptions (docs/alarms.md)
+    list_filter = ("kind", PausedFilter)  # inventory, alarm or O2dms subscriptions (docs/alarms.md)
     readonly_fields = (
         "id",
         "kind",
+        "delivery_state",
         "consumer_subscription_id",
         "callback",
         "filter",
@@ -90,6 +110,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     fields = (
         "id",
         "kind",
+        "delivery_state",
         "consumer_subscription_id",
         "callback",
         "filter",
@@ -99,7 +120,8 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "failure_count",
         "notifications_link",
     )
-    actions = ["redrive_expired", "send_test_notification"]
+    actions = ["pause_delivery", "resume_delivery", "redrive_expired", "send_test_notification"]
+    change_form_template = "admin/inventory/subscription/change_form.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -132,6 +154,70 @@ class SubscriptionAdmin(admin.ModelAdmin):
     @admin.display(description="last error")
     def last_error(self, obj: Any) -> str:
         return (obj.last_error_text or "")[:120]
+
+    @admin.display(description="delivery", ordering="paused")
+    def delivery_state(self, obj: Subscription) -> SafeString:
+        if obj.paused is None:
+            return SafeString('<span class="delivery-active">delivering</span>')
+        since = timezone.localtime(obj.paused).strftime("%Y-%m-%d %H:%M:%S")
+        return format_html('<strong class="delivery-paused">paused</strong> since {}', since)
+
+    def _pause(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
+        subscriptions = list(queryset.filter(paused__isnull=True))
+        delivery.pause(queryset)
+        for subscription in subscriptions:
+            self.log_change(request, subscription, "Paused delivery.")
+        self.message_user(
+            request,
+            f"Paused delivery to {len(subscriptions)} subscription(s); their notifications wait in the outbox.",
+            messages.SUCCESS,
+        )
+
+    def _resume(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
+        subscriptions = list(queryset.filter(paused__isnull=False))
+        ids = delivery.resume(queryset)
+        for subscription in subscriptions:
+            self.log_change(request, subscription, "Resumed delivery.")
+        waiting = Notification.objects.filter(subscription_id__in=ids, status=Notification.Status.PENDING).count()
+        transaction.on_commit(lambda: queue_deliveries(ids, force=True))
+        self.message_user(
+            request,
+            f"Resumed delivery to {len(ids)} subscription(s); {waiting} waiting notification(s) will be delivered "
+            "in order.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Pause delivery (notifications keep queueing)", permissions=["change"])
+    def pause_delivery(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
+        self._pause(request, queryset)
+
+    @admin.action(description="Resume delivery (the backlog is delivered in order)", permissions=["change"])
+    def resume_delivery(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
+        self._resume(request, queryset)
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<uuid:object_id>/pause/", wrap(self.pause_view), name="inventory_subscription_pause"),
+            path("<uuid:object_id>/resume/", wrap(self.resume_view), name="inventory_subscription_resume"),
+            *super().get_urls(),
+        ]
+
+    def _object_button(self, request: HttpRequest, object_id: Any, run: Any) -> HttpResponse:
+        """POST-only button of the change page: run one action on this subscription, then back to its page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        subscription = get_object_or_404(Subscription, pk=object_id)
+        if not self.has_change_permission(request, subscription):
+            raise PermissionDenied
+        run(request, Subscription.objects.filter(pk=subscription.pk))
+        return HttpResponseRedirect(reverse("admin:inventory_subscription_change", args=[subscription.pk]))
+
+    def pause_view(self, request: HttpRequest, object_id: Any) -> HttpResponse:
+        return self._object_button(request, object_id, self._pause)
+
+    def resume_view(self, request: HttpRequest, object_id: Any) -> HttpResponse:
+        return self._object_button(request, object_id, self._resume)
 
     @admin.display(description="Notifications")
     def notifications_link(self, obj: Subscription) -> SafeString:

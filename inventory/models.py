@@ -316,6 +316,9 @@ class Subscription(models.Model):
     latency_sum = models.FloatField(default=0.0, editable=False)
     # When the delivery task queued for this subscription is due to run; NULL: none queued (notifications.scheduling).
     delivery_queued = models.DateTimeField(null=True, blank=True, editable=False)
+    # When an operator paused delivery (admin: Pause delivery); NULL: delivering. While paused, the outbox keeps
+    # filling and nothing is sent or expires; resuming delivers the backlog in order (notifications.delivery).
+    paused = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created", "id"]

@@ -5,7 +5,8 @@ Three rules shape everything here:
 - a credential's value goes in, never out: secret inputs are write-only password fields (empty = keep), the
   ciphertext is never a form field, and an instance's config only ever holds `{"secretRef": name}`;
 - config is validated by the plugin type's own config class, and its field-level messages land on the form
-  next to the key they are about;
+  next to the key they are about (a nested block's keys, such as `churn.changesPerMinute`, have inputs of their
+  own, in a fieldset per block, and their messages name the dotted key);
 - anything that changes the inventory (sync now, deleting an instance) runs with the change context
   source="admin" and the operator's user id, so auditors see who did it in the change log.
 
@@ -185,7 +186,8 @@ class PluginInstanceForm(forms.ModelForm):
     """An instance of one plugin type, its config as typed inputs generated from the type's config schema.
 
     `plugin_instance_form(plugin_class)` builds the subclass for a type: one input per config key (type,
-    default, bounds, choices and help text from plugins.sdk.schema), and for each of the type's credentials a
+    default, bounds, choices and help text from plugins.sdk.schema; a nested block's keys each get one, named
+    `config__<block>__<key>`; maps and lists without declared keys are JSON text), and for each credential a
     write-only text area (multi-line: kubeconfigs, PEM keys) plus a file upload. The config stored is what the
     operator set: keys left at their default are not written, so an exported YAML file stays short.
     Without an installed type (an instance whose plugin was uninstalled) the config is edited as raw JSON."""
@@ -207,17 +209,17 @@ class PluginInstanceForm(forms.ModelForm):
         stored = self.instance.config if self.instance.pk and isinstance(self.instance.config, Mapping) else {}
         refs = _secret_refs(stored)
         for item in self.schema:
-            if item.secret:
-                secret = refs.get(item.name)
-                if secret is not None:
-                    self.fields[SECRET_FIELD_PREFIX + item.name].help_text = (
-                        f"Currently stored in secret '{secret}'. Leave empty to keep it; type or upload a value "
-                        "to replace it."
-                    )
-                continue
-            form_field = self.fields[CONFIG_PREFIX + item.name]
-            if item.name in stored:
-                form_field.initial = stored[item.name]
+            secret = refs.get(item.name) if item.secret else None
+            if secret is not None:
+                self.fields[SECRET_FIELD_PREFIX + item.name].help_text = (
+                    f"Currently stored in secret '{secret}'. Leave empty to keep it; type or upload a value "
+                    "to replace it."
+                )
+        for key, item in config_leaves(self.schema):
+            form_field = self.fields[config_input(key)]
+            found, value = _lookup(stored, key)
+            if found:
+                form_field.initial = value
             elif item.has_default:
                 form_field.initial = item.default
 
@@ -230,6 +232,10 @@ class PluginInstanceForm(forms.ModelForm):
             return cleaned
         self.instance.category = str(self.plugin_class.category)
         self.instance.plugin_type = self.plugin_class.name
+        for key, _ in config_leaves(self.schema):  # a nested input's own check names its key, as the schema's do
+            if "." in key and config_input(key) in self.errors:
+                own = self.errors[config_input(key)]
+                self.errors[config_input(key)] = self.error_class([f"{key}: {m}" for m in own])
         config = self._config_from_inputs(cleaned.get("name"))
         cleaned["config"] = self._validated_config(self.plugin_class, config, cleaned.get("name"))
         self.instance.config = cleaned["config"]
@@ -242,19 +248,41 @@ class PluginInstanceForm(forms.ModelForm):
         for item in self.schema:
             if item.secret:
                 self._credential(item.name, name, stored, config)
+        config.update(self._block_from_inputs(self.schema, "", stored))
+        return config
+
+    def _block_from_inputs(
+        self, items: Sequence[ConfigField], prefix: str, stored: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The config (or one nested block of it) from the inputs: what the operator set or had stored; keys at
+        their default are left out, and so is a nested block left wholly at its defaults (an optional operation
+        left blank is not configured)."""
+        block: dict[str, Any] = {}
+        for item in items:
+            if item.secret:
                 continue
-            key = CONFIG_PREFIX + item.name
+            path = prefix + item.name
+            if is_block(item):
+                inner = stored.get(item.name)
+                value = self._block_from_inputs(item.children, path + ".", inner if isinstance(inner, Mapping) else {})
+                if value or item.required:
+                    block[item.name] = value
+                continue
+            key = config_input(path)
             if key not in self.cleaned_data:
                 continue  # the input itself was invalid; its error is shown
             value = self.cleaned_data[key]
-            if value is None or (value == "" and item.kind == "string" and not item.required):
+            # Blank means "not set" for an optional text key, and for any text key of a nested block: the block's
+            # own check says what it lacks, only if something else in it was set.
+            unset = value == "" and item.kind in ("string", "choice") and (not item.required or bool(prefix))
+            if value is None or unset:
                 if item.name in stored and value == "":
-                    config[item.name] = value
+                    block[item.name] = value
                 continue
             if item.name not in stored and not item.required and item.has_default and value == item.default:
                 continue
-            config[item.name] = value
-        return config
+            block[item.name] = value
+        return block
 
     def _credential(self, field: str, name: str | None, stored: Mapping[str, Any], config: dict[str, Any]) -> None:
         """A typed or uploaded credential becomes a pending encrypted Secret; nothing typed keeps the stored one."""
@@ -286,12 +314,26 @@ class PluginInstanceForm(forms.ModelForm):
         return config
 
     def _add_config_error(self, key: str, problems: list[str]) -> None:
-        top = re.split(r"[.\[]", key, maxsplit=1)[0]
-        target = next((p + top for p in (CONFIG_PREFIX, SECRET_FIELD_PREFIX) if p + top in self.fields), None)
+        """Each problem next to the input of its key (a nested key's own input: `tls.caBundle`), else next to the
+        nearest enclosing input (a list or map), else at the top; the message names the key unless it is at the
+        top level of the input it sits on."""
+        target, at = None, ""
+        for candidate in _enclosing_paths(key):
+            name = next(
+                (n for n in (config_input(candidate), SECRET_FIELD_PREFIX + candidate) if n in self.fields), None
+            )
+            if name is not None:
+                target, at = name, candidate
+                break
         for problem in problems:
-            if target is not None and target in self.errors and key == top:
+            if target is not None and target in self.errors and key == at:
                 continue  # the input's own check already said it
-            self.add_error(target, problem if key == top and target else f"config.{key}: {problem}")
+            if target is not None and key == at and "." not in key:
+                self.add_error(target, problem)
+            elif target is not None:
+                self.add_error(target, f"{key}: {problem}")
+            else:
+                self.add_error(None, f"config.{key}: {problem}")
 
     def _check_refs_exist(self, config: Mapping[str, Any]) -> None:
         refs = {k: v for k, v in _secret_refs(config).items() if k not in self.pending_secrets}
@@ -310,9 +352,61 @@ class PluginInstanceForm(forms.ModelForm):
             self.add_error("is_default", f"'{other.name}' is already the default {category} instance.")
 
 
-def _form_field(item: ConfigField) -> forms.Field:
-    """The admin input for one config key, typed by the schema."""
-    common: dict[str, Any] = {"label": item.name, "help_text": item.help, "required": item.required}
+def is_block(item: ConfigField) -> bool:
+    """A nested config block with declared keys (`churn`, `syncPolicy`, `auth`): shown as its own typed inputs.
+    Maps and lists without declared keys stay JSON text."""
+    return item.kind == "object" and bool(item.children) and not item.secret
+
+
+def config_leaves(items: Sequence[ConfigField], prefix: str = "") -> Iterator[tuple[str, ConfigField]]:
+    """(dotted path, field) of every config key that has an input of its own, nested blocks' keys included."""
+    for item in items:
+        if item.secret:
+            continue
+        if is_block(item):
+            yield from config_leaves(item.children, f"{prefix}{item.name}.")
+        else:
+            yield prefix + item.name, item
+
+
+def config_blocks(items: Sequence[ConfigField], prefix: str = "") -> Iterator[tuple[str, ConfigField]]:
+    """(dotted path, block) of every nested block, outer before inner."""
+    for item in items:
+        if is_block(item):
+            yield prefix + item.name, item
+            yield from config_blocks(item.children, f"{prefix}{item.name}.")
+
+
+def config_input(path: str) -> str:
+    """The form input of a config key by dotted path: `config__churn__enabled` for churn.enabled."""
+    return CONFIG_PREFIX + path.replace(".", "__")
+
+
+def _lookup(config: Mapping[str, Any], path: str) -> tuple[bool, Any]:
+    value: Any = config
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value
+
+
+def _enclosing_paths(key: str) -> list[str]:
+    """`a.b[0].c` -> [`a.b[0].c`, `a.b[0]`, `a.b`, `a`]: the key, then each path that encloses it."""
+    paths = [key]
+    while True:
+        cut = max(key.rfind("."), key.rfind("["))
+        if cut <= 0:
+            return paths
+        key = key[:cut]
+        paths.append(key)
+
+
+def _form_field(item: ConfigField, path: str) -> forms.Field:
+    """The admin input for one config key, typed by the schema. A nested key is never required by the form
+    itself: its block's check (the serializer) says what a block that is used lacks."""
+    nested = "." in path
+    common: dict[str, Any] = {"label": path, "help_text": item.help, "required": item.required and not nested}
     if item.kind == "boolean":
         return forms.BooleanField(**{**common, "required": False})
     if item.kind == "integer":
@@ -322,7 +416,7 @@ def _form_field(item: ConfigField) -> forms.Field:
         return forms.FloatField(min_value=item.minimum, max_value=item.maximum, **common)
     if item.kind == "choice":
         choices = [(c, c) for c in item.choices]
-        return forms.ChoiceField(choices=choices if item.required else [("", "---------"), *choices], **common)
+        return forms.ChoiceField(choices=choices if common["required"] else [("", "---------"), *choices], **common)
     if item.kind in ("object", "array"):
         shape = "a JSON object" if item.kind == "object" else "a JSON list"
         field = forms.JSONField(
@@ -381,9 +475,27 @@ def plugin_instance_form(plugin_class: type[Plugin] | None) -> type[PluginInstan
     for item in schema:
         if item.secret:
             attrs.update(_credential_fields(item, kind))
-        else:
-            attrs[CONFIG_PREFIX + item.name] = _form_field(item)
+    for key, item in config_leaves(schema):
+        attrs[config_input(key)] = _form_field(item, key)
     return type("PluginInstanceForm", (PluginInstanceForm,), attrs)
+
+
+def _block_fieldsets(schema: Sequence[ConfigField]) -> list[Any]:
+    """One fieldset per nested config block with keys of its own, titled by its path (`churn`, `auth`,
+    `operations.getPackage`). A block that is configured only when used (no default: an optional operation)
+    starts folded."""
+    fieldsets: list[Any] = []
+    for where, block in config_blocks(schema):
+        names = [config_input(f"{where}.{c.name}") for c in block.children if not is_block(c)]
+        if not names:
+            continue
+        optional = not block.required and not block.has_default
+        description = block.help + (" Leave it blank to leave it out." if optional else "")
+        options: dict[str, Any] = {"fields": names, "description": description.strip()}
+        if optional:
+            options["classes"] = ["collapse"]
+        fieldsets.append((f"Configuration: {where}", options))
+    return fieldsets
 
 
 def _class_of(kind: str | None) -> type[Plugin] | None:
@@ -440,7 +552,7 @@ class PluginInstanceAdmin(AuditedAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         plugin_class = self._plugin_class(request, obj)
         form_class = plugin_instance_form(plugin_class)
-        config_names = [CONFIG_PREFIX + i.name for i in form_class.schema if not i.secret]
+        config_names = [config_input(i.name) for i in form_class.schema if not i.secret and not is_block(i)]
         credential_names = [
             f"{prefix}{i.name}"
             for i in form_class.schema
@@ -456,6 +568,7 @@ class PluginInstanceAdmin(AuditedAdmin):
             fieldsets.append(
                 ("Configuration", {"fields": config_names, "description": "Defaults are filled in; see the help."})
             )
+        fieldsets.extend(_block_fieldsets(form_class.schema))
         if credential_names and self._editable(request, obj):
             fieldsets.append(
                 (
@@ -771,7 +884,7 @@ def parse_labels(text: str) -> dict[str, str]:
             continue
         key, sep, value = line.partition("=")
         if not sep or not key.strip():
-            raise forms.ValidationError(f"Line {number}: expected key=value, got {line!r}.")
+            raise forms.ValidationError(f"labels, line {number}: expected key=value, got {line!r}.")
         labels[key.strip()] = value.strip()
     return labels
 
@@ -828,7 +941,12 @@ class RoutingRuleAdmin(AuditedAdmin):
         form = RouteSimulationForm(request.GET or None)
         outcome: dict[str, Any] | None = None
         if form.is_bound and form.is_valid():
-            outcome = self._simulate(form.cleaned_data)
+            unknown = sorted(set(request.GET) - set(form.fields))
+            if unknown:  # e.g. the REST simulator's label=...: named as sent, not silently ignored
+                names = ", ".join(f"'{name}'" for name in unknown)
+                form.add_error(None, f"Unknown parameter {names}; this form takes {', '.join(form.fields)}.")
+            else:
+                outcome = self._simulate(form.cleaned_data)
         context = {
             **self.admin_site.each_context(request),
             "title": "Which plugin would handle this?",

@@ -29,6 +29,10 @@ a Secret(provider=env, reference=VAR), a literal becomes an encrypted Secret, bo
 (`secrets.secret_name_for`) and referenced as {secretRef: name}; an explicit {secretRef: name} must name an
 existing (or imported) Secret.
 
+The document's shape (sections, entry and rule keys) is checked by the serializers of plugins.config_document,
+each type's config by its config class (plugins.secrets.validate_config); what is left here is what spans the
+file (unique names, a rule's plugin and its category, one default per category, secret references).
+
 Import validates everything first and changes nothing on any problem; otherwise it applies the whole file in one
 transaction, upserting by name. It merges: instances, rules and secrets absent from the file are left alone.
 Only `prune=True` removes them (and the secrets an instance no longer uses), and the command asks first, showing
@@ -48,16 +52,17 @@ from typing import Any
 
 import yaml
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from plugins import config_document as shape
+from plugins.config_document import CATEGORIES, ROUTED_CATEGORIES, TYPE_KEY
 from plugins.discovery import UnknownPluginType, get_plugin_class
-from plugins.models import PluginInstance, RoutingRule, Secret, slug_validator
+from plugins.models import PluginInstance, RoutingRule, Secret
 from plugins.registry import retire_instance
 from plugins.sdk import untrusted
-from plugins.sdk.base import Plugin, PluginCategory
+from plugins.sdk.base import Plugin
 from plugins.secrets import (
     SECRET_REF_KEY,
     ConfigError,
@@ -69,13 +74,6 @@ from plugins.secrets import (
     secret_ref,
     validate_config,
 )
-
-CATEGORIES: tuple[str, ...] = tuple(c.value for c in PluginCategory)
-ROUTED_CATEGORIES: tuple[str, ...] = ("ims", "dms", "smo")
-TYPE_KEY = {"ims": "resourceType", "dms": "packageType"}  # smo rules carry `mode` instead
-SMO_MODES = ("northbound", "dms-backend")
-PLUGIN_KEYS = ("name", "type", "enabled", "default", "syncInterval", "config")
-RULE_KEYS_COMMON = ("name", "priority", "plugin", "conditions", "enabled")
 
 _ENV_PATTERN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -268,22 +266,6 @@ def _where(prefix: str, index: int, item: object) -> str:
     return f"{prefix}[{index}] ({name})" if isinstance(name, str) and name else f"{prefix}[{index}]"
 
 
-def _check_slug(value: object, max_length: int) -> str | None:
-    if not isinstance(value, str) or not value:
-        return "must be a non-empty string"
-    if len(value) > max_length:
-        return f"must be at most {max_length} characters"
-    try:
-        slug_validator(value)
-    except ValidationError as exc:
-        return " ".join(str(m) for m in exc.messages)
-    return None
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _plan_config(
     plugin_class: type[Plugin],
     instance_name: str,
@@ -360,86 +342,54 @@ def _plan_config(
     return stored, secret_names
 
 
-def _plan_plugins(section: object, environ: Mapping[str, str], plan: _Plan, problems: list[str]) -> None:
-    if section is None:
-        return
-    if not isinstance(section, Mapping):
-        problems.append("plugins: must be a mapping of category to a list of plugin instances.")
-        return
+def _plan_plugins(section: Mapping[str, Any], environ: Mapping[str, str], plan: _Plan, problems: list[str]) -> None:
+    sections = shape.check(shape.PluginSections(data=section), "plugins", problems, section=True)
+    if sections is None:
+        sections = {c: v for c, v in section.items() if c in CATEGORIES and isinstance(v, list)}
     default_interval = int(getattr(settings, "NETWEAVE_DEFAULT_SYNC_INTERVAL", 60))
-    for category in section:
-        if category not in CATEGORIES:
-            problems.append(f"plugins.{category}: unknown category (expected one of {', '.join(CATEGORIES)}).")
     for category in CATEGORIES:
-        entries = section.get(category)
-        if entries is None:
-            continue
-        if not isinstance(entries, list):
-            problems.append(f"plugins.{category}: must be a list of plugin instances.")
-            continue
-        for index, entry in enumerate(entries):
+        for index, entry in enumerate(sections.get(category) or ()):
             where = _where(f"plugins.{category}", index, entry)
-            if not isinstance(entry, Mapping):
-                problems.append(f"{where}: must be a mapping with name, type, enabled, default and config.")
-                continue
             before = len(problems)
-            for key in entry:
-                if key not in PLUGIN_KEYS:
-                    problems.append(f"{where}: {key}: unknown key (expected {', '.join(PLUGIN_KEYS)}).")
-            name = entry.get("name")
-            slug_problem = _check_slug(name, 63)
-            if slug_problem:
-                problems.append(f"{where}: name: {slug_problem}")
-            elif name in plan.plugins:
+            checked = shape.check(shape.PluginEntry(data=entry), where, problems)
+            if not isinstance(entry, Mapping):
+                continue
+            name, plugin_type = entry.get("name"), entry.get("type")
+            name_ok = isinstance(name, str) and not any(p.startswith(f"{where}: name: ") for p in problems[before:])
+            if name_ok and name in plan.plugins:
                 problems.append(
                     f"{where}: name: duplicate plugin instance name '{name}' (also {plan.plugins[name].where})."
                 )
-            plugin_type = entry.get("type")
             plugin_class: type[Plugin] | None = None
-            if not isinstance(plugin_type, str) or not plugin_type:
-                problems.append(f"{where}: type: must be a plugin type name, e.g. mock.")
-            else:
+            if isinstance(plugin_type, str) and plugin_type:
                 try:
                     plugin_class = get_plugin_class(category, plugin_type)
                 except UnknownPluginType as exc:
                     problems.append(f"{where}: type: {exc}")
-            flags: dict[str, bool] = {}
-            for key, fallback in (("enabled", True), ("default", False)):
-                flag = entry.get(key, fallback)
-                if not isinstance(flag, bool):
-                    problems.append(f"{where}: {key}: must be true or false.")
-                flags[key] = bool(flag)
-            if flags["default"] and isinstance(name, str):
+            if entry.get("default") is True and isinstance(name, str):
                 plan.declared_defaults.setdefault(category, []).append((name, where))
-            interval = entry.get("syncInterval", default_interval)
-            if not _is_int(interval) or interval < 0:
-                problems.append(f"{where}: syncInterval: must be a whole number of seconds, 0 or more.")
-                interval = default_interval
             raw_config = entry.get("config")
-            if raw_config is None:
-                raw_config = {}
-            if not isinstance(raw_config, Mapping):
-                problems.append(f"{where}: config: must be a mapping of keys to values.")
-                raw_config = {}
             config: dict[str, Any] = {}
             secret_names: set[str] = set()
-            if plugin_class is not None and isinstance(name, str) and not slug_problem:
-                config, secret_names = _plan_config(plugin_class, name, raw_config, environ, where, plan, problems)
-            if len(problems) == before and isinstance(name, str) and isinstance(plugin_type, str):
-                plan.plugins[name] = _PluginPlan(
+            if plugin_class is not None and name_ok and isinstance(raw_config, Mapping | None):
+                config, secret_names = _plan_config(
+                    plugin_class, str(name), raw_config or {}, environ, where, plan, problems
+                )
+            if checked is not None and len(problems) == before:
+                plan.plugins[checked["name"]] = _PluginPlan(
                     where=where,
-                    name=name,
+                    name=checked["name"],
                     category=category,
-                    plugin_type=plugin_type,
-                    enabled=flags["enabled"],
-                    is_default=flags["default"],
-                    sync_interval=int(interval),
+                    plugin_type=checked["type"],
+                    enabled=checked["enabled"],
+                    is_default=checked["default"],
+                    sync_interval=checked.get("syncInterval", default_interval),
                     config=config,
                     secret_names=secret_names,
                 )
-            elif isinstance(name, str) and name not in plan.plugins and not slug_problem:
+            elif name_ok and name not in plan.plugins:
                 # Keep the name known so that rules referencing it do not report a second, misleading problem.
-                plan.plugins[name] = _PluginPlan(where, name, category, str(plugin_type), False, False, 0, {})
+                plan.plugins[str(name)] = _PluginPlan(where, str(name), category, str(plugin_type), False, False, 0, {})
 
 
 def _check_dms_backend(planned: _PluginPlan | None, name: str, where: str, problems: list[str]) -> None:
@@ -459,88 +409,39 @@ def _check_dms_backend(planned: _PluginPlan | None, name: str, where: str, probl
         problems.append(f"{where}: mode: SMO plugin type '{plugin_type}' of '{name}' is not a DMS backend.")
 
 
-def _check_conditions(conditions: object, where: str, problems: list[str]) -> dict[str, Any]:
-    if conditions is None:
-        return {}
-    if not isinstance(conditions, Mapping):
-        problems.append(f"{where}: conditions: must be a mapping (labels and flags such as gitOps: true).")
-        return {}
-    scalar = str | int | float | bool
-    result: dict[str, Any] = {}
-    for key, value in conditions.items():
-        if key == "labels":
-            if not isinstance(value, Mapping) or not all(
-                isinstance(k, str) and isinstance(v, scalar) for k, v in value.items()
-            ):
-                problems.append(f"{where}: conditions.labels: must map label names to values.")
-                continue
-            result["labels"] = {str(k): v for k, v in value.items()}
-        elif not isinstance(value, scalar) and value is not None:
-            problems.append(f"{where}: conditions.{key}: a flag condition must be a single value (e.g. true).")
-        else:
-            result[str(key)] = value
-    return result
-
-
-def _plan_routing(section: object, prune: bool, plan: _Plan, problems: list[str]) -> str | None:
-    """Parse routing rules; return routing.smo.default (None when absent)."""
-    if section is None:
-        return None
-    if not isinstance(section, Mapping):
-        problems.append("routing: must be a mapping with ims, dms and smo.")
-        return None
+def _plan_routing(section: Mapping[str, Any], prune: bool, plan: _Plan, problems: list[str]) -> str | None:
+    """Check the routing rules into the plan; return routing.smo.default (None when absent)."""
+    sections = shape.check(shape.RoutingSections(data=section), "routing", problems, section=True)
+    if sections is None:
+        sections = {c: v for c, v in section.items() if c in ROUTED_CATEGORIES and isinstance(v, Mapping)}
     existing: dict[str, str] = {}
     if not prune:
         existing = dict(PluginInstance.objects.values_list("name", "category"))
     smo_default: str | None = None
-    for category in section:
-        if category not in ROUTED_CATEGORIES:
-            problems.append(f"routing.{category}: unknown key (expected {', '.join(ROUTED_CATEGORIES)}).")
     for category in ROUTED_CATEGORIES:
-        block = section.get(category)
+        block = sections.get(category)
         if block is None:
             continue
-        if not isinstance(block, Mapping):
-            problems.append(f"routing.{category}: must be a mapping with rules.")
-            continue
-        allowed = ("rules", "default") if category == "smo" else ("rules",)
-        for key in block:
-            if key not in allowed:
-                problems.append(f"routing.{category}.{key}: unknown key (expected {', '.join(allowed)}).")
-        if category == "smo" and "default" in block:
-            value = block["default"]
-            if not isinstance(value, str) or not value:
-                problems.append("routing.smo.default: must name an SMO plugin instance.")
-            else:
-                smo_default = value
-        rules = block.get("rules") or []
-        if not isinstance(rules, list):
-            problems.append(f"routing.{category}.rules: must be a list of rules.")
-            continue
-        type_key = TYPE_KEY.get(category, "mode")
-        allowed_keys = (*RULE_KEYS_COMMON, type_key, *(("packageType",) if category == "smo" else ()))
+        rule_context = {"category": category}
+        checked_block = shape.check(
+            shape.RoutingSection(data=block, context=rule_context), f"routing.{category}", problems, section=True
+        )
+        if checked_block is None:
+            rules = block.get("rules") if isinstance(block.get("rules"), list) else []
+        else:
+            rules = checked_block["rules"]
+            smo_default = checked_block.get("default", smo_default)
         for index, rule in enumerate(rules):
             where = _where(f"routing.{category}.rules", index, rule)
-            if not isinstance(rule, Mapping):
-                problems.append(f"{where}: must be a mapping with name, priority, plugin and {type_key}.")
-                continue
             before = len(problems)
-            for key in rule:
-                if key not in allowed_keys:
-                    problems.append(f"{where}: {key}: unknown key (expected {', '.join(allowed_keys)}).")
+            checked = shape.check(shape.RuleEntry(data=rule, context=rule_context), where, problems)
+            if not isinstance(rule, Mapping):
+                continue
             name = rule.get("name")
-            slug_problem = _check_slug(name, 100)
-            if slug_problem:
-                problems.append(f"{where}: name: {slug_problem}")
-            elif (category, name) in plan.rules:
+            if checked is not None and (category, name) in plan.rules:
                 problems.append(f"{where}: name: duplicate {category} rule name '{name}'.")
-            priority = rule.get("priority", 0)
-            if not _is_int(priority):
-                problems.append(f"{where}: priority: must be a whole number.")
             plugin = rule.get("plugin")
-            if not isinstance(plugin, str) or not plugin:
-                problems.append(f"{where}: plugin: must name a plugin instance.")
-            else:
+            if isinstance(plugin, str) and plugin:
                 planned = plan.plugins.get(plugin)
                 plugin_category = planned.category if planned else existing.get(plugin)
                 if plugin_category is None:
@@ -550,38 +451,19 @@ def _plan_routing(section: object, prune: bool, plan: _Plan, problems: list[str]
                     problems.append(
                         f"{where}: plugin: '{plugin}' is a {plugin_category} plugin instance, not {category}."
                     )
-            match_type, mode = "*", ""
-            if category == "smo":
-                mode_value = rule.get("mode", "")
-                if mode_value not in ("", *SMO_MODES):
-                    problems.append(f"{where}: mode: must be one of {', '.join(SMO_MODES)}.")
-                mode = str(mode_value or "")
-                if mode == "dms-backend":
-                    _check_dms_backend(plan.plugins.get(str(plugin)), str(plugin), where, problems)
-                elif "packageType" in rule:
-                    problems.append(f"{where}: packageType: only SMO rules with mode dms-backend route packages.")
-            if category != "smo" or mode == "dms-backend":
-                type_key = TYPE_KEY.get(category, "packageType")
-                type_value = rule.get(type_key, "*")
-                if not isinstance(type_value, str) or not type_value or len(type_value) > 100:
-                    problems.append(f'{where}: {type_key}: must be a type name or "*" for any.')
-                else:
-                    match_type = type_value
-            enabled = rule.get("enabled", True)
-            if not isinstance(enabled, bool):
-                problems.append(f"{where}: enabled: must be true or false.")
-            conditions = _check_conditions(rule.get("conditions"), where, problems)
-            if len(problems) == before:
-                plan.rules[(category, str(name))] = _RulePlan(
+            if checked is not None and category == "smo" and checked.get("mode") == "dms-backend":
+                _check_dms_backend(plan.plugins.get(checked["plugin"]), checked["plugin"], where, problems)
+            if checked is not None and len(problems) == before:
+                plan.rules[(category, checked["name"])] = _RulePlan(
                     where=where,
                     category=category,
-                    name=str(name),
-                    priority=int(priority),
-                    plugin=str(plugin),
-                    match_type=match_type,
-                    mode=mode,
-                    conditions=conditions,
-                    enabled=bool(enabled),
+                    name=checked["name"],
+                    priority=checked["priority"],
+                    plugin=checked["plugin"],
+                    match_type=checked.get(TYPE_KEY.get(category, "packageType"), "*"),
+                    mode=checked.get("mode", ""),
+                    conditions=checked["conditions"],
+                    enabled=checked["enabled"],
                 )
     return smo_default
 
@@ -603,15 +485,12 @@ def _file_order(problem: str) -> tuple[int, int, int]:
 def _plan(data: object, environ: Mapping[str, str], prune: bool) -> _Plan:
     problems: list[str] = []
     plan = _Plan()
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        raise ConfigImportError(["(file): must be a mapping with plugins and routing."])
-    for key in data:
-        if key not in ("plugins", "routing"):
-            problems.append(f"{key}: unknown top-level key (expected plugins, routing).")
-    _plan_plugins(data.get("plugins"), environ, plan, problems)
-    smo_default = _plan_routing(data.get("routing"), prune, plan, problems)
+    checked = shape.check(shape.Document(data={} if data is None else data), "", problems, section=True)
+    if not isinstance(data, Mapping | None):
+        raise ConfigImportError(problems)
+    top = checked or {k: v for k, v in (data or {}).items() if isinstance(v, Mapping)}
+    _plan_plugins(top.get("plugins") or {}, environ, plan, problems)
+    smo_default = _plan_routing(top.get("routing") or {}, prune, plan, problems)
 
     # Explicit secret references: an existing Secret or one this file creates.
     wanted = {name for _, name in plan.refs} - set(plan.secrets)

@@ -1,7 +1,8 @@
 """The admin's add/change form for a plugin instance, filled in as an operator's browser would submit it.
 
 The form is built from the plugin type's config schema (plugins/admin.py): one input per config key, named
-`config__<key>`, and one write-only credential box per secret, named `secret__<key>`.
+`config__<key>` (a nested block's keys: `config__<block>__<key>`), and one write-only credential box per secret,
+named `secret__<key>`.
 """
 
 from __future__ import annotations

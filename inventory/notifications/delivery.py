@@ -1,6 +1,10 @@
 """Delivering outbox rows: per subscription strictly in order, one request in flight, retried with exponential
 backoff and jitter until delivered or older than the maximum age (then expired, and re-drivable in the admin).
 
+A paused subscription (Subscription.paused, set in the admin) is skipped: its outbox keeps filling, nothing is
+sent and nothing expires; `resume` makes its backlog due again, with a fresh maximum age, and it is delivered in
+order.
+
 One in flight: each attempt runs in a transaction that holds the subscription's delivery lock (a PostgreSQL
 advisory lock, tried without waiting), so another worker skips that subscription instead of sending its next
 row; the lock dies with the worker's connection, so a killed worker blocks nothing. On SQLite the
@@ -46,6 +50,7 @@ class Step(enum.Enum):
     EMPTY = "empty"
     BUSY = "busy"  # another worker holds the subscription
     GONE = "gone"
+    PAUSED = "paused"  # an operator paused the subscription: nothing is sent until it is resumed
     MORE = "more"  # the task's slice is used up: queued again behind the other subscriptions' work
 
 
@@ -202,6 +207,8 @@ def _locked_head(subscription_id: str) -> tuple[Notification | None, Outcome | N
     )
     if row is None:
         return None, Outcome(Step.EMPTY if Subscription.objects.filter(pk=subscription_id).exists() else Step.GONE)
+    if row.subscription.paused is not None:
+        return None, Outcome(Step.PAUSED)
     return row, None
 
 
@@ -288,12 +295,12 @@ def deliver_pending(subscription_id: str, *, limit: int = 200, budget: float | N
 
 
 def due_subscriptions() -> list[str]:
-    """Subscriptions with a pending row that is due: what the sweeper queues. One per subscription, however many
-    rows are due (an EXISTS per subscription, so no ordering of the outbox can turn it into one per row)."""
+    """Subscriptions, not paused, with a pending row that is due: what the sweeper queues. One per subscription,
+    however many rows are due (an EXISTS per subscription, so no ordering of the outbox can make it one per row)."""
     due = Notification.objects.filter(
         subscription=OuterRef("pk"), status=Notification.Status.PENDING, next_attempt__lte=timezone.now()
     )
-    ids = Subscription.objects.order_by().filter(Exists(due)).values_list("pk", flat=True)
+    ids = Subscription.objects.order_by().filter(Exists(due), paused__isnull=True).values_list("pk", flat=True)
     return sorted(str(i) for i in ids)
 
 
@@ -313,4 +320,24 @@ def redrive(queryset: QuerySet[Notification]) -> list[str]:
     rows = queryset.filter(status=Notification.Status.EXPIRED)
     subscription_ids = sorted({str(i) for i in rows.values_list("subscription_id", flat=True)})
     rows.update(status=Notification.Status.PENDING, enqueued=now, next_attempt=now, attempts=0)
+    return subscription_ids
+
+
+def pause(queryset: QuerySet[Subscription]) -> int:
+    """Stop delivering to the subscriptions in `queryset` (already paused ones keep their time); returns how many
+    were paused now. A delivery in flight finishes; the next attempt sees the pause (under the subscription's
+    delivery lock) and stops. Changes keep going into the outbox."""
+    return queryset.filter(paused__isnull=True).update(paused=timezone.now())
+
+
+def resume(queryset: QuerySet[Subscription]) -> list[str]:
+    """Deliver again to the paused subscriptions in `queryset`; returns them, to queue. Their pending rows become
+    due now with a fresh maximum age (the time spent paused does not expire them), keeping their order."""
+    now = timezone.now()
+    subscription_ids = sorted(str(pk) for pk in queryset.filter(paused__isnull=False).values_list("pk", flat=True))
+    with transaction.atomic():
+        Notification.objects.filter(subscription_id__in=subscription_ids, status=Notification.Status.PENDING).update(
+            enqueued=now, next_attempt=now
+        )
+        Subscription.objects.filter(pk__in=subscription_ids).update(paused=None)
     return subscription_ids

@@ -64,9 +64,9 @@ def lost_after() -> timedelta:
 def request(
     subscription_ids: Iterable[str], *, delay: float = 0.0, force: bool = False, lost: timedelta | None = None
 ) -> list[str]:
-    """Queue a delivery task `delay` seconds from now for each subscription that has none queued (or only one
-    queued later, with `force`: a re-drive; or one whose marker is older than `lost`). Returns the subscriptions
-    queued."""
+    """Queue a delivery task `delay` seconds from now for each subscription that is not paused and has none queued
+    (or only one queued later, with `force`: a re-drive; or one whose marker is older than `lost`). Returns the
+    subscriptions queued."""
     from celery import current_app
 
     from inventory.notifications.tasks import deliver_subscription
@@ -82,7 +82,8 @@ def request(
     free = Q(delivery_queued__isnull=True) | Q(delivery_queued__lt=now - (lost or requeue_after()))
     if force:
         free |= Q(delivery_queued__gt=at)
-    ids = [str(pk) for pk in Subscription.objects.filter(pk__in=wanted).filter(free).values_list("pk", flat=True)]
+    candidates = Subscription.objects.filter(pk__in=wanted, paused__isnull=True).filter(free)
+    ids = [str(pk) for pk in candidates.values_list("pk", flat=True)]
     if not ids:
         return []
     if not eager:

@@ -200,19 +200,26 @@ def _flag(value: str) -> Any:
 
 
 class RouteRequestSerializer(serializers.Serializer):
-    category = serializers.ChoiceField(choices=[c for c, _ in CATEGORY_CHOICES if c in ("ims", "dms")])
-    matchType = serializers.CharField(required=False, default="*", help_text="resource or package type; * any")
-    labels = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list, help_text="key=value (query: label, repeated)"
-    )
-    attributes = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list, help_text="key=value (query: attribute)"
-    )
+    """The simulator's query parameters, each field named as its parameter, so an error names what was sent.
+    (Declared in get_fields: a class attribute `label` would hide the serializer's own.)"""
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs["labels"] = _pairs(attrs["labels"], "label")
-        attrs["attributes"] = {k: _flag(v) for k, v in _pairs(attrs["attributes"], "attribute").items()}
-        return attrs
+    def get_fields(self) -> dict[str, serializers.Field]:
+        def pairs(help_text: str) -> serializers.ListField:
+            child = serializers.CharField(allow_blank=True)
+            return serializers.ListField(child=child, required=False, default=list, help_text=help_text)
+
+        return {
+            "category": serializers.ChoiceField(choices=[c for c, _ in CATEGORY_CHOICES if c in ("ims", "dms")]),
+            "matchType": serializers.CharField(required=False, default="*", help_text="resource or package type"),
+            "label": pairs("key=value, repeated"),
+            "attribute": pairs("key=value (true/false), repeated"),
+        }
+
+    def validate_label(self, value: list[str]) -> dict[str, str]:
+        return _pairs(value, "label")
+
+    def validate_attribute(self, value: list[str]) -> dict[str, Any]:
+        return {k: _flag(v) for k, v in _pairs(value, "attribute").items()}
 
 
 class RouteDecisionSerializer(serializers.Serializer):

@@ -205,15 +205,15 @@ class RouteSimulation(APIView):
         query = {
             "category": request.query_params.get("category", ""),
             "matchType": request.query_params.get("matchType", "*"),
-            "labels": request.query_params.getlist("label"),
-            "attributes": request.query_params.getlist("attribute"),
+            "label": request.query_params.getlist("label"),
+            "attribute": request.query_params.getlist("attribute"),
         }
         checked = RouteRequestSerializer(data=query)
         checked.is_valid(raise_exception=True)
         data = checked.validated_data
         try:
             decision = route(
-                data["category"], match_type=data["matchType"], labels=data["labels"], attributes=data["attributes"]
+                data["category"], match_type=data["matchType"], labels=data["label"], attributes=data["attribute"]
             )
         except NoRoute as exc:
             return json_response({"routed": False, "explanation": exc.detail})

@@ -70,9 +70,17 @@ def test_simulator_rejects_malformed_input(admin_client: Client) -> None:
         SIMULATE_URL, {"category": "dms", "match_type": "*", "labels": "oops", "attributes": "[1]"}
     )
     form = response.context["form"]
-    assert "Line 1" in form.errors["labels"][0]
+    assert form.errors["labels"][0] == "labels, line 1: expected key=value, got 'oops'."
     assert "JSON object" in form.errors["attributes"][0]
     assert response.context["outcome"] is None
+
+
+def test_simulator_names_a_parameter_it_does_not_take_as_sent(admin_client: Client, rules: RoutingRule) -> None:
+    response = admin_client.get(SIMULATE_URL, {"category": "dms", "match_type": "*", "label": "site=edge"})
+    assert response.context["outcome"] is None
+    errors = response.context["form"].non_field_errors()
+    assert errors == ["Unknown parameter 'label'; this form takes category, match_type, labels, attributes."]
+    assert "Unknown parameter &#x27;label&#x27;" in response.content.decode()
 
 
 def test_parse_labels() -> None:

@@ -81,3 +81,19 @@ def test_roles_apply(make_api_token: Any) -> None:
     assert bad.status_code == 400
     anonymous = Client()
     assert anonymous.get(f"{V1}/pluginInstances").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "detail"),
+    [
+        ("label=site=edge&label=nolabel", "label", "label: Each label is key=value, got 'nolabel'."),
+        ("label=", "label", "label: Each label is key=value, got ''."),
+        ("attribute=gitOps", "attribute", "attribute: Each attribute is key=value, got 'gitOps'."),
+    ],
+)
+def test_simulator_errors_name_the_parameter_as_sent(o2: Any, query: str, field: str, detail: str) -> None:
+    bad = o2.get(f"{V1}/routing/simulate?category=ims&{query}")
+    assert bad.status_code == 400
+    problem = json_of(bad)
+    assert problem["additionalAttributes"] == {"field": field}
+    assert problem["detail"] == detail

@@ -1,6 +1,6 @@
 """The operators' and auditors' admin in a real browser: adding plugins through the schema form (a Kubernetes
-instance with a multi-line kubeconfig), importing with a preview, the change-log search and CSV export, and the
-routing simulator."""
+instance with a multi-line kubeconfig), importing with a preview, the change-log search and CSV export, the
+routing simulator, and pausing and resuming a subscription's delivery."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from inventory.models import ChangeLogEntry
+from inventory.models import ChangeLogEntry, Subscription
 from inventory.sync import sync_instance
 from plugins.models import PluginInstance, RoutingRule, Secret
 from plugins.secrets import resolve
@@ -74,16 +74,27 @@ def test_add_a_mock_plugin_through_the_schema_form(browser: Any, admin_session: 
     resources = browser.find_element(By.NAME, "config__resources")
     resources.clear()
     resources.send_keys("2000000")
+    churn_rate = browser.find_element(By.NAME, "config__churn__changesPerMinute")  # a nested block's own input
+    assert churn_rate.get_attribute("value") == "6"
+    churn_rate.clear()
+    churn_rate.send_keys("7000")
     browser.find_element(By.NAME, "_save").click()
     assert "less than or equal to 1000000" in _after(browser, ".errorlist").text
+    churn_row = browser.find_element(By.CSS_SELECTOR, ".form-row.field-config__churn__changesPerMinute")
+    assert "churn.changesPerMinute: Ensure this value is less than or equal to 6000." in churn_row.text
     resources = browser.find_element(By.NAME, "config__resources")
     resources.clear()
     resources.send_keys("12")
+    churn_rate = browser.find_element(By.NAME, "config__churn__changesPerMinute")
+    churn_rate.clear()
+    churn_rate.send_keys("12")
+    browser.find_element(By.NAME, "config__churn__enabled").click()
     browser.find_element(By.NAME, "_save").click()
     assert "was added successfully" in _after(browser, "ul.messagelist").text, _text(browser)[:2000]
     assert PluginInstance.objects.get(name="mock-edge").config == {
         "resources": 12,
         "stateFile": str(tmp_path / "m.sqlite3"),
+        "churn": {"enabled": True, "changesPerMinute": 12},
     }
 
 
@@ -170,3 +181,22 @@ def test_routing_simulator(browser: Any, admin_session: Any, make_mock_instance:
     assert _after(browser, "#route-instance").text.startswith("edge-route")
     assert "edge-servers" in browser.find_element(By.ID, "route-rule").text
     shot("06-routing-simulator")
+
+
+def test_pause_and_resume_a_subscription(browser: Any, admin_session: Any, shot: Any) -> None:
+    subscription = Subscription.objects.create(callback="https://smo.example.com/notify", fingerprint="f" * 64)
+    admin_session("/admin/inventory/subscription/")
+    browser.find_element(By.CSS_SELECTOR, f'input[name=_selected_action][value="{subscription.pk}"]').click()
+    Select(browser.find_element(By.NAME, "action")).select_by_value("pause_delivery")
+    browser.find_element(By.NAME, "index").click()
+    assert "Paused delivery to 1 subscription(s)" in _after(browser, "ul.messagelist").text
+    assert "paused since" in browser.find_element(By.CSS_SELECTOR, "td.field-delivery_state").text
+    shot("07-subscription-paused")
+    subscription.refresh_from_db()
+    assert subscription.paused is not None
+    browser.find_element(By.LINK_TEXT, str(subscription.pk)).click()
+    _after(browser, "#resume-delivery").click()
+    assert "Resumed delivery to 1 subscription(s)" in _after(browser, "ul.messagelist").text
+    assert browser.find_element(By.ID, "pause-delivery").is_displayed()
+    subscription.refresh_from_db()
+    assert subscription.paused is None

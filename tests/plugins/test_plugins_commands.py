@@ -56,3 +56,12 @@ def test_show_unknown_and_ambiguous(use_entry_points: Any, fake_types: Any) -> N
         match=re.escape("'fake' matches 2 plugin types: dms.fake, ims.fake. Give it as <category>.<type>."),
     ):
         call_command("netweave_plugins", "show", "fake")
+
+
+def test_show_mock_names_both_installed_mock_types() -> None:
+    """The issue's own case, with the built-in entry points: `show mock` lists ims.mock and dms.mock."""
+    with pytest.raises(
+        CommandError,
+        match=re.escape("'mock' matches 2 plugin types: dms.mock, ims.mock. Give it as <category>.<type>."),
+    ):
+        call_command("netweave_plugins", "show", "mock")

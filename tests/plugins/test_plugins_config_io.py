@@ -423,3 +423,54 @@ def test_empty_and_non_mapping_documents(fake_types: Any) -> None:
         do_import("- a\n- b\n")
     with pytest.raises(ConfigImportError, match="colours: unknown top-level key"):
         do_import("colours: {}\n")
+
+
+def test_the_file_shape_is_checked_by_serializers_strictly_and_nulls_read_as_empty(fake_types: Any) -> None:
+    """plugins.config_document: YAML types are not coerced, and `key:` with nothing after it is empty."""
+    bad = """
+plugins:
+  ims:
+    - {name: 42, type: fake, enabled: "yes", syncInterval: "60", config: [a]}
+routing:
+  ims:
+    rules:
+      - {name: r1, plugin: "", priority: "5", resourceType: 7, conditions: {gitOps: [true]}}
+  smo: {rules: [{name: s1, plugin: x, mode: sideways}], default: ""}
+"""
+    with pytest.raises(ConfigImportError) as raised:
+        do_import(bad, env={})
+    assert sorted(raised.value.problems) == sorted(
+        [
+            "plugins.ims[0]: name: must be a non-empty string",
+            "plugins.ims[0]: enabled: must be true or false.",
+            "plugins.ims[0]: syncInterval: must be a whole number of seconds, 0 or more.",
+            "plugins.ims[0]: config: must be a mapping of keys to values.",
+            "routing.ims.rules[0] (r1): priority: must be a whole number.",
+            "routing.ims.rules[0] (r1): plugin: must name a plugin instance.",
+            "routing.ims.rules[0] (r1): conditions.gitOps: a flag condition must be a single value (e.g. true).",
+            'routing.ims.rules[0] (r1): resourceType: must be a type name or "*" for any.',
+            "routing.smo.default: must name an SMO plugin instance.",
+            "routing.smo.rules[0] (s1): plugin: unknown plugin instance 'x' (neither in this file nor configured).",
+            "routing.smo.rules[0] (s1): mode: must be one of northbound, dms-backend.",
+        ]
+    )
+    with pytest.raises(ConfigImportError) as raised:
+        do_import("plugins: [a]\nrouting: 5\n", env={})
+    assert raised.value.problems == [
+        "plugins: must be a mapping of category to a list of plugin instances.",
+        "routing: must be a mapping with ims, dms and smo.",
+    ]
+    fine = """
+plugins:
+  ims:
+    - {name: fine, type: fake, config: {endpoint: https://k8s.example.com, password: pw}, syncInterval: 0}
+  dms:
+routing:
+  ims:
+    rules:
+      - {name: r1, plugin: fine, conditions:}
+  dms: {rules:}
+"""
+    do_import(fine, env={})
+    assert RoutingRule.objects.get(name="r1").conditions == {}
+    assert PluginInstance.objects.get(name="fine").sync_interval == 0
