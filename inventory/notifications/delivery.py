@@ -28,7 +28,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from inventory.models import Notification, Subscription
-from inventory.notifications import auth
+from inventory.notifications import auth, deadline
 from inventory.notifications.callbacks import CallbackRefused, check_callback, pinned_request
 from plugins.secrets import SecretError
 
@@ -107,9 +107,15 @@ def _checked_request(
 def send(subscription: Subscription, body: bytes) -> int:
     """POST one notification body to the callback; returns the 2xx status or raises DeliveryFailed.
 
-    Redirects are followed only within the callback's origin (307/308, which keep the POST) and only to a URL
-    that passes the callback check; anything else is a failure.
+    The whole attempt (token, connection, request, answer, redirects) takes at most NETWEAVE_NOTIFICATION_TIMEOUT
+    seconds, however slowly the receiver answers. Redirects are followed only within the callback's origin
+    (307/308, which keep the POST) and only to a URL that passes the callback check; anything else is a failure.
     """
+    with deadline.bounded(auth.attempt_seconds()):
+        return _send(subscription, body)
+
+
+def _send(subscription: Subscription, body: bytes) -> int:
     url = subscription.callback
     endpoint, client, headers = _authenticated(subscription, body)
     for _ in range(MAX_REDIRECTS + 1):
@@ -133,9 +139,10 @@ def probe(callback: str) -> None:
     """The optional reachability check at subscribe time (NETWEAVE_CALLBACK_CHECK_ON_SUBSCRIBE): a GET to the
     callback, authenticated like a delivery, that must answer 2xx (ETSI NFV-SOL 013 expects 204 No Content) without
     a redirect. Raises DeliveryFailed saying what the callback answered."""
-    _, client, headers = _authenticated(Subscription(callback=callback), b"")
-    headers.pop("Content-Type", None)
-    response = _checked_request(client, "GET", callback, headers)
+    with deadline.bounded(auth.attempt_seconds()):
+        _, client, headers = _authenticated(Subscription(callback=callback), b"")
+        headers.pop("Content-Type", None)
+        response = _checked_request(client, "GET", callback, headers)
     if not 200 <= response.status_code < 300:
         raise DeliveryFailed(f"GET answered HTTP {response.status_code}, not 204")
 
