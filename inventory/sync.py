@@ -40,6 +40,7 @@ from inventory.models import (
     ResourceType,
 )
 from netweave import context
+from netweave.o2.parsers import nul_paths
 from netweave.o2.spec import ObjectSpec
 from plugins.models import PluginInstance
 from plugins.sdk import ims as sdk
@@ -53,8 +54,49 @@ class ReconcileError(Exception):
     """The plugin reported an inconsistent inventory (for example a resource in an unknown pool)."""
 
 
+def _hashed(o2: Mapping[str, Any]) -> bytes:
+    return orjson.dumps(o2, option=orjson.OPT_SORT_KEYS)
+
+
 def content_hash(o2: Mapping[str, Any]) -> str:
-    return hashlib.blake2b(orjson.dumps(o2, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
+    return hashlib.blake2b(_hashed(o2), digest_size=16).hexdigest()
+
+
+NUL, REPLACEMENT = "\x00", "\ufffd"
+_ESCAPED_NUL = b"\\u0000"  # how orjson writes U+0000 (an escaped backslash before u0000 also matches: rechecked)
+LOGGED_NUL_REPLACEMENTS = 20
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace(NUL, REPLACEMENT)
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(item) for item in value]
+    return value
+
+
+def _replace_nul(kind: Kind, native_id: str, row: dict[str, Any], result: SyncResult) -> None:
+    """Replace U+0000 in the row's text and JSON values by U+FFFD, counting and logging each field it was in.
+
+    PostgreSQL stores no NUL character in text or jsonb: a backend that reports one used to fail the whole sync
+    (the API refuses NUL with a 400, but a backend's data cannot be refused object by object without deleting
+    what is stored for it). docs/decisions/0016-nul-from-backends.md."""
+    for column, value in row.items():
+        found = list(nul_paths(value, column))
+        if not found:
+            continue
+        row[column] = _without_nul(value)
+        for where in found:
+            result.nul_replaced += 1
+            if result.nul_replaced <= LOGGED_NUL_REPLACEMENTS:
+                logger.warning(
+                    "%s %r: field %s holds a NUL character (U+0000), stored as U+FFFD",
+                    kind.name,
+                    native_id.replace(NUL, REPLACEMENT),
+                    where.replace(NUL, "\\u0000"),
+                )
 
 
 @dataclass
@@ -70,6 +112,7 @@ class SyncResult:
     counts: dict[str, KindCounts] = field(default_factory=dict)
     seconds: float = 0.0
     skipped: bool = False  # the backend's fingerprint was unchanged: nothing was compared
+    nul_replaced: int = 0  # fields whose NUL characters were stored as U+FFFD (_replace_nul)
 
     @property
     def changed(self) -> int:
@@ -83,7 +126,8 @@ class SyncResult:
         ]
         if self.skipped:
             return "unchanged since the last sync (same backend fingerprint)"
-        return f"{'; '.join(parts) or 'nothing reported'} in {self.seconds:.2f}s"
+        replaced = f"; NUL characters replaced in {self.nul_replaced} fields (see the log)" if self.nul_replaced else ""
+        return f"{'; '.join(parts) or 'nothing reported'}{replaced} in {self.seconds:.2f}s"
 
 
 RowBuilder = Callable[[Any, uuid.UUID, "_Refs"], dict[str, Any]]
@@ -310,6 +354,7 @@ def _plan_kind(
     *,
     complete: bool,
     explicit_deletes: Iterable[str] = (),
+    result: SyncResult,
 ) -> _Plan:
     plan = _Plan(kind)
     manager = kind.model.objects  # type: ignore[attr-defined]
@@ -329,13 +374,20 @@ def _plan_kind(
             raise ReconcileError(f"{kind.name} {obj.native_id!r} is reported twice")
         seen.add(oid)
         row = kind.build_row(obj, oid, refs)
-        digest = content_hash({name: row[column] for name, column in hash_fields})
+        hashed = _hashed({name: row[column] for name, column in hash_fields})
+        native_id = obj.native_id
+        if _ESCAPED_NUL in hashed or NUL in native_id:
+            row["native_id"] = native_id
+            _replace_nul(kind, native_id, row, result)
+            native_id = row.pop("native_id")
+            hashed = _hashed({name: row[column] for name, column in hash_fields})
+        digest = hashlib.blake2b(hashed, digest_size=16).hexdigest()
         previous = existing.get(oid)
         if previous == digest:
             plan.counts.unchanged += 1
             continue
         o2 = kind.spec.render(row)
-        row.update(plugin_instance_id=instance.pk, native_id=obj.native_id, content_hash=digest, updated=now)
+        row.update(plugin_instance_id=instance.pk, native_id=native_id, content_hash=digest, updated=now)
         if previous is None:
             row["created"] = now
             plan.creates.append(row)
@@ -446,7 +498,13 @@ def _reconcile(
             if objects is None and not deletes.get(kind.name):
                 continue
             plan = _plan_kind(
-                instance, kind, objects or (), refs, complete=complete, explicit_deletes=deletes.get(kind.name, ())
+                instance,
+                kind,
+                objects or (),
+                refs,
+                complete=complete,
+                explicit_deletes=deletes.get(kind.name, ()),
+                result=result,
             )
             plans.append(plan)
             result.counts[kind.name] = plan.counts

@@ -266,9 +266,11 @@ NETWEAVE_OUTBOX_SWEEP_INTERVAL = env.float("NETWEAVE_OUTBOX_SWEEP_INTERVAL", def
 NETWEAVE_NOTIFICATION_RETENTION = env.float("NETWEAVE_NOTIFICATION_RETENTION", default=7 * 86400.0)
 NETWEAVE_SMO_REGISTRATION_URL = env.str("NETWEAVE_SMO_REGISTRATION_URL", default="")
 # Delivery isolation (inventory/notifications/scheduling.py): seconds one task delivers before queueing itself
-# behind the other subscriptions; seconds after which a queued task that never ran is queued again while the
+# behind the other subscriptions; the most rows one transaction sends in a run (inventory/notifications/
+# delivery.py); seconds after which a queued task that never ran is queued again while the
 # broker's queue is not empty (with it empty, at the next sweep).
 NETWEAVE_DELIVERY_SLICE = env.float("NETWEAVE_DELIVERY_SLICE", default=5.0)
+NETWEAVE_DELIVERY_BATCH = env.int("NETWEAVE_DELIVERY_BATCH", default=50)
 NETWEAVE_DELIVERY_REQUEUE_AFTER = env.float("NETWEAVE_DELIVERY_REQUEUE_AFTER", default=300.0)
 # Background heartbeats (netweave/heartbeat.py): readiness is degraded when a worker or beat was not heard from
 # within the window.
@@ -316,5 +318,7 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING"},
         "celery.worker.strategy": {"level": "WARNING"},
         "celery.beat": {"level": "WARNING"},
+        # httpx logs every request at INFO: one line per delivered notification, callback URL included.
+        "httpx": {"level": "WARNING"},
     },
 }

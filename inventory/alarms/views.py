@@ -36,6 +36,7 @@ from netweave.o2.views import (
 PREFIX = "/o2ims-infrastructureMonitoring"
 API_VERSIONS = {"uriPrefix": f"{PREFIX}/v1", "apiVersions": [{"version": "1.0.0"}]}
 TAG = ["O2ims infrastructure monitoring"]
+MERGE_PATCH = MergePatchParser.media_type
 ALARM = "alarm"
 SUBSCRIPTION = "alarm subscription"
 
@@ -80,9 +81,12 @@ def parse_modification(data: Any) -> dict[str, Any]:
 
 
 class AlarmDetail(O2ItemView):
+    """GET, and PATCH: an RFC 7396 merge patch (O2-REFERENCE.md §6), accepted only as application/merge-patch+json
+    (another content type is a 415)."""
+
     spec = ALARM_EVENT_RECORD
     what = ALARM
-    parser_classes = [BoundedJSONParser, MergePatchParser]
+    parser_classes = [MergePatchParser]
 
     def get_row(self, **kwargs: Any) -> dict[str, Any]:
         ident = kwargs["alarmEventRecordId"]
@@ -92,8 +96,12 @@ class AlarmDetail(O2ItemView):
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
         return super().get(request, **kwargs)
 
-    @extend_schema(tags=TAG, request=docs.AlarmModificationSerializer, responses=docs.AlarmModificationSerializer)
+    @extend_schema(
+        tags=TAG, request={MERGE_PATCH: docs.AlarmModificationSerializer}, responses=docs.AlarmModificationSerializer
+    )
     def patch(self, request: Request, alarmEventRecordId: str) -> HttpResponse:
+        """A JSON merge patch (RFC 7396) that is exactly {"alarmAcknowledged": true} (acknowledge) or
+        {"perceivedSeverity": 5} (clear)."""
         pk = path_uuid(alarmEventRecordId, ALARM)
         modification = parse_modification(request.data)
         with _api_context(request):

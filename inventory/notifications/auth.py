@@ -21,6 +21,7 @@ import httpx
 from django.conf import settings
 
 from inventory.models import SmoEndpoint, Subscription
+from inventory.notifications import deadline
 from plugins import secrets
 
 
@@ -59,8 +60,14 @@ def endpoint_for(subscription: Subscription) -> SmoEndpoint | None:
     return max(matching, key=lambda e: len(e.base_url), default=None)
 
 
+def attempt_seconds() -> float:
+    """NETWEAVE_NOTIFICATION_TIMEOUT: the most one delivery attempt (token request, connect, request, answer and
+    redirects together) may take."""
+    return float(getattr(settings, "NETWEAVE_NOTIFICATION_TIMEOUT", 10.0))
+
+
 def _timeout() -> httpx.Timeout:
-    return httpx.Timeout(float(getattr(settings, "NETWEAVE_NOTIFICATION_TIMEOUT", 10.0)))
+    return httpx.Timeout(attempt_seconds())
 
 
 def _ssl_context(endpoint: SmoEndpoint | None) -> ssl.SSLContext:
@@ -93,14 +100,15 @@ def _cache_key(endpoint: SmoEndpoint | None) -> tuple[object, datetime | None]:
 
 
 def client_for(endpoint: SmoEndpoint | None) -> httpx.Client:
-    """A pooled HTTP client for deliveries through this endpoint (never follows redirects by itself)."""
+    """A pooled HTTP client for deliveries through this endpoint (never follows redirects by itself; honours the
+    deadline of `deadline.bounded`)."""
     key = _cache_key(endpoint)
     with _lock:
         client = _clients.get(key)
         if client is None:
             for old in [k for k in _clients if k[0] == key[0]]:  # type: ignore[index]
                 _clients.pop(old).close()
-            client = httpx.Client(verify=_ssl_context(endpoint), timeout=_timeout(), follow_redirects=False)
+            client = deadline.client(_ssl_context(endpoint), _timeout())
             _clients[key] = client
         return client
 

@@ -5,11 +5,14 @@ A paused subscription (Subscription.paused, set in the admin) is skipped: its ou
 sent and nothing expires; `resume` makes its backlog due again, with a fresh maximum age, and it is delivered in
 order.
 
-One in flight: each attempt runs in a transaction that holds the subscription's delivery lock (a PostgreSQL
-advisory lock, tried without waiting), so another worker skips that subscription instead of sending its next
-row; the lock dies with the worker's connection, so a killed worker blocks nothing. On SQLite the
-IMMEDIATE transactions serialize the same way. A delivery that succeeded at the SMO but whose commit was lost
-(crash, database restart) is sent again: delivery is at least once, and `notificationId` lets an SMO de-duplicate.
+One in flight: a run of attempts (the subscription's oldest rows, sent one after another over one kept-alive
+connection, at most NETWEAVE_DELIVERY_BATCH rows or a second) runs in a transaction that holds the subscription's
+delivery lock (a PostgreSQL advisory lock, tried without waiting), so another worker skips that subscription
+instead of sending its next row; the lock dies with the worker's connection, so a killed worker blocks nothing.
+On SQLite the IMMEDIATE transactions serialize the same way. A delivery that succeeded at the SMO but whose
+commit was lost (crash, database restart) is sent again: delivery is at least once, and `notificationId` lets an
+SMO de-duplicate. One run costs four statements whatever its length (lock, read, one UPDATE of the delivered
+rows, commit); a row per transaction cost five per delivery.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from inventory.models import Notification, Subscription
-from inventory.notifications import auth
+from inventory.notifications import auth, deadline
 from inventory.notifications.callbacks import CallbackRefused, check_callback, pinned_request
 from plugins.secrets import SecretError
 
@@ -44,7 +47,6 @@ ERROR_LIMIT = 2000
 
 class Step(enum.Enum):
     DELIVERED = "delivered"
-    EXPIRED = "expired"
     FAILED = "failed"  # retry later
     WAITING = "waiting"  # the head row is not due yet
     EMPTY = "empty"
@@ -93,11 +95,19 @@ def _authenticated(
 
 
 def _checked_request(
-    client: httpx.Client, method: str, url: str, headers: dict[str, str], **kwargs: Any
+    client: httpx.Client,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    checked: dict[str, str | None] | None = None,
+    **kwargs: Any,
 ) -> httpx.Response:
-    """One request to a callback URL that passes the callback check, sent to the address that was checked."""
+    """One request to a callback URL that passes the callback check, sent to the address that was checked.
+    `checked` keeps the addresses checked for a run of deliveries (at most a second), so that a run resolves
+    its callback once."""
+    checked = {} if checked is None else checked
     try:
-        address = check_callback(url)
+        address = checked[url] if url in checked else checked.setdefault(url, check_callback(url))
     except CallbackRefused as exc:
         raise DeliveryFailed(f"callback refused: {exc}") from None
     target, extra, extensions = url, dict[str, str](), dict[str, str]()
@@ -109,16 +119,22 @@ def _checked_request(
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
 
 
-def send(subscription: Subscription, body: bytes) -> int:
+def send(subscription: Subscription, body: bytes, checked: dict[str, str | None] | None = None) -> int:
     """POST one notification body to the callback; returns the 2xx status or raises DeliveryFailed.
 
-    Redirects are followed only within the callback's origin (307/308, which keep the POST) and only to a URL
-    that passes the callback check; anything else is a failure.
+    The whole attempt (token, connection, request, answer, redirects) takes at most NETWEAVE_NOTIFICATION_TIMEOUT
+    seconds, however slowly the receiver answers. Redirects are followed only within the callback's origin
+    (307/308, which keep the POST) and only to a URL that passes the callback check; anything else is a failure.
     """
+    with deadline.bounded(auth.attempt_seconds()):
+        return _send(subscription, body, checked)
+
+
+def _send(subscription: Subscription, body: bytes, checked: dict[str, str | None] | None) -> int:
     url = subscription.callback
     endpoint, client, headers = _authenticated(subscription, body)
     for _ in range(MAX_REDIRECTS + 1):
-        response = _checked_request(client, "POST", url, headers, content=body)
+        response = _checked_request(client, "POST", url, headers, checked, content=body)
         status = response.status_code
         if 200 <= status < 300:
             return status
@@ -138,9 +154,10 @@ def probe(callback: str) -> None:
     """The optional reachability check at subscribe time (NETWEAVE_CALLBACK_CHECK_ON_SUBSCRIBE): a GET to the
     callback, authenticated like a delivery, that must answer 2xx (ETSI NFV-SOL 013 expects 204 No Content) without
     a redirect. Raises DeliveryFailed saying what the callback answered."""
-    _, client, headers = _authenticated(Subscription(callback=callback), b"")
-    headers.pop("Content-Type", None)
-    response = _checked_request(client, "GET", callback, headers)
+    with deadline.bounded(auth.attempt_seconds()):
+        _, client, headers = _authenticated(Subscription(callback=callback), b"")
+        headers.pop("Content-Type", None)
+        response = _checked_request(client, "GET", callback, headers)
     if not 200 <= response.status_code < 300:
         raise DeliveryFailed(f"GET answered HTTP {response.status_code}, not 204")
 
@@ -189,72 +206,101 @@ def _hold(subscription_id: str) -> bool:
     return bool(held and held[0])
 
 
-def _locked_head(subscription_id: str) -> tuple[Notification | None, Outcome | None]:
-    """The oldest pending row, read after the subscription's delivery lock is held.
+def _locked_run(subscription_id: str, limit: int) -> tuple[list[Notification], Outcome | None]:
+    """The oldest `limit` pending rows, in outbox order, read after the subscription's delivery lock is held.
 
-    The lock comes first, in its own statement, and the head is read by the next one: under READ COMMITTED that
-    statement sees everything committed before the lock was granted. (Locking the subscription row "FOR UPDATE
-    OF" in the query that reads the rows tried the lock once per candidate row: a lock held for a moment skipped
-    the head and granted the next row, out of order, and a stale head was sent twice.)"""
+    The lock comes first, in its own statement, and the rows are read by the next one: under READ COMMITTED that
+    statement sees everything committed before the lock was granted, and since a subscription's outbox ids
+    become visible in id order (outbox.py), what it reads is the head of the subscription's queue. (Locking the
+    subscription row "FOR UPDATE OF" in the query that reads the rows tried the lock once per candidate row: a
+    lock held for a moment skipped the head and granted the next row, out of order, and a stale head was sent
+    twice.)"""
     if not _hold(subscription_id):
         exists = Subscription.objects.filter(pk=subscription_id).exists()
-        return None, Outcome(Step.BUSY if exists else Step.GONE)
-    row = (
-        Notification.objects.select_related("subscription")
-        .filter(subscription_id=subscription_id, status=Notification.Status.PENDING)
-        .order_by("id")
-        .first()
+        return [], Outcome(Step.BUSY if exists else Step.GONE)
+    rows = list(
+        Notification.objects.filter(subscription_id=subscription_id, status=Notification.Status.PENDING)
+        .only(*RUN_FIELDS)
+        .order_by("id")[:limit]
     )
-    if row is None:
-        return None, Outcome(Step.EMPTY if Subscription.objects.filter(pk=subscription_id).exists() else Step.GONE)
-    if row.subscription.paused is not None:
-        return None, Outcome(Step.PAUSED)
-    return row, None
+    if not rows:
+        return [], Outcome(Step.EMPTY if Subscription.objects.filter(pk=subscription_id).exists() else Step.GONE)
+    return rows, None
 
 
-def deliver_head(subscription_id: str, tally: Tally | None = None) -> Outcome:
-    """Attempt the oldest pending row of one subscription, holding the subscription for the attempt."""
-    tally = tally if tally is not None else Tally()
+# What a run reads of each row (the rest is written, never read).
+RUN_FIELDS = ("id", "subscription_id", "payload", "created", "enqueued", "next_attempt", "attempts", "last_error")
+
+
+def batch_rows() -> int:
+    return max(1, int(getattr(settings, "NETWEAVE_DELIVERY_BATCH", 50)))
+
+
+BATCH_SECONDS = 1.0
+
+
+def _deliver_run(subscription_id: str, tally: Tally, limit: int, until: float) -> tuple[Outcome, int]:
+    """Attempt a run of the subscription's oldest pending rows, in order, over one kept-alive connection, holding
+    the subscription for the run: up to `limit` rows, stopping at the first that fails or is not due, or once
+    `until` (monotonic) has passed. The rows sent are marked delivered by one UPDATE when the run ends, in the
+    run's transaction: a worker killed in between sends them again (at least once). Returns the outcome and
+    how many rows were delivered or expired."""
     with transaction.atomic():
-        row, outcome = _locked_head(subscription_id)
-        if row is None:
-            assert outcome is not None
+        rows, outcome = _locked_run(subscription_id, limit)
+        if outcome is not None:
             if outcome.step is Step.EMPTY:
                 tally.flush(subscription_id)
-            return outcome
-        subscription = row.subscription
-        now = timezone.now()
-        if row.next_attempt > now:
-            tally.flush(subscription_id)
-            return Outcome(Step.WAITING, (row.next_attempt - now).total_seconds())
-        if now - row.enqueued > max_age():
-            _expire(row)
-            return Outcome(Step.EXPIRED)
-        body = orjson.dumps(row.payload)
-        attempts = row.attempts + 1
-        try:
-            send(subscription, body)
-        except DeliveryFailed as exc:
-            delay = backoff(attempts)
-            Notification.objects.filter(pk=row.pk).update(
-                attempts=attempts,
-                last_attempt=now,
-                last_error=str(exc)[:ERROR_LIMIT],
-                next_attempt=timezone.now() + timedelta(seconds=delay),
+            return outcome, 0
+        subscription = Subscription.objects.select_related("endpoint").filter(pk=subscription_id).first()
+        if subscription is None:
+            return Outcome(Step.GONE), 0
+        if subscription.paused is not None:
+            return Outcome(Step.PAUSED), 0
+        checked: dict[str, str | None] = {}
+        started = timezone.now()
+        delivered: list[int] = []
+        handled = 0
+        outcome = Outcome(Step.DELIVERED)
+        for row in rows:
+            now = timezone.now()
+            if row.next_attempt > now:
+                outcome = Outcome(Step.WAITING, (row.next_attempt - now).total_seconds())
+                break
+            handled += 1
+            if now - row.enqueued > max_age():
+                _expire(row)
+                continue
+            attempts = row.attempts + 1
+            try:
+                send(subscription, orjson.dumps(row.payload), checked)
+            except DeliveryFailed as exc:
+                handled -= 1
+                delay = backoff(attempts)
+                Notification.objects.filter(pk=row.pk).update(
+                    attempts=attempts,
+                    last_attempt=now,
+                    last_error=str(exc)[:ERROR_LIMIT],
+                    next_attempt=timezone.now() + timedelta(seconds=delay),
+                )
+                Subscription.objects.filter(pk=subscription.pk).update(failure_count=F("failure_count") + 1)
+                logger.info("Notification %s to %s failed (attempt %d): %s", row.pk, subscription.pk, attempts, exc)
+                outcome = Outcome(Step.FAILED, delay)
+                break
+            delivered.append(row.pk)
+            tally.delivered += 1
+            tally.latency += (timezone.now() - row.created).total_seconds()
+            if time.monotonic() >= until:
+                break
+        if delivered:
+            Notification.objects.filter(pk__in=delivered).update(
+                attempts=F("attempts") + 1,
+                last_attempt=started,
+                status=Notification.Status.DELIVERED,
+                delivered=timezone.now(),
             )
-            Subscription.objects.filter(pk=subscription.pk).update(failure_count=F("failure_count") + 1)
+        if outcome.step is not Step.DELIVERED or tally.delivered >= FLUSH_EVERY:
             tally.flush(subscription_id)
-            logger.info("Notification %s to %s failed (attempt %d): %s", row.pk, subscription.pk, attempts, exc)
-            return Outcome(Step.FAILED, delay)
-        done = timezone.now()
-        Notification.objects.filter(pk=row.pk).update(
-            attempts=attempts, last_attempt=now, status=Notification.Status.DELIVERED, delivered=done
-        )
-        tally.delivered += 1
-        tally.latency += (done - row.created).total_seconds()
-        if tally.delivered >= FLUSH_EVERY:
-            tally.flush(subscription_id)
-        return Outcome(Step.DELIVERED)
+        return outcome, handled
 
 
 def _has_due(subscription_id: str) -> bool:
@@ -268,22 +314,25 @@ def slice_seconds() -> float:
 
 
 def deliver_pending(subscription_id: str, *, limit: int = 200, budget: float | None = None) -> Outcome:
-    """Deliver one subscription's due rows in order, until it is empty, waiting, failing, or held elsewhere, or
-    until `limit` rows or `budget` seconds (NETWEAVE_DELIVERY_SLICE) are used up: then it answers MORE, and the
-    task queues itself again behind the other subscriptions' tasks, so that a subscription with a long backlog
-    or a slow receiver takes its turn like the others instead of keeping a worker.
+    """Deliver one subscription's due rows in order, run by run (see _deliver_run: up to NETWEAVE_DELIVERY_BATCH
+    rows or a second each), until it is empty, waiting, failing, or held elsewhere, or until `limit` rows or
+    `budget` seconds (NETWEAVE_DELIVERY_SLICE) are used up: then it answers MORE, and the task queues itself
+    again behind the other subscriptions' tasks, so that a subscription with a long backlog or a slow receiver
+    takes its turn like the others instead of keeping a worker.
 
     After finding nothing under the lock it looks once more without it: a row committed while this worker held
     the subscription (whose own task saw it busy and left) is then picked up here rather than by the sweeper.
     """
-    outcome = Outcome(Step.EMPTY)
     tally = Tally()
-    deadline = time.monotonic() + (slice_seconds() if budget is None else budget)
+    ends = time.monotonic() + (slice_seconds() if budget is None else budget)
+    left = limit
     try:
-        for _ in range(limit):
-            outcome = deliver_head(subscription_id, tally)
-            if outcome.step in (Step.DELIVERED, Step.EXPIRED):
-                if time.monotonic() >= deadline:
+        while left > 0:
+            until = min(ends, time.monotonic() + BATCH_SECONDS)
+            outcome, handled = _deliver_run(subscription_id, tally, min(left, batch_rows()), until)
+            left -= handled
+            if outcome.step is Step.DELIVERED:
+                if time.monotonic() >= ends:
                     break
                 continue
             if outcome.step is Step.EMPTY and _has_due(subscription_id):

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import SmoEndpoint, SmoRegistration
-from inventory.notifications import auth
+from inventory.notifications import auth, deadline
 from netweave.o2.urls import public_url
 from plugins.secrets import SecretError
 
@@ -47,8 +47,9 @@ def _post(url: str) -> str | None:
     body = orjson.dumps(registration_body())
     endpoint = _endpoint(url)
     try:
-        headers = auth.request_headers(endpoint, body)
-        response = auth.client_for(endpoint).post(url, content=body, headers=headers)
+        with deadline.bounded(auth.attempt_seconds()):  # the whole exchange, like a delivery attempt
+            headers = auth.request_headers(endpoint, body)
+            response = auth.client_for(endpoint).post(url, content=body, headers=headers)
     except (auth.AuthError, SecretError) as exc:
         return f"authentication: {exc}"
     except httpx.HTTPError as exc:

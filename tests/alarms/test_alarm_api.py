@@ -82,7 +82,7 @@ def test_acknowledge_and_clear_notify(o2: O2Client, resource: Resource, receiver
     assert response.status_code == 200
     assert json_of(response) == {"alarmAcknowledged": True}
     # Acknowledging again changes nothing and notifies nobody.
-    deliver(lambda: o2.patch(f"{ALARMS}/{record.pk}", {"alarmAcknowledged": True}))
+    deliver(lambda: o2.patch(f"{ALARMS}/{record.pk}", {"alarmAcknowledged": True}, content_type=MERGE))
     response = deliver(lambda: o2.patch(f"{ALARMS}/{record.pk}", {"perceivedSeverity": 5}, content_type=MERGE))
     assert json_of(response) == {"perceivedSeverity": 5}
     bodies = receiver.wait_for(lambda b: len(b) >= 3)
@@ -181,7 +181,7 @@ def test_bad_patch_syntax_and_media_type(o2: O2Client, resource: Resource) -> No
 def test_unknown_alarms_and_bad_filters(o2: O2Client) -> None:
     assert o2.get(f"{ALARMS}/{uuid.uuid4()}").status_code == 404
     assert o2.get(f"{ALARMS}/not-a-uuid").status_code == 404
-    assert o2.patch(f"{ALARMS}/{uuid.uuid4()}", {"alarmAcknowledged": True}).status_code == 404
+    assert o2.patch(f"{ALARMS}/{uuid.uuid4()}", {"alarmAcknowledged": True}, content_type=MERGE).status_code == 404
     for bad in ("(eq,nosuch,1)", "(eq,perceivedSeverity,high)", "(eq,resourceID,not-a-uuid)", "(eq,perceivedSeverity"):
         response = o2.get(ALARMS, data={"filter": bad})
         assert response.status_code == 400, bad

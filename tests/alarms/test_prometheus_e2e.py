@@ -125,7 +125,9 @@ def test_rule_to_alarm_to_notifications_by_webhook(
         assert alarm["extensions"]["labels"]["node"] == resource.native_id
         assert receiver.wait_for(lambda b: len(b) >= 1)[0]["notificationEventType"] == 0
 
-        response = deliver(lambda: o2.patch(f"{ALARMS}/{alarm['alarmEventRecordId']}", {"alarmAcknowledged": True}))
+        merge = "application/merge-patch+json"
+        acknowledge = {"alarmAcknowledged": True}
+        response = deliver(lambda: o2.patch(f"{ALARMS}/{alarm['alarmEventRecordId']}", acknowledge, content_type=merge))
         assert response.status_code == 200
         assert receiver.wait_for(lambda b: len(b) >= 2)[1]["notificationEventType"] == 3
 
@@ -142,7 +144,6 @@ def test_rule_to_alarm_to_notifications_by_webhook(
         assert {b["consumerSubscriptionId"] for b in bodies} == {"smo-1"}
 
         # Retention: 1 day (the minimum) and a clear that happened longer ago than that.
-        merge = "application/merge-patch+json"
         assert o2.patch(CONFIGURATION, {"retentionPeriod": 1}, content_type=merge).status_code == 200
         AlarmEventRecord.objects.update(cleared_time=timezone.now() - timedelta(days=1, seconds=1))
         assert purge_cleared_alarms() == 1

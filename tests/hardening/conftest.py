@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.deployments.conftest import base, chart, manager, mock_dms  # noqa: F401 - fixtures
-from tests.notifications.conftest import allow_loopback  # noqa: F401 - fixture
+from tests.notifications.conftest import allow_loopback, ims_instance  # noqa: F401 - fixtures
 from tests.o2client import O2Client, json_of
 
 

@@ -3,9 +3,9 @@
 Outbox ids come from a sequence at insert time, so without the outbox lock a writer could take id 10, another
 id 11 and commit first: a reader taking the oldest pending row would then send 11 before 10. Here writers hold
 their transaction open for a moment after writing their rows while two readers take heads exactly as delivery
-workers do (`delivery._locked_head`), 200 rounds: every row is taken once, in id order, none is missing. Two
-readers also catch the reader-side race: a head lock tried per candidate row skipped the head while the other
-reader was committing and granted the next row.
+workers do (`delivery._locked_run`, runs of one to three rows), 200 rounds: every row is taken once, in id order,
+none is missing. Two readers also catch the reader-side race: a head lock tried per candidate row skipped the
+head while the other reader was committing and granted the next row.
 """
 
 from __future__ import annotations
@@ -48,11 +48,12 @@ def _take_heads(subscription_id: str, stop: threading.Event, taken: list[int], e
         while True:
             done = stop.is_set()
             with transaction.atomic():
-                row, _ = delivery._locked_head(subscription_id)
-                if row is not None:
-                    Notification.objects.filter(pk=row.pk).update(status=Notification.Status.DELIVERED)
-                    taken.append(row.pk)
-            if row is None and done:
+                rows, _ = delivery._locked_run(subscription_id, random.randint(1, 3))
+                if rows:
+                    ids = [row.pk for row in rows]
+                    Notification.objects.filter(pk__in=ids).update(status=Notification.Status.DELIVERED)
+                    taken.extend(ids)
+            if not rows and done:
                 return
     except BaseException as exc:
         errors.append(exc)
