@@ -21,7 +21,8 @@ from plugins.dms.argocd.plugin import ArgoCDDMSPlugin
 from plugins.sdk.errors import AuthenticationFailed, InvalidRequest
 from tests.argocd_rest_fake import TOKEN, FakeArgoCD
 from tests.deployments.conftest import base
-from tests.deployments.test_argocd_contract import REPO_URL, TestArgoCDContract
+from tests.deployments.gitref_contract import REPO_URL
+from tests.deployments.test_argocd_contract import TestArgoCDContract
 from tests.o2client import json_of
 
 pytestmark = [pytest.mark.argocd]
