@@ -1,5 +1,6 @@
 """What the DMS plugins that write custom objects through a kubeconfig and keep their packages as small JSON
-files (argocd in CRD mode, crossplane) share: the package folder, the package files, and the API client."""
+files (argocd in CRD mode, crossplane, flux) share: the package folder, the package files, the API client, and
+the check of their duration settings."""
 
 from __future__ import annotations
 
@@ -11,10 +12,19 @@ from typing import Any
 
 from django.conf import settings
 from kubernetes import client
+from rest_framework import serializers
 
+from plugins.dms.helm.config import GO_DURATION, duration_seconds
 from plugins.dms.helm.kube import CONNECT_TIMEOUT, _api_client
 from plugins.ims.kubernetes.client import translate
 from plugins.sdk.errors import BackendUnavailable, Conflict, NotFound
+
+
+def positive_duration(value: str) -> str:
+    """A config duration (`timeout`, Flux's `interval`) as a Go duration greater than zero."""
+    if not value or not GO_DURATION.match(value) or duration_seconds(value) == 0:
+        raise serializers.ValidationError("Use a positive duration such as 90s, 10m or 1h30m.")
+    return value
 
 
 def package_dir(configured: str, default_name: str) -> Path:
@@ -27,15 +37,17 @@ def package_dir(configured: str, default_name: str) -> Path:
 class JsonPackageFiles:
     """One JSON file per package, named by its native id, in a folder shared by web and worker processes."""
 
-    def __init__(self, directory: Path, what: str) -> None:
+    def __init__(self, directory: Path, what: str, where: str) -> None:
+        """`what` a package is and `where` it is kept, for messages: "No <what> '<id>' in this <where>."."""
         self.directory = directory
         self.what = what
+        self.where = where
         directory.mkdir(parents=True, exist_ok=True)
 
     def path(self, native_id: str) -> Path:
         path = self.directory / f"{native_id}.json"
         if "/" in native_id or native_id.startswith(".") or not path.is_file():
-            raise NotFound(f"No {self.what} '{native_id}'.")
+            raise NotFound(f"No {self.what} '{native_id}' in this {self.where}.")
         return path
 
     def read(self, native_id: str) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.dms.helm.config import GO_DURATION, duration_seconds
+from plugins.dms.helm.config import duration_seconds
+from plugins.dms.kubeobjects import positive_duration
 from plugins.sdk.validation import StrictSerializer, ca_bundle_problem
 
 __all__ = ["ArgoCDConfig", "duration_seconds"]
@@ -99,6 +100,4 @@ class ArgoCDConfig(StrictSerializer):
         return attrs
 
     def validate_timeout(self, value: str) -> str:
-        if not value or not GO_DURATION.match(value) or duration_seconds(value) == 0:
-            raise serializers.ValidationError("Use a positive duration such as 90s, 10m or 1h30m.")
-        return value
+        return positive_duration(value)

@@ -21,6 +21,7 @@ from typing import Any
 from plugins.dms.argocd import mapping
 from plugins.dms.argocd.config import ArgoCDConfig, duration_seconds
 from plugins.dms.argocd.rest import ArgoCDServer
+from plugins.dms.gitref import add_reference
 from plugins.dms.kubeobjects import CustomObjects, JsonPackageFiles, package_dir
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.dms import (
@@ -33,7 +34,7 @@ from plugins.sdk.dms import (
     DeploymentUpdate,
     DMSPlugin,
 )
-from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound, PluginError
+from plugins.sdk.errors import BackendUnavailable, Conflict, NotFound, PluginError
 
 
 class ArgoCDDMSPlugin(DMSPlugin):
@@ -57,7 +58,7 @@ class ArgoCDDMSPlugin(DMSPlugin):
     def initialize(self, config: Mapping[str, Any]) -> None:
         self._config = self.validated_config(config)
         folder = package_dir(self._config["packageDir"], f"argocd-{self.instance_name}")
-        self._packages = JsonPackageFiles(folder, "package in this Argo CD instance")
+        self._packages = JsonPackageFiles(folder, "package", "Argo CD instance")
         timeout = float(duration_seconds(self._config["timeout"]))
         if self._config["serverUrl"]:
             self._server = ArgoCDServer(
@@ -111,23 +112,7 @@ class ArgoCDDMSPlugin(DMSPlugin):
         return mapping.to_package(native_id, self.packages.read(native_id))
 
     def upload_deployment_package(self, upload: DeploymentPackageUpload) -> DeploymentPackage:
-        if upload.package_type != mapping.PACKAGE_TYPE:
-            raise InvalidRequest(
-                f"Argo CD deploys '{mapping.PACKAGE_TYPE}' references, not '{upload.package_type}'.",
-                field="packageType",
-            )
-        if upload.content:
-            raise InvalidRequest(
-                "Argo CD packages are git references (artifactRepoUrl, artifactName = path, version = revision), "
-                "not archives.",
-                field="chart",
-            )
-        ref = mapping.reference(upload.repository_url, upload.name, upload.version)
-        native_id = mapping.package_native_id(ref["repoURL"], ref["path"], ref["targetRevision"])
-        self.packages.add(
-            native_id, ref, f"{ref['repoURL']} {ref['path']}@{ref['targetRevision']} is already a package here."
-        )
-        return mapping.to_package(native_id, ref)
+        return mapping.to_package(*add_reference(self.packages, upload, "Argo CD"))
 
     def delete_deployment_package(self, native_id: str) -> None:
         self.packages.path(native_id)

@@ -50,7 +50,7 @@ class CrossplaneDMSPlugin(DMSPlugin):
     def initialize(self, config: Mapping[str, Any]) -> None:
         self._config = self.validated_config(config)
         folder = package_dir(self._config["packageDir"], f"crossplane-{self.instance_name}")
-        self._packages = JsonPackageFiles(folder, "claim template in this Crossplane instance")
+        self._packages = JsonPackageFiles(folder, "claim template", "Crossplane instance")
         self._kube = CustomObjects(self._config["kubeconfig"], duration_seconds(self._config["timeout"]))
 
     @property
