@@ -17,8 +17,7 @@ from typing import Any
 from plugins.dms.flux import mapping
 from plugins.dms.flux.config import FluxConfig
 from plugins.dms.gitref import add_reference
-from plugins.dms.helm.config import duration_seconds
-from plugins.dms.kubeobjects import CustomObjects, JsonPackageFiles, package_dir
+from plugins.dms.kubeobjects import CustomObjectsDMSPlugin
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.dms import (
     Deployment,
@@ -28,51 +27,23 @@ from plugins.sdk.dms import (
     DeploymentRevision,
     DeploymentStatus,
     DeploymentUpdate,
-    DMSPlugin,
 )
-from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound, PluginError
+from plugins.sdk.errors import Conflict, InvalidRequest, NotFound, PluginError
 
 SOURCE = (mapping.SOURCE_GROUP, mapping.SOURCE_VERSION)
 KUSTOMIZE = (mapping.KUSTOMIZE_GROUP, mapping.KUSTOMIZE_VERSION)
 
 
-class FluxDMSPlugin(DMSPlugin):
+class FluxDMSPlugin(CustomObjectsDMSPlugin):
     name = "flux"
     version = "1.0.0"
     config_class = FluxConfig
-
-    def __init__(self, instance_name: str = "") -> None:
-        super().__init__(instance_name)
-        self._config: dict[str, Any] = {}
-        self._kube: CustomObjects | None = None
-        self._packages: JsonPackageFiles | None = None
+    where = "Flux instance"
 
     def capabilities(self) -> frozenset[Capability]:
         return frozenset(
             {Capability.PACKAGE_MANAGEMENT, Capability.DEPLOYMENT_LIFECYCLE, Capability.ROLLBACK, Capability.GITOPS}
         )
-
-    def initialize(self, config: Mapping[str, Any]) -> None:
-        self._config = self.validated_config(config)
-        folder = package_dir(self._config["packageDir"], f"flux-{self.instance_name}")
-        self._packages = JsonPackageFiles(folder, "package", "Flux instance")
-        self._kube = CustomObjects(self._config["kubeconfig"], duration_seconds(self._config["timeout"]))
-
-    @property
-    def kube(self) -> CustomObjects:
-        if self._kube is None:
-            raise BackendUnavailable(f"flux instance '{self.instance_name}' is not initialized")
-        return self._kube
-
-    @property
-    def packages(self) -> JsonPackageFiles:
-        if self._packages is None:
-            raise BackendUnavailable(f"flux instance '{self.instance_name}' is not initialized")
-        return self._packages
-
-    def close(self) -> None:
-        if self._kube is not None:
-            self._kube.close()
 
     def health(self) -> HealthStatus:
         try:
@@ -84,11 +55,8 @@ class FluxDMSPlugin(DMSPlugin):
 
     # ------------------------------------------------------------------------------------------ packages
 
-    def list_deployment_packages(self) -> list[DeploymentPackage]:
-        return [mapping.to_package(native_id, ref) for native_id, ref in self.packages.all()]
-
-    def get_deployment_package(self, native_id: str) -> DeploymentPackage:
-        return mapping.to_package(native_id, self.packages.read(native_id))
+    def to_package(self, native_id: str, stored: Mapping[str, Any]) -> DeploymentPackage:
+        return mapping.to_package(native_id, stored)
 
     def upload_deployment_package(self, upload: DeploymentPackageUpload) -> DeploymentPackage:
         return mapping.to_package(*add_reference(self.packages, upload, "Flux", self._check_upload))
@@ -97,13 +65,6 @@ class FluxDMSPlugin(DMSPlugin):
         if not upload.repository_url.startswith(mapping.URL_SCHEMES):
             raise InvalidRequest("Flux fetches http(s):// and ssh:// git URLs.", field="artifactRepoUrl")
         mapping.check_version(upload.version)
-
-    def delete_deployment_package(self, native_id: str) -> None:
-        self.packages.path(native_id)
-        users = [d.native_id for d in self.list_deployments() if d.package_id == native_id]
-        if users:
-            raise Conflict(f"Package '{native_id}' is deployed by: {', '.join(sorted(users))}.")
-        self.packages.remove(native_id)
 
     # ------------------------------------------------------------------------------------------ Flux objects
 
