@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from plugins.dms.helm.config import duration_seconds
 from plugins.dms.kubeobjects import positive_duration
-from plugins.sdk.validation import StrictSerializer, ca_bundle_problem
+from plugins.sdk.validation import StrictSerializer, ca_bundle_problem, without_problem
 
 __all__ = ["ArgoCDConfig", "duration_seconds"]
 
@@ -80,10 +80,7 @@ class ArgoCDConfig(StrictSerializer):
     )
 
     def validate_caBundle(self, value: str) -> str:
-        problem = ca_bundle_problem(value) if value else None
-        if problem:
-            raise serializers.ValidationError(problem)
-        return value
+        return without_problem(value, ca_bundle_problem)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         refs = self.context.get("secret_refs") or {}  # a credential given as a Secret reference counts as present
