@@ -19,7 +19,7 @@ value a caller sent) are here for the same reason: every plugin needs them and w
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rest_framework import serializers
@@ -87,6 +87,15 @@ def ca_bundle_problem(path: str) -> str | None:
     except OSError as exc:
         return f"Cannot read {path}: {exc.strerror or type(exc).__name__}."
     return None
+
+
+def without_problem(value: str, problem: Callable[[str], str | None]) -> str:
+    """A config class's check of a text key that may be empty: `value`, unless it is given and `problem` (such
+    as ca_bundle_problem) finds one, which becomes the key's ValidationError."""
+    found = problem(value) if value else None
+    if found:
+        raise serializers.ValidationError(found)
+    return value
 
 
 def _collect(detail: Any, path: str, root: str, pairs: list[tuple[str, str]]) -> None:

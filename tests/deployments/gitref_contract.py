@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from plugins.dms.gitref import GitReferenceDMSPlugin
 from plugins.sdk.dms import DeploymentPackageUpload, DMSPlugin
 from plugins.testing.dms import DMSPluginContract
 
@@ -21,7 +20,7 @@ REPO_URL = "https://git.example.com/ran/cnfs.git"
 class GitReferenceContract(DMSPluginContract):
     settle_timeout = 30.0
     package_type = "git-repo"
-    plugin_class: type[GitReferenceDMSPlugin]
+    plugin_class: type[DMSPlugin]
     controller_fixture = ""
     reference_version = ""
 
@@ -43,9 +42,7 @@ class GitReferenceContract(DMSPluginContract):
         )
 
     @pytest.fixture
-    def dms_plugin(
-        self, request: pytest.FixtureRequest, kube_cluster: Any, tmp_path: Path
-    ) -> Iterator[GitReferenceDMSPlugin]:
+    def dms_plugin(self, request: pytest.FixtureRequest, kube_cluster: Any, tmp_path: Path) -> Iterator[DMSPlugin]:
         request.getfixturevalue(self.controller_fixture)
         plugin = self.plugin_class(f"{self.plugin_class.name}-contract")
         plugin.initialize(

@@ -9,8 +9,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.dms.helm.config import GO_DURATION, duration_seconds
-from plugins.sdk.validation import StrictSerializer, ca_bundle_problem
+from plugins.dms.helm.config import duration_seconds
+from plugins.dms.kubeobjects import positive_duration
+from plugins.sdk.validation import StrictSerializer, ca_bundle_problem, without_problem
 
 __all__ = ["ArgoCDConfig", "duration_seconds"]
 
@@ -79,10 +80,7 @@ class ArgoCDConfig(StrictSerializer):
     )
 
     def validate_caBundle(self, value: str) -> str:
-        problem = ca_bundle_problem(value) if value else None
-        if problem:
-            raise serializers.ValidationError(problem)
-        return value
+        return without_problem(value, ca_bundle_problem)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         refs = self.context.get("secret_refs") or {}  # a credential given as a Secret reference counts as present
@@ -99,6 +97,4 @@ class ArgoCDConfig(StrictSerializer):
         return attrs
 
     def validate_timeout(self, value: str) -> str:
-        if not value or not GO_DURATION.match(value) or duration_seconds(value) == 0:
-            raise serializers.ValidationError("Use a positive duration such as 90s, 10m or 1h30m.")
-        return value
+        return positive_duration(value)

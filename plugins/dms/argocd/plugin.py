@@ -21,7 +21,8 @@ from typing import Any
 from plugins.dms.argocd import mapping
 from plugins.dms.argocd.config import ArgoCDConfig, duration_seconds
 from plugins.dms.argocd.rest import ArgoCDServer
-from plugins.dms.kubeobjects import CustomObjects, JsonPackageFiles, package_dir
+from plugins.dms.gitref import add_reference
+from plugins.dms.kubeobjects import CustomObjectsDMSPlugin
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.dms import (
     Deployment,
@@ -31,23 +32,20 @@ from plugins.sdk.dms import (
     DeploymentRevision,
     DeploymentStatus,
     DeploymentUpdate,
-    DMSPlugin,
 )
-from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound, PluginError
+from plugins.sdk.errors import Conflict, NotFound, PluginError
 
 
-class ArgoCDDMSPlugin(DMSPlugin):
+class ArgoCDDMSPlugin(CustomObjectsDMSPlugin):
     name = "argocd"
     version = "1.0.0"
     config_class = ArgoCDConfig
     secret_fields = frozenset({"authToken"})
+    where = "Argo CD instance"
 
     def __init__(self, instance_name: str = "") -> None:
         super().__init__(instance_name)
-        self._config: dict[str, Any] = {}
-        self._kube: CustomObjects | None = None
         self._server: ArgoCDServer | None = None
-        self._packages: JsonPackageFiles | None = None
 
     def capabilities(self) -> frozenset[Capability]:
         return frozenset(
@@ -55,43 +53,26 @@ class ArgoCDDMSPlugin(DMSPlugin):
         )
 
     def initialize(self, config: Mapping[str, Any]) -> None:
-        self._config = self.validated_config(config)
-        folder = package_dir(self._config["packageDir"], f"argocd-{self.instance_name}")
-        self._packages = JsonPackageFiles(folder, "package in this Argo CD instance")
-        timeout = float(duration_seconds(self._config["timeout"]))
-        if self._config["serverUrl"]:
+        super().initialize(config)
+        if self._config["serverUrl"]:  # REST mode: no cluster access at all
+            self._kube = None
             self._server = ArgoCDServer(
                 self._config["serverUrl"],
                 self._config["authToken"],
                 self._config["namespace"],
-                timeout,
+                float(duration_seconds(self._config["timeout"])),
                 verify=self._config["caBundle"] or True,
             )
-        else:
-            self._kube = CustomObjects(self._config["kubeconfig"], timeout)
 
     @property
     def server(self) -> ArgoCDServer | None:
         """Argo CD's API server in REST mode (`serverUrl`), None in CRD mode."""
         return self._server
 
-    @property
-    def kube(self) -> CustomObjects:
-        if self._kube is None:
-            raise BackendUnavailable(f"argocd instance '{self.instance_name}' is not initialized")
-        return self._kube
-
-    @property
-    def packages(self) -> JsonPackageFiles:
-        if self._packages is None:
-            raise BackendUnavailable(f"argocd instance '{self.instance_name}' is not initialized")
-        return self._packages
-
     def close(self) -> None:
         if self._server is not None:
             self._server.close()
-        if self._kube is not None:
-            self._kube.close()
+        super().close()
 
     def health(self) -> HealthStatus:
         try:
@@ -104,37 +85,11 @@ class ArgoCDDMSPlugin(DMSPlugin):
 
     # ------------------------------------------------------------------------------------------ packages
 
-    def list_deployment_packages(self) -> list[DeploymentPackage]:
-        return [mapping.to_package(native_id, ref) for native_id, ref in self.packages.all()]
-
-    def get_deployment_package(self, native_id: str) -> DeploymentPackage:
-        return mapping.to_package(native_id, self.packages.read(native_id))
+    def to_package(self, native_id: str, stored: Mapping[str, Any]) -> DeploymentPackage:
+        return mapping.to_package(native_id, stored)
 
     def upload_deployment_package(self, upload: DeploymentPackageUpload) -> DeploymentPackage:
-        if upload.package_type != mapping.PACKAGE_TYPE:
-            raise InvalidRequest(
-                f"Argo CD deploys '{mapping.PACKAGE_TYPE}' references, not '{upload.package_type}'.",
-                field="packageType",
-            )
-        if upload.content:
-            raise InvalidRequest(
-                "Argo CD packages are git references (artifactRepoUrl, artifactName = path, version = revision), "
-                "not archives.",
-                field="chart",
-            )
-        ref = mapping.reference(upload.repository_url, upload.name, upload.version)
-        native_id = mapping.package_native_id(ref["repoURL"], ref["path"], ref["targetRevision"])
-        self.packages.add(
-            native_id, ref, f"{ref['repoURL']} {ref['path']}@{ref['targetRevision']} is already a package here."
-        )
-        return mapping.to_package(native_id, ref)
-
-    def delete_deployment_package(self, native_id: str) -> None:
-        self.packages.path(native_id)
-        users = [d.native_id for d in self.list_deployments() if d.package_id == native_id]
-        if users:
-            raise Conflict(f"Package '{native_id}' is deployed by: {', '.join(sorted(users))}.")
-        self.packages.remove(native_id)
+        return mapping.to_package(*add_reference(self.packages, upload, "Argo CD"))
 
     # ------------------------------------------------------------------------------------------ applications
 

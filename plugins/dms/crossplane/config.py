@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from plugins.dms.helm.config import GO_DURATION, duration_seconds
+from plugins.dms.helm.config import duration_seconds
+from plugins.dms.kubeobjects import positive_duration
 from plugins.sdk.validation import StrictSerializer
 
 __all__ = ["DEFAULT_MAX_TEMPLATE_BYTES", "CrossplaneConfig", "duration_seconds"]
@@ -90,9 +91,7 @@ class CrossplaneConfig(StrictSerializer):
     )
 
     def validate_timeout(self, value: str) -> str:
-        if not value or not GO_DURATION.match(value) or duration_seconds(value) == 0:
-            raise serializers.ValidationError("Use a positive duration such as 90s, 10m or 1h30m.")
-        return value
+        return positive_duration(value)
 
     def validate(self, attrs: dict) -> dict:
         xrd = attrs.get("xrd") or {}

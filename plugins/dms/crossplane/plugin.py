@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from plugins.dms.crossplane import mapping
-from plugins.dms.crossplane.config import CrossplaneConfig, duration_seconds
+from plugins.dms.crossplane.config import CrossplaneConfig
 from plugins.dms.crossplane.template import PACKAGE_TYPE, inspect_claim_template
-from plugins.dms.kubeobjects import CustomObjects, JsonPackageFiles, package_dir
+from plugins.dms.kubeobjects import CustomObjectsDMSPlugin
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.dms import (
     Deployment,
@@ -28,46 +28,19 @@ from plugins.sdk.dms import (
     DeploymentRevision,
     DeploymentStatus,
     DeploymentUpdate,
-    DMSPlugin,
 )
-from plugins.sdk.errors import BackendUnavailable, Conflict, InvalidRequest, NotFound, PluginError
+from plugins.sdk.errors import Conflict, InvalidRequest, NotFound, PluginError
 
 
-class CrossplaneDMSPlugin(DMSPlugin):
+class CrossplaneDMSPlugin(CustomObjectsDMSPlugin):
     name = "crossplane"
     version = "1.0.0"
     config_class = CrossplaneConfig
-
-    def __init__(self, instance_name: str = "") -> None:
-        super().__init__(instance_name)
-        self._config: dict[str, Any] = {}
-        self._kube: CustomObjects | None = None
-        self._packages: JsonPackageFiles | None = None
+    package_what = "claim template"
+    where = "Crossplane instance"
 
     def capabilities(self) -> frozenset[Capability]:
         return frozenset({Capability.PACKAGE_MANAGEMENT, Capability.DEPLOYMENT_LIFECYCLE, Capability.ROLLBACK})
-
-    def initialize(self, config: Mapping[str, Any]) -> None:
-        self._config = self.validated_config(config)
-        folder = package_dir(self._config["packageDir"], f"crossplane-{self.instance_name}")
-        self._packages = JsonPackageFiles(folder, "claim template in this Crossplane instance")
-        self._kube = CustomObjects(self._config["kubeconfig"], duration_seconds(self._config["timeout"]))
-
-    @property
-    def kube(self) -> CustomObjects:
-        if self._kube is None:
-            raise BackendUnavailable(f"crossplane instance '{self.instance_name}' is not initialized")
-        return self._kube
-
-    @property
-    def packages(self) -> JsonPackageFiles:
-        if self._packages is None:
-            raise BackendUnavailable(f"crossplane instance '{self.instance_name}' is not initialized")
-        return self._packages
-
-    def close(self) -> None:
-        if self._kube is not None:
-            self._kube.close()
 
     @property
     def _claims(self) -> bool:
@@ -105,11 +78,8 @@ class CrossplaneDMSPlugin(DMSPlugin):
 
     # ------------------------------------------------------------------------------------------ packages
 
-    def list_deployment_packages(self) -> list[DeploymentPackage]:
-        return [mapping.to_package(native_id, body) for native_id, body in self.packages.all()]
-
-    def get_deployment_package(self, native_id: str) -> DeploymentPackage:
-        return mapping.to_package(native_id, self.packages.read(native_id))
+    def to_package(self, native_id: str, stored: Mapping[str, Any]) -> DeploymentPackage:
+        return mapping.to_package(native_id, stored)
 
     def upload_deployment_package(self, upload: DeploymentPackageUpload) -> DeploymentPackage:
         if upload.package_type != PACKAGE_TYPE:
@@ -136,13 +106,6 @@ class CrossplaneDMSPlugin(DMSPlugin):
             native_id, stored, f"Claim template {template.name} {template.version} is already a package here."
         )
         return mapping.to_package(native_id, stored)
-
-    def delete_deployment_package(self, native_id: str) -> None:
-        self.packages.path(native_id)
-        users = [d.native_id for d in self.list_deployments() if d.package_id == native_id]
-        if users:
-            raise Conflict(f"Package '{native_id}' is deployed by: {', '.join(sorted(users))}.")
-        self.packages.remove(native_id)
 
     # ------------------------------------------------------------------------------------------ claims
 

@@ -6,10 +6,25 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from plugins.dms.gitref import GitReferenceConfig, positive_duration
+from plugins.dms.kubeobjects import positive_duration
+from plugins.sdk.validation import StrictSerializer
 
 
-class FluxConfig(GitReferenceConfig):
+class FluxConfig(StrictSerializer):
+    kubeconfig = serializers.CharField(
+        default="",
+        allow_blank=True,
+        max_length=1000,
+        help_text="Kubeconfig of the cluster the engine runs in. Empty: in-cluster, else ~/.kube/config.",
+    )
+    timeout = serializers.CharField(default="60s", max_length=20, help_text="Time allowed to each API call.")
+    packageDir = serializers.CharField(
+        default="",
+        allow_blank=True,
+        max_length=1000,
+        help_text="Where package references are kept; shared by web and worker processes. Empty: "
+        "<DATA_DIR>/<type>-<instance>/packages; relative: under DATA_DIR.",
+    )
     namespace = serializers.CharField(
         default="flux-system",
         max_length=63,
@@ -30,6 +45,9 @@ class FluxConfig(GitReferenceConfig):
     maxHistory = serializers.IntegerField(
         default=10, min_value=1, max_value=50, help_text="Revisions kept per deployment (for history and rollback)."
     )
+
+    def validate_timeout(self, value: str) -> str:
+        return positive_duration(value)
 
     def validate_interval(self, value: str) -> str:
         return positive_duration(value)

@@ -16,7 +16,8 @@ from typing import Any
 
 from plugins.dms.flux import mapping
 from plugins.dms.flux.config import FluxConfig
-from plugins.dms.gitref import GitReferenceDMSPlugin
+from plugins.dms.gitref import add_reference
+from plugins.dms.kubeobjects import CustomObjectsDMSPlugin
 from plugins.sdk.base import Capability, HealthStatus
 from plugins.sdk.dms import (
     Deployment,
@@ -33,11 +34,11 @@ SOURCE = (mapping.SOURCE_GROUP, mapping.SOURCE_VERSION)
 KUSTOMIZE = (mapping.KUSTOMIZE_GROUP, mapping.KUSTOMIZE_VERSION)
 
 
-class FluxDMSPlugin(GitReferenceDMSPlugin):
-    engine = "Flux"
+class FluxDMSPlugin(CustomObjectsDMSPlugin):
     name = "flux"
     version = "1.0.0"
     config_class = FluxConfig
+    where = "Flux instance"
 
     def capabilities(self) -> frozenset[Capability]:
         return frozenset(
@@ -52,10 +53,15 @@ class FluxDMSPlugin(GitReferenceDMSPlugin):
             return HealthStatus(False, exc.detail)
         return HealthStatus(True, "Flux GitRepositories and Kustomizations are served by the cluster")
 
-    def to_package(self, native_id: str, ref: Mapping[str, str]) -> DeploymentPackage:
-        return mapping.to_package(native_id, ref)
+    # ------------------------------------------------------------------------------------------ packages
 
-    def check_upload(self, upload: DeploymentPackageUpload) -> None:
+    def to_package(self, native_id: str, stored: Mapping[str, Any]) -> DeploymentPackage:
+        return mapping.to_package(native_id, stored)
+
+    def upload_deployment_package(self, upload: DeploymentPackageUpload) -> DeploymentPackage:
+        return mapping.to_package(*add_reference(self.packages, upload, "Flux", self._check_upload))
+
+    def _check_upload(self, upload: DeploymentPackageUpload) -> None:
         if not upload.repository_url.startswith(mapping.URL_SCHEMES):
             raise InvalidRequest("Flux fetches http(s):// and ssh:// git URLs.", field="artifactRepoUrl")
         mapping.check_version(upload.version)
@@ -63,9 +69,9 @@ class FluxDMSPlugin(GitReferenceDMSPlugin):
     # ------------------------------------------------------------------------------------------ Flux objects
 
     def _list(self, group: tuple[str, str], plural: str) -> list[dict[str, Any]]:
-        listed = self._call(
+        listed = self.kube.call(
             f"listing Flux {plural}",
-            self.objects.list_namespaced_custom_object,
+            "list_namespaced_custom_object",
             *group,
             self._config["namespace"],
             plural,
@@ -77,9 +83,9 @@ class FluxDMSPlugin(GitReferenceDMSPlugin):
         namespace, name = mapping.split_native_id(native_id)
         try:
             return dict(
-                self._call(
+                self.kube.call(
                     f"reading {plural} {native_id}",
-                    self.objects.get_namespaced_custom_object,
+                    "get_namespaced_custom_object",
                     *group,
                     namespace,
                     plural,
@@ -111,9 +117,9 @@ class FluxDMSPlugin(GitReferenceDMSPlugin):
     def _patch(self, group: tuple[str, str], plural: str, native_id: str, ops: list[dict[str, Any]]) -> None:
         """A JSON patch of the fields netweave owns: Flux's controllers write the rest (finalizers, status)."""
         namespace, name = mapping.split_native_id(native_id)
-        self._call(
+        self.kube.call(
             f"updating {plural} {native_id}",
-            self.objects.patch_namespaced_custom_object,
+            "patch_namespaced_custom_object",
             *group,
             namespace,
             plural,
@@ -126,7 +132,7 @@ class FluxDMSPlugin(GitReferenceDMSPlugin):
         return request_namespace or self._config["destinationNamespace"]
 
     def check_deployment(self, request: DeploymentRequest) -> None:
-        ref = self._reference(request.package_id)
+        ref = self.packages.read(request.package_id)
         mapping.kustomization_spec(request.name, ref["path"], request.values, self._config, "")
         native_id = mapping.native_id(self._config["namespace"], request.name)
         with contextlib.suppress(NotFound):
@@ -136,7 +142,7 @@ class FluxDMSPlugin(GitReferenceDMSPlugin):
     def check_update(self, native_id: str, update: DeploymentUpdate) -> None:
         self._read_live(native_id)
         if update.package_id:
-            self._reference(update.package_id)
+            self.packages.read(update.package_id)
         mapping.substitutions(update.values)
 
     def list_deployments(self) -> list[Deployment]:
@@ -154,15 +160,15 @@ class FluxDMSPlugin(GitReferenceDMSPlugin):
 
     def create_deployment(self, request: DeploymentRequest) -> Deployment:
         namespace = self._config["namespace"]
-        ref = self._reference(request.package_id)
+        ref = self.packages.read(request.package_id)
         source_ref = mapping.git_ref(ref["targetRevision"])
         spec = mapping.kustomization_spec(
             request.name, ref["path"], request.values, self._config, self._target(request.namespace)
         )
         first = mapping.entry(1, request.package_id, source_ref, request.values)
-        repo = self._call(
+        repo = self.kube.call(
             f"creating GitRepository {request.name}",
-            self.objects.create_namespaced_custom_object,
+            "create_namespaced_custom_object",
             *SOURCE,
             namespace,
             mapping.SOURCE_PLURAL,
@@ -171,9 +177,9 @@ class FluxDMSPlugin(GitReferenceDMSPlugin):
             ),
         )
         try:
-            kust = self._call(
+            kust = self.kube.call(
                 f"creating Kustomization {request.name}",
-                self.objects.create_namespaced_custom_object,
+                "create_namespaced_custom_object",
                 *KUSTOMIZE,
                 namespace,
                 mapping.KUSTOMIZE_PLURAL,
@@ -189,7 +195,7 @@ class FluxDMSPlugin(GitReferenceDMSPlugin):
         """Point the source at `source_ref` and the Kustomization at the package's path with `values`, as the
         next revision."""
         kust, _ = self._read_live(native_id)
-        ref = self._reference(package_id)
+        ref = self.packages.read(package_id)
         target = str(kust["spec"].get("targetNamespace") or self._config["destinationNamespace"])
         entries = mapping.next_history(
             kust, mapping.entry(0, package_id, source_ref, values), self._config["maxHistory"]
@@ -210,7 +216,7 @@ class FluxDMSPlugin(GitReferenceDMSPlugin):
     def update_deployment(self, native_id: str, update: DeploymentUpdate) -> Deployment:
         current = self.get_deployment(native_id)
         package_id = update.package_id or current.package_id
-        source_ref = mapping.git_ref(self._reference(package_id)["targetRevision"])
+        source_ref = mapping.git_ref(self.packages.read(package_id)["targetRevision"])
         self._move(native_id, package_id, source_ref, update.values)
         return self.get_deployment(native_id)
 
@@ -221,9 +227,9 @@ class FluxDMSPlugin(GitReferenceDMSPlugin):
 
     def _delete(self, group: tuple[str, str], plural: str, namespace: str, name: str) -> bool:
         try:
-            self._call(
+            self.kube.call(
                 f"deleting {plural} {namespace}/{name}",
-                self.objects.delete_namespaced_custom_object,
+                "delete_namespaced_custom_object",
                 *group,
                 namespace,
                 plural,

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from rest_framework import serializers
 
-from plugins.sdk.validation import StrictSerializer, ca_bundle_problem
+from plugins.sdk.validation import StrictSerializer, ca_bundle_problem, without_problem
 
 SECRET_FIELDS = frozenset({"clientSecret", "clientCertificate"})
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -123,16 +123,10 @@ class AzureConfig(StrictSerializer):
         return sorted(set(value))
 
     def validate_clientCertificate(self, value: str) -> str:
-        problem = certificate_problem(value) if value else None
-        if problem:
-            raise serializers.ValidationError(problem)
-        return value
+        return without_problem(value, certificate_problem)
 
     def validate_caBundle(self, value: str) -> str:
-        problem = ca_bundle_problem(value) if value else None
-        if problem:
-            raise serializers.ValidationError(problem)
-        return value
+        return without_problem(value, ca_bundle_problem)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         refs = self.context.get("secret_refs") or {}  # credentials given as Secret references count as present

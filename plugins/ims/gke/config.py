@@ -9,7 +9,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from plugins.sdk.validation import StrictSerializer
+from plugins.sdk.validation import StrictSerializer, without_problem
 
 SECRET_FIELDS = frozenset({"credentialsJson"})
 _PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
@@ -93,10 +93,7 @@ class GKEConfig(StrictSerializer):
         return sorted(set(value))
 
     def validate_credentialsJson(self, value: str) -> str:
-        problem = service_account_problem(value) if value else None
-        if problem:
-            raise serializers.ValidationError(problem)
-        return value
+        return without_problem(value, service_account_problem)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("loopbackPlaintext"):
