@@ -19,7 +19,7 @@ from kubernetes.client.rest import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from plugins.dms.helm import logs
-from plugins.ims.kubernetes.client import translate
+from plugins.ims.kubernetes.client import throttling_retries, translate
 from plugins.sdk.dms import LogOptions
 from plugins.sdk.errors import AuthenticationFailed, BackendUnavailable
 
@@ -39,7 +39,7 @@ def _api_client(kubeconfig: str) -> client.ApiClient:
     except (ConfigException, OSError, KeyError, TypeError, ValueError) as exc:
         # The loader's messages name files, contexts and users, never credential values.
         raise BackendUnavailable(f"the kubeconfig for reading pod logs cannot be used: {type(exc).__name__}") from None
-    configuration.retries = 0  # an outage must show at once as 503, not after urllib3's retries
+    configuration.retries = throttling_retries()  # 429 only: an outage must show at once as 503
     return client.ApiClient(configuration)
 
 

@@ -22,6 +22,7 @@ from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.watch.watch import iter_resp_lines
+from urllib3.util.retry import Retry
 
 from plugins.sdk.errors import (
     AuthenticationFailed,
@@ -80,6 +81,35 @@ class ServiceAccountToken:
 
 class ResourceExpired(BackendUnavailable):
     """410 Gone: the resourceVersion a watch asked for is no longer kept; relist and watch from the new one."""
+
+
+THROTTLED_RETRIES = 8
+THROTTLED_WAIT_MAX_SECONDS = 5
+
+
+def throttling_retries() -> Retry:
+    """urllib3 retries for one answer only, 429 Too Many Requests, after its Retry-After (capped).
+
+    The API server answers 429 when API Priority and Fairness sheds load, and while the watch cache of a resource is
+    still initializing, as it is for a few seconds after a CRD is created. The request did not run, so every method
+    is safe to repeat; client-go does the same. Nothing else is retried: an outage or a refusal must show at once,
+    and the callers (sync, watcher, lifecycle worker) retry on their own schedule.
+    """
+    return Retry(
+        total=None,
+        connect=0,
+        read=0,
+        redirect=0,
+        other=0,
+        status=THROTTLED_RETRIES,
+        status_forcelist={429},
+        allowed_methods=None,
+        backoff_factor=0.25,
+        backoff_max=2,
+        respect_retry_after_header=True,
+        retry_after_max=THROTTLED_WAIT_MAX_SECONDS,
+        raise_on_status=False,
+    )
 
 
 def _status_message(exc: ApiException) -> str:
@@ -180,7 +210,7 @@ class Connection:
             for entry in data.get("contexts") or []:
                 if isinstance(entry, Mapping) and entry.get("name") == ctx_name:
                     self.cluster_name = str((entry.get("context") or {}).get("cluster", ""))
-        configuration.retries = 0  # an outage must show at once: the callers (sync, watcher) retry themselves
+        configuration.retries = throttling_retries()
         self.host = configuration.host
         self.api = client.ApiClient(configuration)
 
