@@ -23,7 +23,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from deployments.changes import o2_state, save_tracked, tracked
-from deployments.models import Deployment, DeploymentPackage, LifecycleOperation, NfDeploymentState
+from deployments.models import (
+    NETWEAVE_PREFIX,
+    Deployment,
+    DeploymentPackage,
+    LifecycleOperation,
+    NfDeploymentState,
+)
 from deployments.packages import dms_plugin, find_package
 from deployments.states import state_for_phase
 from inventory.models import DeploymentManager
@@ -338,9 +344,17 @@ def _observe(deployment: Deployment, reported: sdk.Deployment) -> None:
         deployment.revision = reported.revision
         deployment.phase = reported.status
         deployment.status = state_for_phase(reported.status)
+        deployment.extensions = backend_extensions(reported)
 
     with transaction.atomic():
         save_tracked(deployment, plugin_instance=deployment.plugin_instance, mutate=apply)
+
+
+def backend_extensions(reported: sdk.Deployment) -> dict[str, Any]:
+    """The plugin's extensions as the NfDeployment carries them (`<plugin>.<key>`; a reference such as a
+    connection secret's name, never secret data, by the plugin contract). netweave's own names are not the
+    plugin's to set."""
+    return {str(k): v for k, v in reported.extensions.items() if not str(k).startswith(NETWEAVE_PREFIX)}
 
 
 def _follow(plugin: sdk.DMSPlugin, deployment: Deployment, operation: LifecycleOperation) -> None:
@@ -487,7 +501,7 @@ def refresh_deployments() -> dict[str, int]:
     with context.bind(source="sync"):
         for deployment in candidates:
             counts["checked"] += 1
-            before = (deployment.status, deployment.phase, deployment.revision, deployment.values)
+            before = _recorded(deployment)
             try:
                 reported = dms_plugin(deployment.plugin_instance).get_deployment(deployment.native_id)
             except NotFound:
@@ -499,9 +513,14 @@ def refresh_deployments() -> dict[str, int]:
                 counts["unreachable"] += 1
                 continue
             _observe(deployment, reported)
-            if (deployment.status, deployment.phase, deployment.revision, deployment.values) != before:
+            if _recorded(deployment) != before:
                 counts["changed"] += 1
     return counts
+
+
+def _recorded(deployment: Deployment) -> tuple[Any, ...]:
+    """What drift can change on an NfDeployment."""
+    return (deployment.status, deployment.phase, deployment.revision, deployment.values, deployment.extensions)
 
 
 def _mark_gone(deployment: Deployment) -> None:

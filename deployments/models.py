@@ -16,6 +16,8 @@ from django.db import models
 
 from plugins.models import PluginInstance
 
+NETWEAVE_PREFIX = "netweave."
+
 
 class NfDeploymentState(models.IntegerChoices):
     """O2dms NfDeployment `status` values (docs/o2-api.md)."""
@@ -99,8 +101,11 @@ class Deployment(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # `extensions` is what the O2 object carries beyond the standard fields; kept as a column so SOL013
-        # filters on extensions/... run in the database.
+        # filters on extensions/... run in the database. The DMS plugin's own (`<plugin>.<key>`, set by
+        # lifecycle._observe) are kept; the `netweave.` ones always come from the fields below.
+        carried = {k: v for k, v in (self.extensions or {}).items() if not k.startswith(NETWEAVE_PREFIX)}
         self.extensions = {
+            **carried,
             "netweave.namespace": self.namespace,
             "netweave.revision": self.revision,
             "netweave.phase": self.phase,

@@ -104,6 +104,13 @@ def test_crossplane_lifecycle_on_the_api_server(
     assert nf["extensions"]["netweave.nativeId"] == f"{NAMESPACE}/{name}"
     first_status = json_of(o2.get(f"{item}/status"))
     assert first_status["details"]["connectionSecret"] == f"{NAMESPACE}/{name}-connection"
+    # The connection secret is referenced in the NfDeployment (and its notifications), its data never read.
+    assert nf["extensions"]["crossplane.connectionSecret"] == {"name": f"{name}-connection", "namespace": NAMESPACE}
+    secret = core.read_namespaced_secret(f"{name}-connection", NAMESPACE)
+    token = base64.b64decode(secret.data["token"]).decode()
+    listed = o2.get(f"{base(manager)}/NfDeployment?all_fields")
+    assert token not in listed.content.decode()
+    assert token not in o2.get(f"{item}/status").content.decode()
     current = claim(objects, name)
     assert current is not None
     assert current["spec"]["parameters"] == {"sliceType": "eMBB", "bandwidthMbps": 100, "site": "paris"}
@@ -155,6 +162,18 @@ def test_crossplane_lifecycle_on_the_api_server(
     assert events[0] == 0
     assert 1 in events
     assert events[-1] == 2
+    reference = {"name": f"{name}-connection", "namespace": NAMESPACE}
+    assert reference in [_connection(n) for n in bodies]
+    assert token not in str(bodies)
+
+
+def _connection(notification: dict[str, Any]) -> Any:
+    """The connection secret reference a notification's NfDeployment carries, if any."""
+    for state in ("postObjectState", "priorObjectState"):
+        found = ((notification.get(state) or {}).get("extensions") or {}).get("crossplane.connectionSecret")
+        if found:
+            return found
+    return None
 
 
 @pytest.mark.parametrize(

@@ -53,6 +53,7 @@ def test_full_lifecycle(o2: Any, manager: Any, mock_dms: Any, run_tasks: Any) ->
     assert nf["descriptorId"] == descriptor["id"]
     assert nf["extensions"]["netweave.revision"] == 1
     assert nf["extensions"]["netweave.values"] == {"replicaCount": 2}
+    assert nf["extensions"]["mock.release"] == nf["extensions"]["netweave.nativeId"]  # the plugin's own, carried
 
     assert (
         run_tasks(lambda: o2.put(item, {"values": {"replicaCount": 2, "service": {"port": 8080}}})).status_code == 202

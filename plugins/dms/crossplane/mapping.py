@@ -193,6 +193,13 @@ def _secret_ref(obj: Mapping[str, Any]) -> str:
     return f"{namespace}/{ref['name']}"
 
 
+def secret_reference(obj: Mapping[str, Any]) -> dict[str, str]:
+    """Where Crossplane writes the connection details: the Secret's name and namespace, never its data
+    (netweave does not read the Secret); empty when none is written."""
+    namespace, _, name = _secret_ref(obj).partition("/")
+    return {"name": name, "namespace": namespace} if name else {}
+
+
 def _composite_name(obj: Mapping[str, Any]) -> str:
     spec = obj.get("spec") or {}
     if (obj.get("metadata") or {}).get("namespace"):
@@ -215,7 +222,7 @@ def to_deployment(obj: Mapping[str, Any]) -> Deployment:
         extensions={
             "crossplane.kind": str(obj.get("kind", "")),
             "crossplane.compositeResource": _composite_name(obj),
-            "crossplane.connectionSecret": _secret_ref(obj),
+            "crossplane.connectionSecret": secret_reference(obj),
             "crossplane.synced": str(synced.get("status", "")),
             "crossplane.ready": str(ready.get("status", "")),
         },
