@@ -1,7 +1,7 @@
 """Deployment lifecycle: accept a request, run it as a Celery task, follow the backend until it settles.
 
-A request (install, upgrade, scale, rollback, delete) is checked synchronously against netweave's records
-and the plugin's `check_*` hooks, so bad input is a 4xx before anything changes. It then becomes a
+A request (install, upgrade, scale, rollback, delete, suspend, resume) is checked synchronously against
+netweave's records and the plugin's `check_*` hooks, so bad input is a 4xx before anything changes. It then becomes a
 LifecycleOperation row (QUEUED) committed with its change-log entries; the task is queued after commit and
 the API answers 202 with the operation's URL. The task calls the plugin, then polls the backend until the
 deployment leaves its transitional phase, recording every state the backend reports on the NfDeployment
@@ -191,6 +191,19 @@ def request_rollback(deployment: Deployment, revision: int) -> LifecycleOperatio
         return _queue(deployment, Kind.ROLLBACK, {"revision": revision})
 
 
+def request_suspension(deployment: Deployment, suspend: bool) -> LifecycleOperation:
+    """Suspend (or resume) the engine's reconciliation of a deployment: netweave's extension, for plugins that
+    declare Capability.SUSPEND (docs/decisions/0017-suspend-resume.md)."""
+    plugin = dms_plugin(deployment.plugin_instance)
+    if Capability.SUSPEND not in plugin.capabilities():
+        raise NotSupported(
+            f"DMS plugin instance '{plugin.instance_name}' cannot {'suspend' if suspend else 'resume'} deployments."
+        )
+    _native_id(deployment)
+    with transaction.atomic():
+        return _queue(deployment, Kind.SUSPEND if suspend else Kind.RESUME, {})
+
+
 def request_delete(deployment: Deployment) -> LifecycleOperation:
     with transaction.atomic():
         return _queue(deployment, Kind.DELETE, {})
@@ -234,7 +247,8 @@ def run_operation(operation_id: uuid.UUID | str, task_id: str = "") -> str:
         try:
             plugin = dms_plugin(instance)
             result = _act(plugin, deployment, operation)
-            _follow(plugin, deployment, operation)
+            if operation.kind != Kind.SUSPEND:  # a suspended deployment stays as it is: nothing to wait for
+                _follow(plugin, deployment, operation)
         except PluginError as exc:
             _after_failure(deployment, operation)
             _finish(operation, instance, error=exc)
@@ -287,7 +301,8 @@ def _start(operation: LifecycleOperation, task_id: str) -> None:
 
 
 def _busy(deployment: Deployment, kind: str) -> None:
-    deployment.status = _BUSY_STATE[Kind(kind)]
+    """Suspend and resume change no state of the deployment itself: it keeps the one it has."""
+    deployment.status = _BUSY_STATE.get(Kind(kind), deployment.status)
 
 
 def _act(plugin: sdk.DMSPlugin, deployment: Deployment, operation: LifecycleOperation) -> dict[str, Any]:
@@ -321,6 +336,10 @@ def _act(plugin: sdk.DMSPlugin, deployment: Deployment, operation: LifecycleOper
         plugin.scale_deployment(native_id, int(params["replicas"]))
     elif operation.kind == Kind.ROLLBACK:
         plugin.rollback_deployment(native_id, int(params["revision"]))
+    elif operation.kind == Kind.SUSPEND:
+        plugin.suspend_deployment(native_id)
+    elif operation.kind == Kind.RESUME:
+        plugin.resume_deployment(native_id)
     elif operation.kind == Kind.DELETE:
         with contextlib.suppress(NotFound):  # already gone from the backend
             plugin.delete_deployment(native_id)

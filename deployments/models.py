@@ -120,7 +120,7 @@ class Deployment(models.Model):
 
 
 class LifecycleOperation(models.Model):
-    """One install, upgrade, scale, rollback or delete of a deployment, as the SMO polls it."""
+    """One install, upgrade, scale, rollback, delete, suspend or resume of a deployment, as the SMO polls it."""
 
     class Kind(models.TextChoices):
         INSTALL = "install"
@@ -128,6 +128,8 @@ class LifecycleOperation(models.Model):
         SCALE = "scale"
         ROLLBACK = "rollback"
         DELETE = "delete"
+        SUSPEND = "suspend"
+        RESUME = "resume"
 
     class State(models.TextChoices):
         QUEUED = "QUEUED"

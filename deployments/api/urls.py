@@ -13,6 +13,8 @@ urlpatterns = [
     # netweave's documented lifecycle extensions (the seed's DMS operations), below the deployment they act on.
     path(f"{D}/scale", views.DeploymentScale.as_view()),
     path(f"{D}/rollback", views.DeploymentRollback.as_view()),
+    path(f"{D}/suspend", views.DeploymentSuspend.as_view()),
+    path(f"{D}/resume", views.DeploymentResume.as_view()),
     path(f"{D}/status", views.DeploymentStatusView.as_view()),
     path(f"{D}/history", views.DeploymentHistory.as_view()),
     path(f"{D}/logs", views.DeploymentLogs.as_view()),

@@ -1,6 +1,6 @@
 """O2dms deployment lifecycle API v1 (O2-REFERENCE.md §7), per deployment manager, and netweave's documented
-lifecycle extensions (scale, rollback, status, history, logs, operations). Views are thin: they validate the
-body, bind the change context and call deployments.packages / deployments.lifecycle."""
+lifecycle extensions (scale, rollback, suspend, resume, status, history, logs, operations). Views are thin:
+they validate the body, bind the change context and call deployments.packages / deployments.lifecycle."""
 
 from __future__ import annotations
 
@@ -284,6 +284,40 @@ class DeploymentRollback(APIView):
         data = _validated(docs.RollbackSerializer, request.data)
         with _api_context(request):
             return _accepted(lifecycle.request_rollback(deployment, data["revision"]))
+
+
+def _suspension_schema(what: str) -> Any:
+    return extend_schema(
+        tags=EXT_TAG,
+        request=None,
+        responses={202: docs.OperationSerializer, (501, "application/problem+json"): ProblemDetailsSerializer},
+        description=f"{what} 202 with the operation; 501 when the DMS plugin has no such operation.",
+    )
+
+
+class DeploymentSuspend(APIView):
+    suspend = True
+
+    @_suspension_schema(
+        "Suspend the engine's reconciliation of the deployment (Flux's spec.suspend): what it applied stays as "
+        "it is, later changes wait until resumed."
+    )
+    def post(self, request: Request, deploymentManagerId: str, deploymentId: str) -> HttpResponse:
+        reject_unknown_parameters(request.query_params.keys(), ())
+        deployment = _deployment(deploymentManagerId, deploymentId)
+        with _api_context(request):
+            return _accepted(lifecycle.request_suspension(deployment, self.suspend))
+
+
+class DeploymentResume(DeploymentSuspend):
+    suspend = False
+
+    @_suspension_schema(
+        "Resume a suspended deployment: the engine reconciles it again (the operation succeeds when the "
+        "deployment has settled)."
+    )
+    def post(self, request: Request, deploymentManagerId: str, deploymentId: str) -> HttpResponse:
+        return super().post(request, deploymentManagerId, deploymentId)
 
 
 class DeploymentStatusView(APIView):

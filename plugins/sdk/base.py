@@ -36,6 +36,7 @@ class Capability(StrEnum):
     ROLLBACK = "rollback"
     SCALING = "scaling"
     GITOPS = "gitops"
+    SUSPEND = "suspend"  # netweave's own (docs/decisions/0017-suspend-resume.md): the engine's reconciliation paused
     # SMO
     WORKFLOW_ORCHESTRATION = "workflow-orchestration"
     SERVICE_MODELING = "service-modeling"

@@ -165,6 +165,14 @@ class DMSPlugin(Plugin):
     def rollback_deployment(self, native_id: str, revision: int) -> None:
         raise NotSupported(f"{self.name} cannot roll back deployments")
 
+    def suspend_deployment(self, native_id: str) -> None:
+        """Stop the engine reconciling the deployment (what it applied stays as it is) until resumed. Plugins
+        that can declare Capability.SUSPEND."""
+        raise NotSupported(f"{self.name} cannot suspend deployments")
+
+    def resume_deployment(self, native_id: str) -> None:
+        raise NotSupported(f"{self.name} cannot resume deployments")
+
     def get_deployment_status(self, native_id: str) -> DeploymentStatus:
         raise NotSupported(f"{self.name} does not report deployment status")
 
@@ -176,6 +184,9 @@ class DMSPlugin(Plugin):
 
     def supports_scaling(self) -> bool:
         return Capability.SCALING in self.capabilities()
+
+    def supports_suspend(self) -> bool:
+        return Capability.SUSPEND in self.capabilities()
 
     def supports_gitops(self) -> bool:
         return Capability.GITOPS in self.capabilities()

@@ -15,8 +15,9 @@ Use it from a plugin's test module::
 What it checks, for each declared capability: a chart archive uploads and reads back the same through list
 and get, a duplicate is Conflict and a non-chart InvalidRequest; a deployment installs and settles as
 deployed, upgrades to a new revision with new values, scales through the values key, rolls back to revision 1
-with revision 1's values, keeps its history, refuses an unknown revision, and disappears after delete; an
-unknown id is NotFound; undeclared capabilities raise NotSupported.
+with revision 1's values, keeps its history, refuses an unknown revision, and disappears after delete; a
+suspended deployment is not changed by an update until resumed; an unknown id is NotFound; undeclared
+capabilities raise NotSupported.
 
 Optional overrides: `chart_archive` (the package the kit deploys: a chart with a Deployment and a Service, a
 `replicaCount` value and nothing that needs a running workload), `scale_values_key`, `namespace`,
@@ -186,11 +187,14 @@ class DMSPluginContract:
         assert dms_plugin.supports_rollback() == (Capability.ROLLBACK in caps)
         assert dms_plugin.supports_scaling() == (Capability.SCALING in caps)
         assert dms_plugin.supports_gitops() == (Capability.GITOPS in caps)
+        assert dms_plugin.supports_suspend() == (Capability.SUSPEND in caps)
         checks: list[tuple[Capability, Callable[[], Any]]] = [
             (Capability.PACKAGE_MANAGEMENT, dms_plugin.list_deployment_packages),
             (Capability.DEPLOYMENT_LIFECYCLE, dms_plugin.list_deployments),
             (Capability.ROLLBACK, lambda: dms_plugin.rollback_deployment("none/none", 1)),
             (Capability.SCALING, lambda: dms_plugin.scale_deployment("none/none", 1)),
+            (Capability.SUSPEND, lambda: dms_plugin.suspend_deployment("none/none")),
+            (Capability.SUSPEND, lambda: dms_plugin.resume_deployment("none/none")),
         ]
         for capability, call in checks:
             if capability not in caps:
@@ -288,6 +292,34 @@ class DMSPluginContract:
         assert isinstance(one, bytes)
         assert len(one) <= len(everything)
         assert isinstance(dms_plugin.get_deployment_logs(native_id, LogOptions(since_seconds=3600)), bytes)
+
+    def test_suspend_and_resume(
+        self,
+        dms_plugin: DMSPlugin,
+        chart_archive: bytes,
+        namespace: str,
+        values_pair: tuple[dict[str, Any], dict[str, Any]],
+    ) -> None:
+        """A suspended deployment keeps what it has: an update is recorded but not carried out until resumed."""
+        self.require(dms_plugin, Capability.SUSPEND)
+        first, second = values_pair
+        package, deployed = self.deploy(dms_plugin, chart_archive, namespace, first)
+        native_id = deployed.native_id
+        dms_plugin.suspend_deployment(native_id)
+        dms_plugin.update_deployment(native_id, DeploymentUpdate(values=second))
+        time.sleep(1.0)  # time for the engine to act, were it not suspended
+        assert dms_plugin.get_deployment(native_id).status in TRANSITIONAL_PHASES
+        dms_plugin.resume_deployment(native_id)
+        resumed = self.settle(dms_plugin, native_id)
+        assert resumed.status == DeploymentPhase.DEPLOYED
+        assert resumed.revision == 2
+        assert dict(resumed.values) == second
+        for call in (dms_plugin.suspend_deployment, dms_plugin.resume_deployment):
+            with pytest.raises(NotFound):
+                call(f"default/absent-{uuid.uuid4().hex[:8]}")
+        dms_plugin.delete_deployment(native_id)
+        self.gone(dms_plugin, native_id)
+        dms_plugin.delete_deployment_package(package.native_id)
 
     def test_unknown_deployment_is_not_found(self, dms_plugin: DMSPlugin) -> None:
         self.require(dms_plugin, Capability.DEPLOYMENT_LIFECYCLE)
