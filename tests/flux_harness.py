@@ -12,7 +12,8 @@ Go than the machine's to be built, so `FluxController` plays the two controllers
   applied, gets the finalizer and the status kustomize-controller writes after an apply: Ready (reason
   ReconciliationSucceeded, "Applied revision: ..."), lastAppliedRevision, lastAttemptedRevision, inventory,
   history snapshot, observedGeneration;
-- an object being deleted loses the finalizer (the real controller garbage-collects first).
+- an object being deleted loses the finalizer (the real controller garbage-collects first);
+- a suspended object (`spec.suspend`) is left alone, as Flux's controllers leave it.
 
 Status is written through the status subresource, and the API server validates it against Flux's schema.
 """
@@ -38,14 +39,35 @@ FINALIZER = "finalizers.fluxcd.io"
 NAMESPACE = "flux-system"
 
 
+HELM_CONTROLLER_MODULE = "github.com/fluxcd/helm-controller"
+# helm-controller v1.6.4 is Flux v2.9's; the proxy refuses its newer module versions (1.6.5, 1.7.x: 403).
+HELM_CONTROLLER_VERSION = "v1.6.4"
+HELM_REPOSITORIES = ("source.toolkit.fluxcd.io", "v1", "helmrepositories")
+HELM_RELEASES = ("helm.toolkit.fluxcd.io", "v2", "helmreleases")
+
+
 @pytest.fixture(scope="session")
 def flux_crds(kube_cluster: KubeCluster) -> KubeCluster:
-    bodies = module_crds(
-        SOURCE_MODULE, FLUX_VERSION, ["config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml"]
-    ) + module_crds(
-        KUSTOMIZE_MODULE, FLUX_VERSION, ["config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml"]
+    """Flux's CRDs for both kinds of deployment: GitRepository + Kustomization, HelmRepository + HelmRelease."""
+    bodies = (
+        module_crds(
+            SOURCE_MODULE,
+            FLUX_VERSION,
+            [
+                "config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml",
+                "config/crd/bases/source.toolkit.fluxcd.io_helmrepositories.yaml",
+            ],
+        )
+        + module_crds(
+            KUSTOMIZE_MODULE, FLUX_VERSION, ["config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml"]
+        )
+        + module_crds(
+            HELM_CONTROLLER_MODULE,
+            HELM_CONTROLLER_VERSION,
+            ["config/crd/bases/helm.toolkit.fluxcd.io_helmreleases.yaml"],
+        )
     )
-    install_crds(kube_cluster, bodies, [SOURCE, KUSTOMIZE], NAMESPACE)
+    install_crds(kube_cluster, bodies, [SOURCE, KUSTOMIZE, HELM_REPOSITORIES, HELM_RELEASES], NAMESPACE)
     return kube_cluster
 
 
@@ -158,7 +180,7 @@ class FluxController(StandInController):
         try:
             artifacts = {}
             for repo in self.objects.list_cluster_custom_object(*SOURCE).get("items") or []:
-                if self._finalize(SOURCE, repo):
+                if self._finalize(SOURCE, repo) or repo["spec"].get("suspend"):
                     continue
                 status = repo.get("status") or {}
                 if status.get("observedGeneration") != repo["metadata"]["generation"]:
@@ -166,7 +188,7 @@ class FluxController(StandInController):
                     continue
                 artifacts[(repo["metadata"]["namespace"], repo["metadata"]["name"])] = status["artifact"]["revision"]
             for kust in self.objects.list_cluster_custom_object(*KUSTOMIZE).get("items") or []:
-                if self._finalize(KUSTOMIZE, kust):
+                if self._finalize(KUSTOMIZE, kust) or kust["spec"].get("suspend"):
                     continue
                 meta, status = kust["metadata"], kust.get("status") or {}
                 ref = kust["spec"]["sourceRef"]

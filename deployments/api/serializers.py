@@ -7,7 +7,9 @@ validate bodies and reject unknown fields.
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -107,10 +109,27 @@ class RoutingLabels(serializers.DictField):
     child = serializers.CharField()
 
 
-class DescriptorReferenceSerializer(StrictSerializer):
-    """A chart from a chart repository (JSON body); an archive is sent as application/gzip or multipart."""
+class ReferenceURLField(serializers.URLField):
+    """A URL a DMS plugin fetches packages from: http(s)://, ssh:// (git) or oci:// (a chart registry), which
+    Django's default URL check (http, https, ftp, ftps) does not all accept."""
 
-    artifactRepoUrl = serializers.URLField(max_length=1000, help_text="The chart repository's URL")
+    SCHEMES = ("http", "https", "ssh", "oci")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, URLValidator)]
+        self.validators.append(URLValidator(schemes=list(self.SCHEMES), message=self.error_messages["invalid"]))
+
+
+class DescriptorReferenceSerializer(StrictSerializer):
+    """A chart from a chart repository, or a git reference (JSON body); an archive is sent as application/gzip
+    or multipart. The DMS plugin the reference is routed to checks the URL scheme it fetches."""
+
+    artifactRepoUrl = ReferenceURLField(
+        max_length=1000,
+        help_text="The repository's URL: a chart repository (http(s)://, or oci:// for a registry) or a git "
+        "repository (http(s)://, ssh://)",
+    )
     artifactName = serializers.CharField(max_length=255, help_text="The chart's name in that repository")
     version = serializers.CharField(
         max_length=100, required=False, default="", allow_blank=True, help_text="Chart version"

@@ -14,6 +14,7 @@ from tests.argocd_harness import argo_controller, argocd_crds  # noqa: F401 - th
 from tests.argocd_rest_fake import argocd_server, argocd_swagger  # noqa: F401 - the fake Argo CD API server
 from tests.crossplane_harness import XRD_CONFIG, crossplane_controller, crossplane_xrd  # noqa: F401 - Crossplane
 from tests.flux_harness import flux_controller, flux_crds  # noqa: F401 - the Flux fixtures
+from tests.flux_helm_harness import flux_helm_controller  # noqa: F401 - the stand-in helm-controller
 from tests.kwok_harness import kwok_node  # noqa: F401 - the kwok fixture, for the Helm logs tests
 
 CHARTS = Path(__file__).resolve().parent.parent / "fixtures" / "charts"

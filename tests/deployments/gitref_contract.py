@@ -1,6 +1,7 @@
-"""The DMS contract kit for the GitOps plugins (argocd, flux), whose packages are git references: the kit's
-"chart" is the path of an app in a repository, and the plugin runs against the real kube-apiserver with the
-project's own CRDs while the test plays its controller (`controller_fixture`)."""
+"""The DMS contract kit for the GitOps plugins (argocd, flux), whose packages are references: the kit's "chart"
+is the path of an app in a git repository (or a chart's name in a Helm repository), and the plugin runs
+against the real kube-apiserver with the project's own CRDs while the test plays its controller
+(`controller_fixture`)."""
 
 from __future__ import annotations
 
@@ -23,21 +24,23 @@ class GitReferenceContract(DMSPluginContract):
     plugin_class: type[DMSPlugin]
     controller_fixture = ""
     reference_version = ""
+    reference_prefix = "apps/"  # what the kit's "chart" starts with: the path of an app, or a chart's name
+    repository_url = REPO_URL
 
     @pytest.fixture
     def chart_archive(self) -> bytes:
-        """Here the package is a git reference: the path of an app in the repository."""
-        return f"apps/cnf-{uuid.uuid4().hex[:8]}".encode()
+        """Here the package is a reference: `reference_prefix` and a unique name."""
+        return f"{self.reference_prefix}cnf-{uuid.uuid4().hex[:8]}".encode()
 
     def upload(self, plugin: DMSPlugin, content: bytes) -> Any:
-        if not content.startswith(b"apps/"):  # the kit's "not a package" case: an archive is refused
+        if not content.startswith(self.reference_prefix.encode()):  # the kit's "not a package": an archive
             return super().upload(plugin, content)
         return plugin.upload_deployment_package(
             DeploymentPackageUpload(
                 name=content.decode(),
                 version=self.reference_version,
                 package_type=self.package_type,
-                repository_url=REPO_URL,
+                repository_url=self.repository_url,
             )
         )
 

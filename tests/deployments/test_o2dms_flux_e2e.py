@@ -20,12 +20,13 @@ from kubernetes.client.rest import ApiException
 
 from inventory.notifications.receiver import Receiver
 from tests.deployments.conftest import base
-from tests.flux_harness import KUSTOMIZE, NAMESPACE, SOURCE
+from tests.flux_harness import HELM_RELEASES, HELM_REPOSITORIES, KUSTOMIZE, NAMESPACE, SOURCE
 from tests.o2client import json_of
 
 pytestmark = [pytest.mark.backend, pytest.mark.kubernetes, pytest.mark.flux]
 
 REPO_URL = "https://git.example.com/ran/cnfs.git"
+HELM_REPO_URL = "https://charts.example.com/ran"
 SUBSCRIPTIONS = "/netweave-dms-ext/v1/subscriptions"
 FLUX_LABELS = {"gitops.engine": "flux"}
 
@@ -141,6 +142,124 @@ def test_flux_lifecycle_on_the_api_server(
     assert events[0] == 0
     assert 1 in events
     assert events[-1] == 2
+
+
+@pytest.fixture
+def flux_helm_dms(flux_dms: Any, flux_helm_controller: Any, cluster_manager: Any) -> Any:
+    """The flux instance, also routed charts labelled gitops.engine=flux, with the stand-in helm-controller."""
+    from plugins.models import RoutingRule
+
+    RoutingRule.objects.create(
+        name="charts-to-flux",
+        category="dms",
+        priority=2,
+        plugin_instance=flux_dms,
+        match_type="helm-chart",
+        conditions={"deploymentManager": cluster_manager.name, "labels": FLUX_LABELS},
+    )
+    return flux_dms
+
+
+def _state(body: dict[str, Any]) -> dict[str, Any]:
+    return body.get("postObjectState") or {}
+
+
+def test_flux_helm_release_lifecycle_with_suspend_and_resume(
+    o2: Any, manager: Any, flux_helm_dms: Any, run_tasks: Any, receiver: Receiver, objects: k8s.CustomObjectsApi
+) -> None:
+    """A chart in a Helm repository on Flux: HelmRepository + HelmRelease, nested values, another chart version,
+    a rollback that moves the chart version back to the one released, suspend and resume, delete."""
+    from netweave.models import AuditEvent
+
+    subscribed = o2.post(SUBSCRIPTIONS, {"callback": receiver.url + "/smo", "filter": "(eq,objectType,NfDeployment)"})
+    assert subscribed.status_code == 201, subscribed.content
+    descriptors = f"{base(manager)}/NfDeploymentDescriptor"
+    chart = f"cnf-{uuid.uuid4().hex[:6]}"
+    reference = {"packageType": "helm-chart", "artifactRepoUrl": HELM_REPO_URL, "artifactName": chart}
+    refused = o2.post(
+        descriptors, {**reference, "artifactRepoUrl": "ftp://charts.example.com/r", "labels": FLUX_LABELS}
+    )
+    assert refused.status_code == 400, refused.content
+    assert "artifactRepoUrl" in refused.content.decode()
+    latest = o2.post(descriptors, {**reference, "labels": FLUX_LABELS})  # no version: the newest chart
+    assert latest.status_code == 201, latest.content
+    assert json_of(latest)["extensions"]["netweave.pluginInstance"] == flux_helm_dms.name
+    second = o2.post(descriptors, {**reference, "version": "2.0.0", "labels": FLUX_LABELS})
+    assert second.status_code == 201, second.content
+
+    name = f"nf-{uuid.uuid4().hex[:6]}"
+    values = {"replicaCount": 2, "image": {"tag": "1.0"}}
+    accepted = run_tasks(
+        lambda: o2.post(
+            f"{base(manager)}/NfDeployment",
+            {"name": name, "descriptorId": json_of(latest)["id"], "namespace": "ran", "values": values},
+        )
+    )
+    assert accepted.status_code == 202, accepted.content
+    assert json_of(o2.get(accepted["Location"]))["state"] == "SUCCEEDED"
+    item = f"{base(manager)}/NfDeployment/{json_of(accepted)['nfDeploymentId']}"
+    nf = json_of(o2.get(f"{item}?all_fields"))
+    assert nf["status"] == 3
+    assert nf["extensions"]["flux.helmRelease"] == name
+    assert nf["extensions"]["flux.lastAttemptedRevision"] == "1.0.0"  # what helm-controller resolved
+    repo, release = read(objects, HELM_REPOSITORIES, name), read(objects, HELM_RELEASES, name)
+    assert repo is not None
+    assert release is not None
+    assert repo["spec"]["url"] == HELM_REPO_URL
+    assert release["spec"]["chart"]["spec"] == {
+        "chart": chart,
+        "sourceRef": {"kind": "HelmRepository", "name": name},
+        "reconcileStrategy": "ChartVersion",  # the CRD's defaults
+        "version": "*",  # the newest
+    }
+    assert release["spec"]["values"] == values
+    assert release["spec"]["targetNamespace"] == "ran"
+    assert read(objects, KUSTOMIZE, name) is None
+
+    upgraded = run_tasks(lambda: o2.put(item, {"descriptorId": json_of(second)["id"], "values": {"replicaCount": 3}}))
+    assert json_of(o2.get(upgraded["Location"]))["state"] == "SUCCEEDED"
+    release = read(objects, HELM_RELEASES, name)
+    assert release["spec"]["chart"]["spec"]["version"] == "2.0.0"
+    assert release["spec"]["values"] == {"replicaCount": 3}
+    status = json_of(o2.get(f"{item}/status"))
+    assert (status["status"], status["revision"]) == ("deployed", 2)
+    assert status["details"]["helmReleaseRevision"] == "2"
+
+    rolled = run_tasks(lambda: o2.post(f"{item}/rollback", {"revision": 1}))
+    assert json_of(o2.get(rolled["Location"]))["state"] == "SUCCEEDED"
+    release = read(objects, HELM_RELEASES, name)
+    assert release["spec"]["chart"]["spec"]["version"] == "1.0.0"  # pinned to the version revision 1 released
+    assert release["spec"]["values"] == values
+    history = json_of(o2.get(f"{item}/history"))
+    assert [h["revision"] for h in history] == [1, 2, 3]
+    assert [h["appVersion"] for h in history] == ["1.0.0", "2.0.0", "1.0.0"]
+
+    suspended = run_tasks(lambda: o2.post(f"{item}/suspend"))
+    assert suspended.status_code == 202, suspended.content
+    assert json_of(suspended)["operation"] == "suspend"
+    assert json_of(o2.get(suspended["Location"]))["state"] == "SUCCEEDED"
+    assert read(objects, HELM_RELEASES, name)["spec"]["suspend"] is True
+    assert read(objects, HELM_REPOSITORIES, name)["spec"]["suspend"] is True
+    assert json_of(o2.get(f"{item}?all_fields"))["extensions"]["flux.suspended"] is True
+    assert json_of(o2.get(f"{item}/status"))["details"]["suspended"] == "true"
+    audited = AuditEvent.objects.get(method="POST", path=f"{item}/suspend")
+    assert (audited.status, audited.outcome) == (202, AuditEvent.Outcome.ALLOWED)
+
+    resumed = run_tasks(lambda: o2.post(f"{item}/resume"))
+    assert json_of(o2.get(resumed["Location"]))["state"] == "SUCCEEDED"
+    assert read(objects, HELM_RELEASES, name)["spec"]["suspend"] is False
+    nf = json_of(o2.get(f"{item}?all_fields"))
+    assert (nf["status"], nf["extensions"]["flux.suspended"]) == (3, False)
+
+    deleted = run_tasks(lambda: o2.delete(item))
+    assert json_of(o2.get(deleted["Location"]))["state"] == "SUCCEEDED"
+    assert read(objects, HELM_RELEASES, name) is None
+    assert read(objects, HELM_REPOSITORIES, name) is None
+
+    bodies = receiver.wait_for(lambda b: any(n["notificationEventType"] == 2 for n in b))
+    flags = [_state(b).get("extensions", {}).get("flux.suspended") for b in bodies if _state(b)]
+    assert True in flags  # the subscriber heard the suspension...
+    assert flags[-1] is False  # ...and the resumption
 
 
 def test_routing_simulator_sends_labelled_gitops_references_to_flux(

@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from plugins.dms.argocd import mapping as argocd_mapping
@@ -134,17 +134,19 @@ def entry(revision: int, package_id: str, source_ref: Mapping[str, str], values:
     }
 
 
+def applier(
+    api_version: str, kind: str, name: str, namespace: str, package_id: str, spec: Mapping[str, Any], first: Any
+) -> dict[str, Any]:
+    """The object that applies a source (a Kustomization, a HelmRelease), its history starting with `first`."""
+    metadata = _metadata(name, namespace, package_id)
+    metadata["annotations"][HISTORY_ANNOTATION] = json.dumps([dict(first)])
+    return {"apiVersion": api_version, "kind": kind, "metadata": metadata, "spec": dict(spec)}
+
+
 def kustomization(
     name: str, namespace: str, package_id: str, spec: Mapping[str, Any], first: Mapping[str, Any]
 ) -> dict[str, Any]:
-    metadata = _metadata(name, namespace, package_id)
-    metadata["annotations"][HISTORY_ANNOTATION] = json.dumps([dict(first)])
-    return {
-        "apiVersion": f"{KUSTOMIZE_GROUP}/{KUSTOMIZE_VERSION}",
-        "kind": "Kustomization",
-        "metadata": metadata,
-        "spec": dict(spec),
-    }
+    return applier(f"{KUSTOMIZE_GROUP}/{KUSTOMIZE_VERSION}", "Kustomization", name, namespace, package_id, spec, first)
 
 
 def history(kust: Mapping[str, Any] | None) -> list[dict[str, Any]]:
@@ -165,14 +167,19 @@ def applied_commit(kust: Mapping[str, Any]) -> str:
     return digest if COMMIT.match(digest) else ""
 
 
-def next_history(kust: Mapping[str, Any], new: Mapping[str, Any], max_history: int) -> list[dict[str, Any]]:
-    """The history with `new` appended as the next revision; the outgoing revision is pinned to the commit
-    Flux applied for it (when it did), so that a rollback to it returns to exactly that commit."""
+def next_history(
+    kust: Mapping[str, Any], new: Mapping[str, Any], max_history: int, pin: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The history with `new` appended as the next revision; the outgoing revision is pinned to what Flux
+    applied for it (when it did): `pin`, by default the commit of a Kustomization's `lastAppliedRevision`, so
+    that a rollback to it returns to exactly that commit."""
     entries = history(kust)
     if entries:
-        commit = applied_commit(kust)
-        if commit and not entries[-1].get("commit"):
-            entries[-1]["commit"] = commit
+        if pin is None:
+            commit = applied_commit(kust)
+            pin = {"commit": commit} if commit else {}
+        if pin and not any(entries[-1].get(k) for k in pin):
+            entries[-1].update(pin)
     added = {**new, "revision": (int(entries[-1]["revision"]) + 1) if entries else 1}
     return [*entries, added][-max_history:]
 
@@ -191,19 +198,33 @@ def move_patches(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """JSON patches (Kustomization, GitRepository) that move a deployment to a new revision: only the fields
     netweave owns, so Flux's finalizers and anything else on the objects stay as they are."""
+    return (
+        applier_patch(kust, spec, entries, package_id, "postBuild"),
+        source_patch(package_id, {"url": url, "ref": dict(source_ref)}),
+    )
+
+
+def applier_patch(
+    obj: Mapping[str, Any], spec: Mapping[str, Any], entries: list[dict[str, Any]], package_id: str, optional: str
+) -> list[dict[str, Any]]:
+    """The JSON patch that sets the applier's package and history annotations and `spec` (its keys only), and
+    removes the `optional` spec key when the new spec has none."""
     annotations = {PACKAGE_ANNOTATION: package_id, HISTORY_ANNOTATION: json.dumps(entries)}
-    kust_ops: list[dict[str, Any]] = [
+    ops: list[dict[str, Any]] = [
         {"op": "add", "path": f"/metadata/annotations/{_key(k)}", "value": v} for k, v in annotations.items()
     ]
-    kust_ops += [{"op": "add", "path": f"/spec/{k}", "value": v} for k, v in spec.items()]
-    if "postBuild" not in spec and "postBuild" in (kust.get("spec") or {}):
-        kust_ops.append({"op": "remove", "path": "/spec/postBuild"})
-    repo_ops: list[dict[str, Any]] = [
+    ops += [{"op": "add", "path": f"/spec/{k}", "value": v} for k, v in spec.items()]
+    if optional not in spec and optional in (obj.get("spec") or {}):
+        ops.append({"op": "remove", "path": f"/spec/{optional}"})
+    return ops
+
+
+def source_patch(package_id: str, spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The JSON patch that points a source at another package: its annotation and the `spec` keys given."""
+    return [
         {"op": "add", "path": f"/metadata/annotations/{_key(PACKAGE_ANNOTATION)}", "value": package_id},
-        {"op": "add", "path": "/spec/url", "value": url},
-        {"op": "add", "path": "/spec/ref", "value": dict(source_ref)},
+        *({"op": "add", "path": f"/spec/{k}", "value": v} for k, v in spec.items()),
     ]
-    return kust_ops, repo_ops
 
 
 def rollback_target(kust: Mapping[str, Any], revision: int) -> dict[str, Any]:
@@ -254,49 +275,85 @@ def phase(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> str
     return DeploymentPhase.DEPLOYED
 
 
-def to_deployment(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> Deployment:
-    obj = kust or repo or {}
-    meta = obj.get("metadata") or {}
-    entries = history(kust)
+def deployment_of(
+    applier: Mapping[str, Any] | None, source: Mapping[str, Any] | None, phase: str, extensions: Mapping[str, Any]
+) -> Deployment:
+    """A Flux deployment from its applier (Kustomization, HelmRelease) and source, either of which may be gone:
+    the current revision from netweave's history, the phase given, and `extensions` (plus `flux.suspended`)."""
+    meta = (applier or source or {}).get("metadata") or {}
+    entries = history(applier)
     current = entries[-1] if entries else {}
     return Deployment(
         native_id=native_id(meta.get("namespace", ""), meta.get("name", "")),
         name=str(meta.get("name", "")),
         package_id=str((meta.get("annotations") or {}).get(PACKAGE_ANNOTATION, "")),
-        namespace=str(((kust or {}).get("spec") or {}).get("targetNamespace", "")),
-        status=phase(kust, repo),
+        namespace=str(((applier or {}).get("spec") or {}).get("targetNamespace", "")),
+        status=phase,
         revision=int(current.get("revision", 0)),
         values=dict(current.get("values") or {}),
-        extensions={
-            "flux.kustomization": str(meta.get("name", "")),
-            "flux.ref": dict(((repo or {}).get("spec") or {}).get("ref") or {}),
-            "flux.lastAppliedRevision": str(((kust or {}).get("status") or {}).get("lastAppliedRevision", "")),
-            "flux.suspended": suspended(kust, repo),
+        extensions={**extensions, "flux.suspended": suspended(applier, source)},
+    )
+
+
+def status_of(
+    applier: Mapping[str, Any] | None, source: Mapping[str, Any] | None, phase: str, details: Mapping[str, str]
+) -> DeploymentStatus:
+    """The status: both Ready conditions, `details`, and the failing condition's message (saying so when
+    Flux's reconciliation is suspended)."""
+    ready, source_ready = condition(applier), condition(source)
+    entries = history(applier)
+    failed = source_ready if source_ready.get("status") == "False" else ready
+    message = str(failed.get("message") or "")
+    if suspended(applier, source):
+        message = f"Flux reconciliation is suspended. {message}".strip()
+    return DeploymentStatus(
+        status=phase,
+        message=message,
+        revision=int(entries[-1]["revision"]) if entries else 0,
+        details={
+            "ready": str(ready.get("status", "")),
+            "readyReason": str(ready.get("reason", "")),
+            "sourceReady": str(source_ready.get("status", "")),
+            **details,
+            "suspended": str(suspended(applier, source)).lower(),
         },
     )
 
 
+def revisions_of(
+    applier: Mapping[str, Any], phase: str, describe: Callable[[Mapping[str, Any]], tuple[str, str]]
+) -> list[DeploymentRevision]:
+    """netweave's history as revisions, the last one in `phase`; `describe` gives an entry's (app version,
+    description)."""
+    entries = history(applier)
+    return [
+        DeploymentRevision(
+            revision=int(e["revision"]),
+            status=phase if index == len(entries) - 1 else DeploymentPhase.SUPERSEDED,
+            updated=_time(e.get("at")),
+            package_id=str(e.get("packageId", "")),
+            app_version=describe(e)[0],
+            description=describe(e)[1],
+        )
+        for index, e in enumerate(entries)
+    ]
+
+
+def to_deployment(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> Deployment:
+    extensions = {
+        "flux.kustomization": str(((kust or repo or {}).get("metadata") or {}).get("name", "")),
+        "flux.ref": dict(((repo or {}).get("spec") or {}).get("ref") or {}),
+        "flux.lastAppliedRevision": str(((kust or {}).get("status") or {}).get("lastAppliedRevision", "")),
+    }
+    return deployment_of(kust, repo, phase(kust, repo), extensions)
+
+
 def to_status(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> DeploymentStatus:
-    ready, source_ready = condition(kust), condition(repo)
-    entries = history(kust)
     details = {
-        "ready": str(ready.get("status", "")),
-        "readyReason": str(ready.get("reason", "")),
-        "sourceReady": str(source_ready.get("status", "")),
         "sourceRevision": str((((repo or {}).get("status") or {}).get("artifact") or {}).get("revision", "")),
         "lastAppliedRevision": str(((kust or {}).get("status") or {}).get("lastAppliedRevision", "")),
-        "suspended": str(suspended(kust, repo)).lower(),
     }
-    failed = source_ready if source_ready.get("status") == "False" else ready
-    message = str(failed.get("message") or "")
-    if suspended(kust, repo):
-        message = f"Flux reconciliation is suspended. {message}".strip()
-    return DeploymentStatus(
-        status=phase(kust, repo),
-        message=message,
-        revision=int(entries[-1]["revision"]) if entries else 0,
-        details=details,
-    )
+    return status_of(kust, repo, phase(kust, repo), details)
 
 
 def _time(value: Any) -> dt.datetime | None:
@@ -304,17 +361,8 @@ def _time(value: Any) -> dt.datetime | None:
 
 
 def to_revisions(kust: Mapping[str, Any], repo: Mapping[str, Any] | None) -> list[DeploymentRevision]:
-    entries = history(kust)
-    current = phase(kust, repo)
-    return [
-        DeploymentRevision(
-            revision=int(e["revision"]),
-            status=current if index == len(entries) - 1 else DeploymentPhase.SUPERSEDED,
-            updated=_time(e.get("at")),
-            package_id=str(e.get("packageId", "")),
-            description=" ".join(
-                f"{k} {v}" for k, v in (*(e.get("ref") or {}).items(), ("applied", e.get("commit", ""))) if v
-            ),
-        )
-        for index, e in enumerate(entries)
-    ]
+    def describe(e: Mapping[str, Any]) -> tuple[str, str]:
+        parts = (*(e.get("ref") or {}).items(), ("applied", e.get("commit", "")))
+        return "", " ".join(f"{k} {v}" for k, v in parts if v)
+
+    return revisions_of(kust, phase(kust, repo), describe)
