@@ -1,7 +1,8 @@
 """deploy/Containerfile checked without a container engine (there is none on the development machines).
 
 The file is parsed with BuildKit's own parser (the `dockerfile` package), then held against the repository:
-the helm stage builds tools/helm with tools/helm/build.sh on the Go the tests use, every path it copies exists
+the helm stage builds tools/helm with tools/helm/build.sh on the Go the tests use, the kustomize stage installs the
+kustomize version scripts/backends.py builds for the tests (on the same Go), every path it copies exists
 and survives .dockerignore, the packages pyproject.toml installs (and the plugins its entry points name) are all
 copied, every command it runs exists (manage.py subcommands, gunicorn in requirements.txt), the Python version
 satisfies requires-python, and the build-time collectstatic step works.
@@ -42,6 +43,22 @@ def load_healthcheck() -> Any:
 
 def instructions() -> list[dockerfile.Command]:
     return list(dockerfile.parse_file(str(CONTAINERFILE)))
+
+
+def stage(name: str) -> list[dockerfile.Command]:
+    """The build stage `FROM ... AS name`."""
+    (found,) = [s for s in stages() if len(s[0].value) == 3 and s[0].value[2] == name]
+    return found
+
+
+def app_stage() -> list[dockerfile.Command]:
+    """The last stage: the image itself."""
+    return stages()[-1]
+
+
+def tests_go() -> str:
+    go = shutil.which("go") or "/usr/local/go/bin/go"
+    return subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def stages() -> list[list[dockerfile.Command]]:
@@ -85,11 +102,9 @@ def ignored(path: str) -> bool:
 
 
 def test_the_helm_stage_runs_the_repository_build_script_on_the_tests_go() -> None:
-    helm_stage, _ = stages()
-    image, _, name = helm_stage[0].value
-    assert name == "helm"
-    go = shutil.which("go") or "/usr/local/go/bin/go"
-    local = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, check=True).stdout.strip()
+    helm_stage = stage("helm")
+    image = helm_stage[0].value[0]
+    local = tests_go()
     assert re.fullmatch(rf"golang:{re.escape(local.removeprefix('go'))}(-\w+)?", image), (image, local)
     copies = of(helm_stage, "COPY")
     assert [command.value for command in copies] == [("tools/helm/", "./")]
@@ -100,13 +115,42 @@ def test_the_helm_stage_runs_the_repository_build_script_on_the_tests_go() -> No
 
 
 def test_the_app_stage_ships_that_helm() -> None:
-    _, app = stages()
-    from_helm = [command for command in of(app, "COPY") if flag(command, "from") == "helm"]
+    from_helm = [command for command in of(app_stage(), "COPY") if flag(command, "from") == "helm"]
     assert [command.value for command in from_helm] == [("/usr/local/bin/helm", "/usr/local/bin/helm")]
 
 
+def test_the_kustomize_stage_installs_the_version_the_tests_build_on_the_tests_go() -> None:
+    """What scripts/backends.py builds and the kustomize plugin's tests run is what the image ships. Without a
+    container engine here, the stage itself is not run; its command is the backend's recipe (`go install` of
+    the released module, CGO off, trimmed) with the same version, checked here."""
+    spec = importlib.util.spec_from_file_location("netweave_backends", REPO / "scripts" / "backends.py")
+    assert spec is not None
+    assert spec.loader is not None
+    backends = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = backends  # dataclasses resolve their module by name
+    spec.loader.exec_module(backends)
+    (kustomize,) = [b for b in backends.BACKENDS if b.name == "kustomize"]
+    version = kustomize.version()
+    kustomize_stage = stage("kustomize")
+    assert re.fullmatch(rf"golang:{re.escape(tests_go().removeprefix('go'))}(-\w+)?", kustomize_stage[0].value[0])
+    (run,) = of(kustomize_stage, "RUN")
+    command = run.value[0]
+    assert f"sigs.k8s.io/kustomize/kustomize/v5@{version} " in f"{command} "
+    assert "GOBIN=/usr/local/bin" in command
+    assert "CGO_ENABLED=0" in command
+    assert "/usr/local/bin/kustomize version" in command
+    recipe = " ".join(kustomize.steps[0].argv)
+    assert "-trimpath" in recipe
+    assert "-trimpath" in command
+    copied = [command.value for command in of(app_stage(), "COPY") if flag(command, "from") == "kustomize"]
+    assert copied == [("/usr/local/bin/kustomize", "/usr/local/bin/kustomize")]
+    from plugins.dms.kustomize.config import KustomizeConfig
+
+    assert KustomizeConfig().fields["kustomizeBinary"].default == "kustomize"  # found on the image's PATH
+
+
 def test_python_version_satisfies_requires_python() -> None:
-    _, app = stages()
+    app = app_stage()
     image = app[0].value[0]
     match = re.fullmatch(r"python:(\d+\.\d+)-slim(-\w+)?", image)
     assert match, image
@@ -115,7 +159,7 @@ def test_python_version_satisfies_requires_python() -> None:
 
 
 def test_every_copied_path_exists_and_is_in_the_build_context() -> None:
-    _, app = stages()
+    app = app_stage()
     sources = [source for command in of(app, "COPY") if not flag(command, "from") for source in command.value[:-1]]
     assert sources
     for source in sources:
@@ -124,7 +168,7 @@ def test_every_copied_path_exists_and_is_in_the_build_context() -> None:
 
 
 def test_the_installed_project_and_its_plugins_are_copied() -> None:
-    _, app = stages()
+    app = app_stage()
     copied = {source.rstrip("/") for command in of(app, "COPY") for source in command.value[:-1]}
     assert {"pyproject.toml", "README.md", "requirements.txt", "manage.py"} <= copied  # pip install -e . needs them
     for pattern in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]:
@@ -149,7 +193,7 @@ def requirement_names() -> set[str]:
 
 
 def test_the_commands_it_runs_exist() -> None:
-    _, app = stages()
+    app = app_stage()
     (cmd,) = of(app, "CMD")
     assert cmd.json
     assert cmd.value[:2] == ("gunicorn", "netweave.wsgi")
@@ -166,7 +210,7 @@ def test_the_commands_it_runs_exist() -> None:
 
 
 def test_it_runs_as_a_non_root_user() -> None:
-    _, app = stages()
+    app = app_stage()
     user = of(app, "USER")[-1].value[0]
     assert user.split(":")[0] not in {"0", "root"}
     assert instructions()[-1].cmd == "CMD"
@@ -174,7 +218,7 @@ def test_it_runs_as_a_non_root_user() -> None:
 
 
 def test_the_build_time_collectstatic_step_works(tmp_path: Path) -> None:
-    _, app = stages()
+    app = app_stage()
     (step,) = [run.value[0] for run in of(app, "RUN") if "collectstatic" in run.value[0]]
     argv = re.search(r"python (manage\.py collectstatic[^&]*)", step).group(1).split()  # type: ignore[union-attr]
     env = {**os.environ, "NETWEAVE_DATA_DIR": str(tmp_path)}
