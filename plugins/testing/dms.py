@@ -300,8 +300,13 @@ class DMSPluginContract:
         namespace: str,
         values_pair: tuple[dict[str, Any], dict[str, Any]],
     ) -> None:
-        """A suspended deployment keeps what it has: an update is recorded but not carried out until resumed."""
-        self.require(dms_plugin, Capability.SUSPEND)
+        """A suspended deployment keeps what it has: an update is recorded but not carried out until resumed.
+        A plugin without the capability refuses both calls (NotSupported), rather than skipping this."""
+        if Capability.SUSPEND not in dms_plugin.capabilities():
+            for call in (dms_plugin.suspend_deployment, dms_plugin.resume_deployment):
+                with pytest.raises(NotSupported):
+                    call(f"default/absent-{uuid.uuid4().hex[:8]}")
+            return
         first, second = values_pair
         package, deployed = self.deploy(dms_plugin, chart_archive, namespace, first)
         native_id = deployed.native_id
