@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -309,15 +309,14 @@ class DeploymentSuspend(APIView):
             return _accepted(lifecycle.request_suspension(deployment, self.suspend))
 
 
-class DeploymentResume(DeploymentSuspend):
-    suspend = False
-
-    @_suspension_schema(
+@extend_schema_view(
+    post=_suspension_schema(
         "Resume a suspended deployment: the engine reconciles it again (the operation succeeds when the "
         "deployment has settled)."
     )
-    def post(self, request: Request, deploymentManagerId: str, deploymentId: str) -> HttpResponse:
-        return super().post(request, deploymentManagerId, deploymentId)
+)
+class DeploymentResume(DeploymentSuspend):
+    suspend = False
 
 
 class DeploymentStatusView(APIView):
