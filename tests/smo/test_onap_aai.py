@@ -46,6 +46,10 @@ def test_full_sync_builds_the_aai_graph(synced_mock, fake_aai, make_onap_smo) ->
     assert mapped.smo_id == f"{REGION}/{pools[0].pk}"
     assert mapped.smo_version == regions(fake_aai)[mapped.smo_id]["resource-version"]
     assert fake_aai.statuses(400) == 0  # every body passed the schema, every relationship target existed
+    # Written in bulk transactions (30 operations each, A&AI's default limit), never one PUT per object.
+    methods = [method for method, _, _ in fake_aai.requests]
+    assert "PUT" not in methods
+    assert methods.count("POST") == -(-(len(pools) * 2 + len(hosts) + len(fake_aai.of_type("complex"))) // 30)
 
 
 def test_updates_use_the_version_and_412_refetches(o2, synced_mock, fake_aai, make_onap_smo) -> None:

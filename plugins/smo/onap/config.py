@@ -57,6 +57,13 @@ class OnapConfig(StrictSerializer):
     cloudOwner = serializers.CharField(
         default="netweave", max_length=100, help_text="cloud-owner of the cloud-regions."
     )
+    aaiBulkSize = serializers.IntegerField(
+        default=30,
+        min_value=1,
+        max_value=1000,
+        help_text="Operations per A&AI bulk single-transaction request. A&AI refuses more than its "
+        "aai.bulkconsumer.payloadlimit (30 unless raised there).",
+    )
     username = serializers.CharField(default="", allow_blank=True, max_length=200, help_text="A&AI basic auth user.")
     password = serializers.CharField(
         default="", allow_blank=True, write_only=True, help_text="A&AI basic auth password."
