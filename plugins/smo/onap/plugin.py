@@ -91,11 +91,18 @@ class OnapSMOPlugin(SMOPlugin):
         return self._aai
 
     def health(self) -> HealthStatus:
+        """A&AI's echo; in DMS-backend mode (a `dmsBackend` block) also SO's global health check, since the O2dms
+        deployments routed here run through SO."""
         try:
             response = self.aai.echo()
         except httpx.HTTPError as exc:
-            return HealthStatus(False, f"A&AI unreachable ({type(exc).__name__})")
-        return HealthStatus(response.status_code == 200, f"A&AI echo answered HTTP {response.status_code}")
+            aai = HealthStatus(False, f"A&AI unreachable ({type(exc).__name__})")
+        else:
+            aai = HealthStatus(response.status_code == 200, f"A&AI echo answered HTTP {response.status_code}")
+        if not self._config.get("dmsBackend"):
+            return aai
+        so_health = self.dms_backend().health()
+        return HealthStatus(aai.healthy and so_health.healthy, f"{aai.message}; {so_health.message}")
 
     def dms_backend(self) -> OnapLcmDMSPlugin:
         """DMS-backend mode: SO instantiates the O2dms deployments routed here (the onap-lcm plugin, configured
