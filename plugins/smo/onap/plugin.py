@@ -38,7 +38,7 @@ class OnapSMOPlugin(SMOPlugin):
     name = "onap"
     version = "1.0.0"
     config_class = OnapConfig
-    secret_fields = frozenset({"password", "kafkaPassword"})
+    secret_fields = frozenset({"password", "kafkaPassword", "kafkaClientKeyPassword"})
     serves_dms_backend = True
 
     def __init__(self, instance_name: str = "") -> None:
