@@ -153,3 +153,20 @@ def test_r005_locations_become_complexes_and_sites_cloud_zones(synced_mock, fake
     assert not northbound.step(instance).errors
     assert path not in fake_aai.objects
     assert fake_aai.statuses(412) == fake_aai.statuses(400) == 0
+
+
+def test_a_lost_mapping_is_rebuilt_from_the_412s(synced_mock, fake_aai, make_onap_smo) -> None:
+    """A&AI holds everything but the mapping table was lost: each bulk transaction's creates are refused with 412,
+    the plugin reads that transaction's current versions and writes again; nothing is duplicated in A&AI."""
+    instance = make_onap_smo()
+    assert not northbound.step(instance).errors
+    before = {path: dict(item) for path, item in fake_aai.objects.items()}
+    ObjectMapping.objects.filter(instance=instance).delete()
+    northbound.request_full_sync(instance)
+    assert not northbound.step(instance).errors
+    assert fake_aai.statuses(412) >= 1
+    assert get_plugin(instance).aai.refetches == fake_aai.statuses(412)
+    assert set(fake_aai.objects) == set(before)
+    mapped = {row.smo_id: row.smo_version for row in ObjectMapping.objects.filter(instance=instance)}
+    assert mapped
+    assert all(fake_aai.objects[path]["resource-version"] == version for path, version in mapped.items())
