@@ -2,11 +2,17 @@
 tests, from the Maven Central jars scripts/backends.py keeps in the machine cache (entry kafka) (BACKENDS.md).
 
 The broker gets free loopback ports and a throw-away data folder; `restart()` stops and starts it on the same
-ports and data, as a broker restart in production would. If it cannot be provided the tests fail, never skip."""
+ports and data, as a broker restart in production would. If it cannot be provided the tests fail, never skip.
+
+Listeners: PLAINTEXT; SASL_PLAINTEXT (PLAIN, one user); SSL with `ssl.client.auth=required` (mTLS), its keystore
+and truststore in PEM (`ssl.keystore.type=PEM`), signed by a throw-away CA made here with `cryptography`
+(`TlsFiles`: the CA, the broker's certificate, a client certificate the CA signed and one from another CA)."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import ipaddress
 import socket
 import subprocess
 import sys
@@ -20,6 +26,82 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 90.0
 SASL_USER, SASL_PASSWORD = "netweave", "kafka-sasl-secret"  # the SASL_PLAINTEXT listener's one PLAIN user
+
+
+CLIENT_KEY_PASSWORD = "client-key-pass"  # netweave's client key is encrypted too: kafkaClientKeyPassword opens it
+
+
+class TlsFiles:
+    """PEM files for the SSL listener and its clients, under `folder`."""
+
+    def __init__(self, folder: Path) -> None:
+        from cryptography.hazmat.primitives import serialization
+
+        folder.mkdir(parents=True, exist_ok=True)
+        ca, ca_key = _certificate("netweave test Kafka CA", None, None)
+        rogue, rogue_key = _certificate("some other CA", None, None)
+        broker, broker_key = _certificate("127.0.0.1", ca, ca_key, server=True)
+        client, client_key = _certificate("netweave", ca, ca_key)
+        stranger, stranger_key = _certificate("netweave", rogue, rogue_key)
+
+        def pem(*items: Any) -> bytes:
+            return b"".join(item.public_bytes(serialization.Encoding.PEM) for item in items)
+
+        def key(private: Any, password: str | None = None) -> bytes:
+            encryption: Any = (
+                serialization.NoEncryption()
+                if password is None
+                else serialization.BestAvailableEncryption(password.encode())
+            )
+            return private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+
+        self.ca = folder / "ca.pem"
+        self.ca.write_bytes(pem(ca))
+        self.rogue_ca = folder / "rogue-ca.pem"
+        self.rogue_ca.write_bytes(pem(rogue))
+        # Kafka's PEM keystore file: the (unencrypted PKCS#8) key, then the chain; no ssl.key.password then.
+        self.broker_keystore = folder / "broker-keystore.pem"
+        self.broker_keystore.write_bytes(key(broker_key) + pem(broker, ca))
+        self.client_certificate = folder / "client.pem"
+        self.client_certificate.write_bytes(pem(client))
+        self.client_key = folder / "client-key.pem"
+        self.client_key.write_bytes(key(client_key, CLIENT_KEY_PASSWORD))
+        self.stranger_certificate = folder / "stranger.pem"
+        self.stranger_certificate.write_bytes(pem(stranger))
+        self.stranger_key = folder / "stranger-key.pem"
+        self.stranger_key.write_bytes(key(stranger_key))
+
+
+def _certificate(name: str, issuer: Any, issuer_key: Any, server: bool = False) -> tuple[Any, Any]:
+    """A certificate for `name` signed by `issuer` (None: a self-signed CA), and its key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.subject if issuer is not None else subject)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
+    )
+    if issuer is None:
+        usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
+        builder = builder.add_extension(usage, critical=True)
+    else:
+        purpose = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
+        builder = builder.add_extension(x509.ExtendedKeyUsage([purpose]), critical=False)
+    if server:
+        names = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return builder.sign(issuer_key if issuer is not None else private, hashes.SHA256()), private
 
 
 def _free_port() -> int:
@@ -42,8 +124,11 @@ class KafkaBroker:
         )
         self.workdir = workdir
         self.port, self.controller_port, self.sasl_port = _free_port(), _free_port(), _free_port()
+        self.ssl_port = _free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.sasl_bootstrap = f"127.0.0.1:{self.sasl_port}"  # SASL_PLAINTEXT, mechanism PLAIN
+        self.ssl_bootstrap = f"127.0.0.1:{self.ssl_port}"  # SSL, client certificate required
+        self.tls = TlsFiles(workdir / "tls")
         self.config = workdir / "server.properties"
         self.log = workdir / "broker.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -54,12 +139,17 @@ class KafkaBroker:
                     "node.id=1",
                     f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
                     f"listeners=PLAINTEXT://127.0.0.1:{self.port},SASL_PLAINTEXT://127.0.0.1:{self.sasl_port},"
-                    f"CONTROLLER://127.0.0.1:{self.controller_port}",
+                    f"SSL://127.0.0.1:{self.ssl_port},CONTROLLER://127.0.0.1:{self.controller_port}",
                     f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port},"
-                    f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}",
+                    f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port},SSL://127.0.0.1:{self.ssl_port}",
                     "controller.listener.names=CONTROLLER",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,"
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,"
                     "CONTROLLER:PLAINTEXT",
+                    "listener.name.ssl.ssl.client.auth=required",
+                    "listener.name.ssl.ssl.keystore.type=PEM",
+                    f"listener.name.ssl.ssl.keystore.location={self.tls.broker_keystore}",
+                    "listener.name.ssl.ssl.truststore.type=PEM",
+                    f"listener.name.ssl.ssl.truststore.location={self.tls.ca}",
                     "sasl.enabled.mechanisms=PLAIN",
                     "listener.name.sasl_plaintext.plain.sasl.jaas.config="
                     "org.apache.kafka.common.security.plain.PlainLoginModule required "
@@ -143,10 +233,11 @@ class KafkaBroker:
         return messages
 
 
-@pytest.fixture
-def kafka_broker(tmp_path: Path) -> Any:
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One broker per test session, shared by the Kafka tests (each uses its own topics)."""
     try:
-        broker = KafkaBroker(tmp_path)
+        broker = KafkaBroker(tmp_path_factory.mktemp("kafka"))
         broker.start()
     except Exception as exc:  # never a skip: a backend that cannot start is a failure (here and under CI)
         pytest.fail(f"the Kafka test backend could not be provided: {exc}", pytrace=False)

@@ -1,6 +1,7 @@
 """A fake ONAP SO for the onap-lcm DMS plugin's tests (BACKENDS.md: a fake checked against SO's published API).
 
-A real HTTP server on loopback serving the SO calls the plugin makes: the catalog's serviceResources, the v7
+A real HTTP server on loopback serving the SO calls the plugin makes: the API handler's global health check
+(`GET /onap/so/infra/globalhealthcheck`, each subsystem UP or DOWN), the catalog's serviceResources, the v7
 service instantiation (create and delete answer 202 with requestReferences), custom workflows
 (instanceManagement v1) and orchestration requests (by id and
 `filter=serviceInstanceId:EQUALS:<id>`). Request bodies are validated with JSON Schema (REQUEST_DETAILS below: the
@@ -103,6 +104,9 @@ WORKFLOW_PREFIX = "/onap/so/infra/instanceManagement/v1/serviceInstances/"
 INSTANCES = "/onap/so/infra/serviceInstantiation/v7/serviceInstances"
 REQUESTS = "/onap/so/infra/orchestrationRequests/v7"
 CATALOG = "/ecomp/mso/catalog/v2/serviceResources"
+GLOBAL_HEALTH = "/onap/so/infra/globalhealthcheck"
+# The subsystems SO's API handler asks (HealthCheckConfig endpoints; bpmn only with enableBpmn=true, the default).
+SUBSYSTEMS = ("API HANDLER", "CATALOGDB", "REQUESTDB", "SDNC ADAPTER", "OPENSTACK ADAPTER", "BPMN")
 
 
 def schema_error(data: Any, schema: Mapping[str, Any]) -> str | None:
@@ -119,6 +123,7 @@ class FakeSo:
     models: list[dict[str, str]] = field(default_factory=list)  # modelInfo as the catalog returns it
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)
     bodies: list[tuple[str, str, Any]] = field(default_factory=list)
+    down: set[str] = field(default_factory=set)  # subsystems the global health check reports DOWN
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
 
@@ -180,6 +185,8 @@ class FakeSo:
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         path = parts.path
         with self._lock:
+            if method == "GET" and path == GLOBAL_HEALTH:
+                return 200, self._global_health(query.get("enableBpmn", "true") != "false")
             if method == "GET" and path == CATALOG:
                 for model in self.models:
                     if query.get("serviceModelUuid") == model["modelUuid"] or (
@@ -228,6 +235,22 @@ class FakeSo:
                 ]
                 return 200, {"requestList": found}
         return 404, None
+
+    def _global_health(self, bpmn: bool) -> dict[str, Any]:
+        """SO's API handler GlobalHealthcheckHandler answer: 200 with each subsystem's actuator status, UP or DOWN
+        (its HealthCheckResponse: `subsystems` of {subsystem, uri, status}, and `message`)."""
+        subsystems = [name for name in SUBSYSTEMS if bpmn or name != "BPMN"]
+        return {
+            "subsystems": [
+                {
+                    "subsystem": name,
+                    "uri": f"http://so-{name.lower().replace(' ', '-')}:8080/manage/health",
+                    "status": "DOWN" if name in self.down else "UP",
+                }
+                for name in subsystems
+            ],
+            "message": "HttpStatus: 200",
+        }
 
     def start(self) -> Self:
         fake = self

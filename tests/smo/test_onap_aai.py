@@ -46,6 +46,10 @@ def test_full_sync_builds_the_aai_graph(synced_mock, fake_aai, make_onap_smo) ->
     assert mapped.smo_id == f"{REGION}/{pools[0].pk}"
     assert mapped.smo_version == regions(fake_aai)[mapped.smo_id]["resource-version"]
     assert fake_aai.statuses(400) == 0  # every body passed the schema, every relationship target existed
+    # Written in bulk transactions (30 operations each, A&AI's default limit), never one PUT per object.
+    methods = [method for method, _, _ in fake_aai.requests]
+    assert "PUT" not in methods
+    assert methods.count("POST") == -(-(len(pools) * 2 + len(hosts) + len(fake_aai.of_type("complex"))) // 30)
 
 
 def test_updates_use_the_version_and_412_refetches(o2, synced_mock, fake_aai, make_onap_smo) -> None:
@@ -149,3 +153,20 @@ def test_r005_locations_become_complexes_and_sites_cloud_zones(synced_mock, fake
     assert not northbound.step(instance).errors
     assert path not in fake_aai.objects
     assert fake_aai.statuses(412) == fake_aai.statuses(400) == 0
+
+
+def test_a_lost_mapping_is_rebuilt_from_the_412s(synced_mock, fake_aai, make_onap_smo) -> None:
+    """A&AI holds everything but the mapping table was lost: each bulk transaction's creates are refused with 412,
+    the plugin reads that transaction's current versions and writes again; nothing is duplicated in A&AI."""
+    instance = make_onap_smo()
+    assert not northbound.step(instance).errors
+    before = {path: dict(item) for path, item in fake_aai.objects.items()}
+    ObjectMapping.objects.filter(instance=instance).delete()
+    northbound.request_full_sync(instance)
+    assert not northbound.step(instance).errors
+    assert fake_aai.statuses(412) >= 1
+    assert get_plugin(instance).aai.refetches == fake_aai.statuses(412)
+    assert set(fake_aai.objects) == set(before)
+    mapped = {row.smo_id: row.smo_version for row in ObjectMapping.objects.filter(instance=instance)}
+    assert mapped
+    assert all(fake_aai.objects[path]["resource-version"] == version for path, version in mapped.items())

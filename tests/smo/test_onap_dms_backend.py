@@ -99,3 +99,40 @@ def test_dms_backend_without_its_config_is_501(o2, synced_mock, make_onap_smo, f
     problem = check_problem(answer)
     assert problem["status"] == 501
     assert "no dmsBackend config" in problem["detail"]
+
+
+def test_so_health_is_the_dms_backend_health(o2, onap_from_yaml, fake_so, run_tasks) -> None:
+    """In DMS-backend mode SO's global health check is part of the ONAP instance's health: a DOWN SO subsystem
+    makes the deployment refresh's health check fail, which the operator API, the readiness counts and the
+    O-Cloud's backend alarm show; SO back UP clears them."""
+    from deployments.tasks import refresh_deployments
+    from tests.alarms.conftest import ALARMS
+
+    definition = "netweave-smo-backend-unreachable"
+    detail = "/netweave-admin-ext/v1/pluginInstances/onap-integration"
+
+    def alarms() -> list[dict[str, Any]]:
+        return json_of(o2.get(f"{ALARMS}?filter=(eq,alarmDefinitionId,{definition})&all_fields"))
+
+    run_tasks(refresh_deployments.delay)
+    health = json_of(o2.get(detail))["health"]
+    assert health["healthy"] is True, health
+    assert "SO global health check: 6 subsystems UP" in health["message"]
+    assert alarms() == []
+
+    fake_so.down = {"BPMN", "REQUESTDB"}
+    run_tasks(refresh_deployments.delay)
+    health = json_of(o2.get(detail))["health"]
+    assert health["healthy"] is False
+    assert "BPMN, REQUESTDB DOWN" in health["message"]
+    assert json_of(o2.get("/health/ready"))["plugins"]["unhealthy"] == 1
+    (alarm,) = alarms()
+    assert alarm["perceivedSeverity"] == 1
+    assert alarm["extensions"]["pluginInstance"] == "onap-integration"
+
+    fake_so.down = set()
+    run_tasks(refresh_deployments.delay)
+    assert json_of(o2.get(detail))["health"]["healthy"] is True
+    assert json_of(o2.get("/health/ready"))["plugins"]["unhealthy"] == 0
+    (cleared,) = alarms()
+    assert cleared["perceivedSeverity"] == 5

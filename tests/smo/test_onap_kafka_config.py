@@ -1,5 +1,5 @@
-"""Kafka security settings of the ONAP plugin (no broker: the SASL_PLAINTEXT path itself runs against the real broker
-in test_onap_kafka.py): what the config accepts and refuses, and the librdkafka settings it becomes."""
+"""Kafka security settings of the ONAP plugin (no broker: the SASL_PLAINTEXT and mTLS paths themselves run against
+the real broker in test_onap_kafka.py): what the config accepts and refuses, and the librdkafka settings it becomes."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ def errors(**config: Any) -> dict[str, Any]:
         ({"kafkaSecurityProtocol": "TLS"}, "kafkaSecurityProtocol"),
         ({"kafkaSaslMechanism": "GSSAPI"}, "kafkaSaslMechanism"),
         ({"kafkaBootstrapServers": "", "kafkaSecurityProtocol": "SSL"}, "kafkaBootstrapServers"),
+        ({"kafkaSecurityProtocol": "SSL", "kafkaClientCertificate": "/c.pem"}, "kafkaClientKey"),
+        ({"kafkaSecurityProtocol": "SSL", "kafkaClientKey": "/k.pem"}, "kafkaClientCertificate"),
+        ({"kafkaSecurityProtocol": "SSL", "kafkaClientKeyPassword": "p"}, "kafkaClientKeyPassword"),
+        ({"kafkaClientCertificate": "/c.pem", "kafkaClientKey": "/k.pem"}, "kafkaClientCertificate"),
+        ({"kafkaSecurityProtocol": "SASL_PLAINTEXT", "kafkaCaBundle": "/ca.pem"}, "kafkaCaBundle"),
     ],
 )
 def test_refused(config: dict[str, Any], field: str) -> None:
@@ -55,7 +60,47 @@ def test_scram_over_tls_settings() -> None:
     assert kafka_security({}) == {"security.protocol": "plaintext"}
 
 
+def test_mtls_settings() -> None:
+    config = {
+        "kafkaSecurityProtocol": "SSL",
+        "caBundle": "/etc/netweave/aai-ca.pem",
+        "kafkaCaBundle": "/etc/netweave/strimzi-cluster-ca.pem",
+        "kafkaClientCertificate": "/etc/netweave/kafka-user.crt",
+        "kafkaClientKey": "/etc/netweave/kafka-user.key",
+        "kafkaClientKeyPassword": "key-pass",
+    }
+    serializer = OnapConfig(data={**BASE, **config})
+    assert serializer.is_valid(), serializer.errors
+    assert kafka_security(serializer.validated_data) == {
+        "security.protocol": "ssl",
+        "enable.ssl.certificate.verification": True,
+        "ssl.ca.location": "/etc/netweave/strimzi-cluster-ca.pem",
+        "ssl.certificate.location": "/etc/netweave/kafka-user.crt",
+        "ssl.key.location": "/etc/netweave/kafka-user.key",
+        "ssl.key.password": "key-pass",
+    }
+
+
+def test_unreadable_client_certificate_names_the_field_not_the_passphrase(tmp_path) -> None:
+    from plugins.sdk.errors import InvalidRequest
+    from plugins.smo.onap.events import KafkaPublisher
+
+    (tmp_path / "bad.pem").write_text("not a certificate")
+    security = kafka_security(
+        {
+            "kafkaSecurityProtocol": "SSL",
+            "kafkaClientCertificate": str(tmp_path / "bad.pem"),
+            "kafkaClientKey": str(tmp_path / "bad.pem"),
+            "kafkaClientKeyPassword": "do-not-show-me",
+        }
+    )
+    with pytest.raises(InvalidRequest) as raised:
+        KafkaPublisher("127.0.0.1:9", "t", "netweave", 1.0, security)
+    assert raised.value.field in {"kafkaClientCertificate", "kafkaClientKey"}
+    assert "do-not-show-me" not in raised.value.detail
+
+
 def test_password_is_a_secret_field() -> None:
     from plugins.smo.onap.plugin import OnapSMOPlugin
 
-    assert "kafkaPassword" in OnapSMOPlugin.secret_fields
+    assert {"kafkaPassword", "kafkaClientKeyPassword"} <= OnapSMOPlugin.secret_fields

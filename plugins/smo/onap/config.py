@@ -37,6 +37,7 @@ KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 def _kafka_problems(attrs: dict[str, Any]) -> dict[str, list[str]]:
     protocol = attrs.get("kafkaSecurityProtocol", "PLAINTEXT")
     sasl = protocol.startswith("SASL_")
+    tls = protocol.endswith("SSL")
     problems: dict[str, list[str]] = {}
     if not attrs.get("kafkaBootstrapServers") and (protocol != "PLAINTEXT" or attrs.get("kafkaUsername")):
         problems["kafkaBootstrapServers"] = ["Kafka security settings need kafkaBootstrapServers."]
@@ -48,6 +49,15 @@ def _kafka_problems(attrs: dict[str, Any]) -> dict[str, list[str]]:
         for key in ("kafkaSaslMechanism", "kafkaUsername", "kafkaPassword"):
             if attrs.get(key):
                 problems[key] = ["Only with kafkaSecurityProtocol SASL_PLAINTEXT or SASL_SSL."]
+    certificate, client_key = attrs.get("kafkaClientCertificate"), attrs.get("kafkaClientKey")
+    for name in ("kafkaClientCertificate", "kafkaClientKey", "kafkaClientKeyPassword", "kafkaCaBundle"):
+        if attrs.get(name) and not tls:
+            problems[name] = ["Only with kafkaSecurityProtocol SSL or SASL_SSL."]
+    if tls and bool(certificate) != bool(client_key):
+        missing = "kafkaClientKey" if certificate else "kafkaClientCertificate"
+        problems.setdefault(missing, ["A client certificate needs both kafkaClientCertificate and kafkaClientKey."])
+    if tls and attrs.get("kafkaClientKeyPassword") and not client_key:
+        problems.setdefault("kafkaClientKeyPassword", ["Only with kafkaClientKey."])
     return problems
 
 
@@ -56,6 +66,13 @@ class OnapConfig(StrictSerializer):
     aaiVersion = serializers.RegexField(r"^v\d+$", default="v29", max_length=10, help_text="A&AI schema version.")
     cloudOwner = serializers.CharField(
         default="netweave", max_length=100, help_text="cloud-owner of the cloud-regions."
+    )
+    aaiBulkSize = serializers.IntegerField(
+        default=30,
+        min_value=1,
+        max_value=1000,
+        help_text="Operations per A&AI bulk single-transaction request. A&AI refuses more than its "
+        "aai.bulkconsumer.payloadlimit (30 unless raised there).",
     )
     username = serializers.CharField(default="", allow_blank=True, max_length=200, help_text="A&AI basic auth user.")
     password = serializers.CharField(
@@ -105,6 +122,29 @@ class OnapConfig(StrictSerializer):
     kafkaUsername = serializers.CharField(default="", allow_blank=True, max_length=200, help_text="SASL user.")
     kafkaPassword = serializers.CharField(
         default="", allow_blank=True, write_only=True, help_text="SASL password (a secret)."
+    )
+    kafkaCaBundle = serializers.CharField(
+        default="",
+        allow_blank=True,
+        max_length=500,
+        help_text="With SSL/SASL_SSL: PEM file of the CAs that sign the brokers' certificates (Strimzi's cluster CA). "
+        "Empty: caBundle, else the system's CAs. verifyTls: false turns the check off.",
+    )
+    kafkaClientCertificate = serializers.CharField(
+        default="",
+        allow_blank=True,
+        max_length=500,
+        help_text="With SSL/SASL_SSL: PEM file of netweave's client certificate (chain) for brokers that require "
+        "client authentication (mTLS; Strimzi's `tls` authentication).",
+    )
+    kafkaClientKey = serializers.CharField(
+        default="", allow_blank=True, max_length=500, help_text="PEM file of the client certificate's private key."
+    )
+    kafkaClientKeyPassword = serializers.CharField(
+        default="",
+        allow_blank=True,
+        write_only=True,
+        help_text="The client key's passphrase when the key file is encrypted (a secret).",
     )
     eventTopic = serializers.CharField(default="unauthenticated.VES_INFRASTRUCTURE_EVENTS", max_length=249)
     sourceName = serializers.CharField(default="netweave", max_length=100, help_text="VES sourceName/reportingEntity.")

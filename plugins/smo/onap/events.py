@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from plugins.sdk.errors import BackendUnavailable
+from plugins.sdk.errors import BackendUnavailable, InvalidRequest
 
 FLUSH_SECONDS = 30.0
 
@@ -39,14 +39,21 @@ class DmaapPublisher:
 
 
 def kafka_security(config: Mapping[str, Any]) -> dict[str, Any]:
-    """librdkafka's security settings for the plugin config: TLS (`SSL`, `SASL_SSL`: the CA bundle and whether to
-    verify the broker) and SASL (PLAIN or SCRAM; the password comes from the secret store)."""
+    """librdkafka's security settings for the plugin config: TLS (`SSL`, `SASL_SSL`: the CA bundle, whether to
+    verify the broker, and a client certificate for brokers requiring one) and SASL (PLAIN or SCRAM). The SASL
+    password and the key's passphrase come from the secret store."""
     protocol = str(config.get("kafkaSecurityProtocol") or "PLAINTEXT")
     settings: dict[str, Any] = {"security.protocol": protocol.lower()}
     if protocol.endswith("SSL"):
         settings["enable.ssl.certificate.verification"] = bool(config.get("verifyTls", True))
-        if config.get("caBundle"):
-            settings["ssl.ca.location"] = config["caBundle"]
+        ca_bundle = config.get("kafkaCaBundle") or config.get("caBundle")
+        if ca_bundle:
+            settings["ssl.ca.location"] = ca_bundle
+        if config.get("kafkaClientCertificate"):
+            settings["ssl.certificate.location"] = config["kafkaClientCertificate"]
+            settings["ssl.key.location"] = config["kafkaClientKey"]
+            if config.get("kafkaClientKeyPassword"):
+                settings["ssl.key.password"] = config["kafkaClientKeyPassword"]
     if protocol.startswith("SASL_"):
         settings.update(
             {
@@ -58,22 +65,48 @@ def kafka_security(config: Mapping[str, Any]) -> dict[str, Any]:
     return settings
 
 
+def _tls_field(exc: Exception, security: Mapping[str, Any]) -> str:
+    """The config key behind librdkafka's "<setting> failed" at producer creation."""
+    text = str(exc)
+    for setting, key in (
+        ("ssl.key", "kafkaClientKey"),
+        ("ssl.certificate", "kafkaClientCertificate"),
+        ("ssl.ca", "kafkaCaBundle"),
+    ):
+        if setting in text:
+            return key
+    return "kafkaClientCertificate" if "ssl.certificate.location" in security else "kafkaSecurityProtocol"
+
+
+def _tls_problem(exc: Exception, security: Mapping[str, Any]) -> str:
+    """Which file librdkafka could not use, without its own text (which may quote key material or its path's
+    neighbours) and never the passphrase."""
+    field = _tls_field(exc, security)
+    return (
+        f"The Kafka TLS settings could not be loaded ({field}): check that the files exist, are PEM, that the key "
+        "matches the certificate and that kafkaClientKeyPassword opens the key."
+    )
+
+
 class KafkaPublisher:
     def __init__(self, servers: str, topic: str, key: str, timeout: float, security: Mapping[str, Any]) -> None:
-        from confluent_kafka import Producer
+        from confluent_kafka import KafkaException, Producer
 
         self.topic, self.key, self.timeout = topic, key.encode(), timeout
-        self.producer = Producer(
-            {
-                "bootstrap.servers": servers,
-                "enable.idempotence": True,
-                "acks": "all",
-                "message.timeout.ms": int(max(timeout, 1.0) * 1000),
-                "client.id": "netweave",
-                **security,
-            },
-            logger=logging.getLogger("plugins.smo.onap.kafka"),  # librdkafka's log lines into netweave's log
-        )
+        try:
+            self.producer = Producer(
+                {
+                    "bootstrap.servers": servers,
+                    "enable.idempotence": True,
+                    "acks": "all",
+                    "message.timeout.ms": int(max(timeout, 1.0) * 1000),
+                    "client.id": "netweave",
+                    **security,
+                },
+                logger=logging.getLogger("plugins.smo.onap.kafka"),  # librdkafka's log lines into netweave's log
+            )
+        except KafkaException as exc:  # librdkafka read the CA, certificate or key at creation and could not
+            raise InvalidRequest(_tls_problem(exc, security), field=_tls_field(exc, security)) from None
 
     def publish(self, events: Sequence[dict[str, Any]]) -> None:
         failures: list[str] = []

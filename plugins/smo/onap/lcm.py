@@ -90,11 +90,17 @@ class OnapLcmDMSPlugin(sdk.DMSPlugin):
         return response.json() if response.content else None
 
     def health(self) -> HealthStatus:
+        """SO's global health check: reachable, and every subsystem it asks (request DB, catalog DB, BPMN, the
+        adapters) UP. A DOWN subsystem is unhealthy too: SO would accept a request it cannot run."""
         try:
-            self._call("GET", f"{so.REQUESTS}?filter=requestorId:EQUALS:netweave")
-        except (BackendUnavailable, AuthenticationFailed) as exc:
+            answer = self._call("GET", so.GLOBAL_HEALTH, params={"enableBpmn": "true"})
+        except (BackendUnavailable, AuthenticationFailed, NotFound) as exc:
             return HealthStatus(False, exc.detail)
-        return HealthStatus(True, "SO answers")
+        subsystems = [s for s in (answer or {}).get("subsystems") or [] if isinstance(s, dict)]
+        down = sorted(str(s.get("subsystem")) for s in subsystems if str(s.get("status", "")).upper() != "UP")
+        if down:
+            return HealthStatus(False, f"SO global health check: {', '.join(down)} DOWN")
+        return HealthStatus(True, f"SO global health check: {len(subsystems)} subsystems UP")
 
     # --- packages: service models in SO's catalog ----------------------------------------------------------
 

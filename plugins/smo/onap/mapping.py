@@ -23,11 +23,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plugins.sdk.smo import DeploymentEvent, InfrastructureEvent
+from plugins.smo.onap.aai import Collection
 
 CLOUD_INFRA = "/cloud-infrastructure"
 NETWORK = "/network"
 VES_VERSION = "4.1"  # commonEventHeader.version of VES 7.x
 VES_LISTENER_VERSION = "7.2.1"
+
+
+# The collections netweave writes top-level objects into (a tenant's version is read when needed, not stored).
+COLLECTIONS = (
+    Collection(f"{CLOUD_INFRA}/cloud-regions", "cloud-region", ("cloud-owner", "cloud-region-id")),
+    Collection(f"{CLOUD_INFRA}/complexes", "complex", ("physical-location-id",)),
+    Collection(f"{CLOUD_INFRA}/pservers", "pserver", ("hostname",)),
+    Collection(f"{NETWORK}/pnfs", "pnf", ("pnf-name",)),
+)
 
 
 @dataclass(frozen=True)

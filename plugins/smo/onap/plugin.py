@@ -28,7 +28,7 @@ from plugins.sdk.smo import (
     WorkflowStatus,
 )
 from plugins.smo.onap import design, mapping, so
-from plugins.smo.onap.aai import AaiClient
+from plugins.smo.onap.aai import AaiClient, Operation, chunked
 from plugins.smo.onap.config import OnapConfig
 from plugins.smo.onap.events import DmaapPublisher, KafkaPublisher, Publisher, kafka_security
 from plugins.smo.onap.lcm import OnapLcmDMSPlugin
@@ -38,7 +38,7 @@ class OnapSMOPlugin(SMOPlugin):
     name = "onap"
     version = "1.0.0"
     config_class = OnapConfig
-    secret_fields = frozenset({"password", "kafkaPassword"})
+    secret_fields = frozenset({"password", "kafkaPassword", "kafkaClientKeyPassword"})
     serves_dms_backend = True
 
     def __init__(self, instance_name: str = "") -> None:
@@ -91,11 +91,18 @@ class OnapSMOPlugin(SMOPlugin):
         return self._aai
 
     def health(self) -> HealthStatus:
+        """A&AI's echo; in DMS-backend mode (a `dmsBackend` block) also SO's global health check, since the O2dms
+        deployments routed here run through SO."""
         try:
             response = self.aai.echo()
         except httpx.HTTPError as exc:
-            return HealthStatus(False, f"A&AI unreachable ({type(exc).__name__})")
-        return HealthStatus(response.status_code == 200, f"A&AI echo answered HTTP {response.status_code}")
+            aai = HealthStatus(False, f"A&AI unreachable ({type(exc).__name__})")
+        else:
+            aai = HealthStatus(response.status_code == 200, f"A&AI echo answered HTTP {response.status_code}")
+        if not self._config.get("dmsBackend"):
+            return aai
+        so_health = self.dms_backend().health()
+        return HealthStatus(aai.healthy and so_health.healthy, f"{aai.message}; {so_health.message}")
 
     def dms_backend(self) -> OnapLcmDMSPlugin:
         """DMS-backend mode: SO instantiates the O2dms deployments routed here (the onap-lcm plugin, configured
@@ -141,34 +148,49 @@ class OnapSMOPlugin(SMOPlugin):
         return list(objects.values())
 
     def sync_infrastructure_inventory(self, inventory: InfrastructureInventory) -> Sequence[SyncedObject] | None:
-        synced: list[SyncedObject] = []
+        """Writes in A&AI bulk transactions of `aaiBulkSize` operations, parents before children, deletes last.
+
+        An object in the mapping is updated with the resource-version stored there; one not in it is created
+        without one, and if A&AI holds it already its transaction's 412 brings the current versions (aai.py)."""
+        operations: list[Operation] = []
+        written: list[mapping.AaiObject] = []
         for item in self._objects(inventory):
+            if item.create_only:  # a pool's placeholder complex: only when A&AI has none
+                if self.aai.current_version(item.path) is None:
+                    operations.append(Operation("put", item.path, item.body))
+                continue
             known = inventory.known.get(item.object_id)
-            if known is not None and known.smo_id == item.path:
-                version = known.smo_version or None
-            else:  # not written by us yet (or a shared complex): A&AI may hold it already
-                version = self.aai.current_version(item.path)
-                if item.create_only and version is not None:
-                    continue
-            new_version = self.aai.upsert(item.path, item.body, version)
-            for child in item.children:
-                self.aai.upsert(child.path, child.body, self.aai.current_version(child.path))
-            if not item.create_only:
-                synced.append(SyncedObject(item.object_type, item.object_id, item.path, new_version))
+            version = (known.smo_version or None) if known is not None and known.smo_id == item.path else None
+            operations.append(Operation("put", item.path, item.body, version))
+            for child in item.children:  # a new parent has no children yet; an existing one may
+                child_version = self.aai.current_version(child.path) if version else None
+                operations.append(Operation("put", child.path, child.body, child_version))
+            written.append(item)
+        operations += self._deletes(inventory, {item.object_id for item in written})
+        for chunk in chunked(operations, self._config["aaiBulkSize"]):
+            self.aai.transact(chunk)
+        versions = self.aai.versions([item.path for item in written], mapping.COLLECTIONS)
+        missing = [item.path for item in written if item.path not in versions]
+        if missing:
+            more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+            raise BackendUnavailable(f"A&AI accepted the writes but does not hold {missing[0]}{more}")
+        return [SyncedObject(i.object_type, i.object_id, i.path, versions[i.path]) for i in written]
+
+    def _deletes(self, inventory: InfrastructureInventory, present: set[str]) -> list[Operation]:
         gone = [(r.object_type, r.object_id, r.state) for r in inventory.removed]
         if inventory.complete:
-            present = {s.object_id for s in synced}
             gone += [(k.object_type, k.object_id, {}) for k in inventory.known.values() if k.object_id not in present]
+        deletes: list[Operation] = []
         for object_type, object_id, state in gone:
             known = inventory.known.get(object_id)
-            paths = (
-                [known.smo_id]
-                if known is not None
-                else mapping.removed_paths(object_type, object_id, state, self._config["cloudOwner"])
-            )
-            for path in paths:
-                self.aai.delete(path, known.smo_version if known is not None else None)
-        return synced
+            if known is not None:
+                deletes.append(Operation("delete", known.smo_id, version=known.smo_version or None))
+                continue
+            for path in mapping.removed_paths(object_type, object_id, state, self._config["cloudOwner"]):
+                version = self.aai.current_version(path)
+                if version is not None:
+                    deletes.append(Operation("delete", path, version=version))
+        return deletes
 
     def render_northbound(self, object_type: str, state: Mapping[str, Any]) -> Any:
         owner, base = self._config["cloudOwner"], self.aai.base

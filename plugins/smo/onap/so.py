@@ -20,6 +20,8 @@ from plugins.sdk import dms as sdk
 CATALOG = "/ecomp/mso/catalog/v2/serviceResources"
 INSTANCES = "/onap/so/infra/serviceInstantiation/v7/serviceInstances"
 REQUESTS = "/onap/so/infra/orchestrationRequests/v7"
+# SO's API handler asks each of its subsystems' actuator /manage/health and answers their UP/DOWN in one list.
+GLOBAL_HEALTH = "/onap/so/infra/globalhealthcheck"
 WORKFLOWS = "/onap/so/infra/instanceManagement/v1/serviceInstances/{instance}/workflows/{workflow}"
 WORKFLOW_STATES = {"IN_PROGRESS": "RUNNING", "COMPLETE": "COMPLETED", "FAILED": "FAILED"}
 
