@@ -564,7 +564,7 @@ def main(argv: Sequence[str] | None = None, registry: Sequence[Backend] | None =
             print(find(args.name, backends).pinned)
         else:
             for backend in backends:
-                print(f"{backend.name:16} {backend.pinned:12} {problem(backend) or 'ok':40} {backend.entry()}")
+                print(f"{backend.name:26} {backend.pinned:12} {problem(backend) or 'ok':40} {backend.entry()}")
     except BackendError as exc:
         say(f"FAILED: {exc}")
         return 1
