@@ -40,7 +40,6 @@ from tests.crd_modules import install_crds, module_crds
 from tests.flux_harness import FLUX_VERSION, KUSTOMIZE, KUSTOMIZE_MODULE, SOURCE, SOURCE_MODULE
 from tests.k8s_harness import KubeCluster, _free_port
 
-REPO = Path(__file__).resolve().parent.parent
 NAMESPACE = "flux-real"
 START_TIMEOUT = 60
 SOURCE_KINDS = ("buckets", "externalartifacts", "gitrepositories", "helmcharts", "helmrepositories", "ocirepositories")
@@ -139,7 +138,16 @@ class GitServer:
     @staticmethod
     def _git(cwd: Path, *args: str) -> str:
         done = subprocess.run(
-            ["git", "-c", "user.name=netweave", "-c", "user.email=tests@netweave.invalid", *args],
+            [
+                "git",
+                "-c",
+                "user.name=netweave",
+                "-c",
+                "user.email=tests@netweave.invalid",
+                "-c",
+                "commit.gpgsign=false",
+                *args,
+            ],
             cwd=cwd,
             capture_output=True,
             text=True,
@@ -244,6 +252,7 @@ def real_flux(real_flux_crds: KubeCluster) -> Iterator[RealFlux]:
     except (FluxUnavailable, OSError) as exc:
         for process in reversed(started):
             process.stop()
+        shutil.rmtree(work, ignore_errors=True)
         pytest.fail(f"the real Flux controllers could not be provided: {exc}", pytrace=False)
     try:
         yield RealFlux(git, [source, kustomize])
