@@ -115,7 +115,9 @@ class GitServer:
 
     def push(self, repository: str, branch: str, files: Mapping[str, str]) -> str:
         """Commit `files` (path -> text, replacing the whole tree) on `branch` of `repository` and return the
-        commit's SHA-1. The first push creates the repository, with `branch` as its default branch (HEAD)."""
+        commit's SHA-1. The first push creates the repository, with `branch` as its default branch (HEAD), as
+        a hosted repository has one: source-controller clones from HEAD to check out a ref that names only a
+        commit (the plugin's rollback)."""
         clone = self.work / repository.replace("/", "_") / branch
         bare = self.root / repository
         created = not bare.exists()
