@@ -11,6 +11,7 @@ delete leaves nothing: kustomize-controller prunes the Deployment before its fin
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 import uuid
@@ -58,12 +59,8 @@ spec:
 @pytest.fixture
 def kube(kube_cluster: Any) -> Iterator[tuple[k8s.AppsV1Api, k8s.CustomObjectsApi]]:
     api_client = kube_cluster.api_client()
-    core = k8s.CoreV1Api(api_client)
-    try:
-        core.create_namespace({"metadata": {"name": TARGET}})
-    except ApiException as exc:
-        if exc.status != 409:
-            raise
+    with contextlib.suppress(ApiException):  # there already after an earlier run in this session
+        k8s.CoreV1Api(api_client).create_namespace({"metadata": {"name": TARGET}})
     yield k8s.AppsV1Api(api_client), k8s.CustomObjectsApi(api_client)
     api_client.close()
 
