@@ -260,6 +260,37 @@ BACKENDS: tuple[Backend, ...] = (
         check=("version",),
         used_by=("kubernetes",),
     ),
+    # Flux's source-controller and kustomize-controller, and Flux's test git server, run for real by
+    # tests/flux_controllers.py (the Flux DMS plugin reconciled by the real controllers). The controllers have no
+    # --version flag: the stamp and the file are the check.
+    Backend(
+        name="flux-source-controller",
+        version=go_mod_version("tools/flux-source-controller", "github.com/fluxcd/source-controller"),
+        files=("source-controller",),
+        steps=(go_build("tools/flux-source-controller", "github.com/fluxcd/source-controller", "source-controller"),),
+        check=(),
+        used_by=("kubernetes",),
+    ),
+    Backend(
+        name="flux-kustomize-controller",
+        version=go_mod_version("tools/flux-kustomize-controller", "github.com/fluxcd/kustomize-controller"),
+        files=("kustomize-controller",),
+        steps=(
+            go_build(
+                "tools/flux-kustomize-controller", "github.com/fluxcd/kustomize-controller", "kustomize-controller"
+            ),
+        ),
+        check=(),
+        used_by=("kubernetes",),
+    ),
+    Backend(
+        name="gittestserver",
+        version=go_mod_version("tools/gittestserver", "github.com/fluxcd/pkg/gittestserver"),
+        files=("gittestserver",),
+        steps=(go_build("tools/gittestserver", ".", "gittestserver", cgo=False),),
+        check=(),
+        used_by=("kubernetes",),
+    ),
     # Apache Kafka's broker (KRaft mode) as its Maven Central runtime jars, pinned by tools/kafka/pom.xml, for the
     # ONAP SMO plugin's event path (tests/smo/kafka_harness.py runs `java -cp libs/* kafka.Kafka`). Needs Maven+Java.
     Backend(
@@ -533,7 +564,7 @@ def main(argv: Sequence[str] | None = None, registry: Sequence[Backend] | None =
             print(find(args.name, backends).pinned)
         else:
             for backend in backends:
-                print(f"{backend.name:16} {backend.pinned:12} {problem(backend) or 'ok':40} {backend.entry()}")
+                print(f"{backend.name:26} {backend.pinned:12} {problem(backend) or 'ok':40} {backend.entry()}")
     except BackendError as exc:
         say(f"FAILED: {exc}")
         return 1

@@ -21,7 +21,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,10 +31,10 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.backend_cache import BackendUnavailable, backends
 from tests.k8s_harness import KubeCluster
 
 REPO = Path(__file__).resolve().parent.parent
-BACKENDS = REPO / "scripts" / "backends.py"
 GO = os.environ.get("GO") or shutil.which("go") or "/usr/local/go/bin/go"
 NODE_NAME = "kwok-node-0"
 STAGES = (
@@ -57,12 +56,10 @@ class KwokFailed(Exception):
 
 def _backends(*args: str) -> str:
     """The last line `scripts/backends.py` prints (it builds kwok on first use, progress on stderr)."""
-    done = subprocess.run(
-        [sys.executable, str(BACKENDS), *args], capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False
-    )
-    if done.returncode != 0:
-        raise KwokFailed(f"scripts/backends.py {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    return done.stdout.strip().splitlines()[-1]
+    try:
+        return backends(*args, timeout=BUILD_TIMEOUT)
+    except BackendUnavailable as exc:
+        raise KwokFailed(str(exc)) from exc
 
 
 def _module_dir() -> Path:

@@ -13,6 +13,7 @@ from plugins.testing.dms import chart_directory_archive
 from tests.argocd_harness import argo_controller, argocd_crds  # noqa: F401 - the Argo CD fixtures
 from tests.argocd_rest_fake import argocd_server, argocd_swagger  # noqa: F401 - the fake Argo CD API server
 from tests.crossplane_harness import XRD_CONFIG, crossplane_controller, crossplane_xrd  # noqa: F401 - Crossplane
+from tests.flux_controllers import real_flux, real_flux_crds  # noqa: F401 - the real Flux controllers
 from tests.flux_harness import flux_controller, flux_crds  # noqa: F401 - the Flux fixtures
 from tests.flux_helm_harness import flux_helm_controller  # noqa: F401 - the stand-in helm-controller
 from tests.kwok_harness import kwok_node  # noqa: F401 - the kwok fixture, for the Helm logs tests
@@ -219,18 +220,20 @@ def flux_dms(db: None, request: pytest.FixtureRequest, kube_cluster: Any, tmp_pa
     """A flux DMS PluginInstance on the harness's API server, with the stand-in controllers running; `git-repo`
     references of the cluster's deployment manager with `gitOps: true` and the label gitops.engine=flux are
     routed to it."""
+    request.getfixturevalue("flux_controller")
+    return make_flux_dms(
+        "flux-e2e", cluster_manager, kubeconfig=str(kube_cluster.kubeconfig), packageDir=str(tmp_path / "flux-refs")
+    )
+
+
+def make_flux_dms(name: str, cluster_manager: Any, **config: Any) -> Any:
+    """A flux DMS PluginInstance `name` with `config`, and the rule that routes the `git-repo` references of
+    `cluster_manager` with `gitOps: true` and the label gitops.engine=flux to it."""
     from plugins.models import PluginInstance, RoutingRule
 
-    request.getfixturevalue("flux_controller")
-
-    instance = PluginInstance.objects.create(
-        name="flux-e2e",
-        category="dms",
-        plugin_type="flux",
-        config={"kubeconfig": str(kube_cluster.kubeconfig), "packageDir": str(tmp_path / "flux-refs")},
-    )
+    instance = PluginInstance.objects.create(name=name, category="dms", plugin_type="flux", config=config)
     RoutingRule.objects.create(
-        name="git-to-flux",
+        name=f"git-to-{name}",
         category="dms",
         priority=1,
         plugin_instance=instance,

@@ -8,19 +8,16 @@ port (an outage; the simulator's inventory is rebuilt from the same model, so it
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
-BACKENDS = ROOT / "scripts" / "backends.py"
+from tests.backend_cache import BackendUnavailable, backends, stop_group
+
 BUILD_TIMEOUT = 1200
 START_TIMEOUT = 60
 USERNAME = "netweave"
@@ -33,18 +30,9 @@ class VcsimUnavailable(RuntimeError):
 
 def vcsim_binary() -> str:
     try:
-        built = subprocess.run(
-            [sys.executable, str(BACKENDS), "path", "vcsim"],
-            capture_output=True,
-            text=True,
-            timeout=BUILD_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise VcsimUnavailable(f"building vcsim took more than {BUILD_TIMEOUT} s") from exc
-    if built.returncode != 0:
-        raise VcsimUnavailable(f"scripts/backends.py path vcsim failed:\n{built.stderr[-3000:]}")
-    return built.stdout.strip().splitlines()[-1]
+        return backends("path", "vcsim", timeout=BUILD_TIMEOUT)
+    except BackendUnavailable as exc:
+        raise VcsimUnavailable(str(exc)) from exc
 
 
 @dataclass
@@ -93,14 +81,7 @@ class Vcsim:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_group(process)
 
     def plugin_config(self, **overrides: object) -> dict[str, object]:
         """The vSphere plugin's config for this simulator (password in clear: for direct plugin objects only)."""
