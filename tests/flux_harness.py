@@ -2,8 +2,9 @@
 kustomize-controllers.
 
 The CRDs are Flux's published manifests (`config/crd/bases/`) read from the source-controller and
-kustomize-controller Go module zips at the pinned version (tests/crd_modules.py). Those modules need a newer
-Go than the machine's to be built, so `FluxController` plays the two controllers (plugins/dms/flux/README.md):
+kustomize-controller Go module zips at the pinned version (tests/crd_modules.py). The real controllers run in
+one end-to-end test (tests/flux_controllers.py, v1.9.0); everywhere else `FluxController` plays the two
+controllers, at no build cost (plugins/dms/flux/README.md):
 
 - a GitRepository whose generation it has not observed gets Flux's finalizer and the status source-controller
   writes after a fetch: an artifact (revision `<ref>@sha1:<commit>`, or `sha1:<commit>` for a commit ref),
