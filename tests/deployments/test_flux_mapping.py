@@ -77,6 +77,17 @@ def test_phases() -> None:
     assert mapping.phase(*objects(applied="", ready="Unknown")) == DeploymentPhase.PENDING_INSTALL
     assert mapping.phase(*objects(applied="release-1@sha1:" + "b" * 40)) == DeploymentPhase.PENDING_UPGRADE
     assert mapping.phase(*objects(seen=False)) == DeploymentPhase.PENDING_UPGRADE
+
+
+def test_a_failed_apply_of_the_current_generation_fails_though_status_lags() -> None:
+    """kustomize-controller leaves status.observedGeneration behind on a failed apply; the Ready condition's own
+    observedGeneration says the failure is about the current generation (seen with the real v1.9.0)."""
+    kust, repo = objects(seen=False, ready="False")
+    assert mapping.phase(kust, repo) == DeploymentPhase.PENDING_UPGRADE
+    kust["status"]["conditions"][0]["observedGeneration"] = 1
+    assert mapping.phase(kust, repo) == DeploymentPhase.FAILED
+    kust["metadata"]["generation"] = 2
+    assert mapping.phase(kust, repo) == DeploymentPhase.PENDING_UPGRADE
     kust, repo = objects()
     kust["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
     assert mapping.phase(kust, repo) == DeploymentPhase.UNINSTALLING

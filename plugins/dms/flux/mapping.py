@@ -248,6 +248,15 @@ def _observed(obj: Mapping[str, Any]) -> bool:
     return status.get("observedGeneration") == (obj.get("metadata") or {}).get("generation")
 
 
+def _failed_now(obj: Mapping[str, Any]) -> bool:
+    """Ready is False for the object's current generation. kustomize-controller moves status.observedGeneration
+    only after a successful apply; a failed one sets Ready=False (reason ProgressingWithRetry, retried later) with
+    the condition's own observedGeneration at the current generation, which is the verdict to report."""
+    ready = condition(obj)
+    generation = (obj.get("metadata") or {}).get("generation")
+    return ready.get("status") == "False" and (_observed(obj) or ready.get("observedGeneration") == generation)
+
+
 def suspended(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> bool:
     return any(bool(((o or {}).get("spec") or {}).get("suspend")) for o in (kust, repo))
 
@@ -264,11 +273,13 @@ def phase(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> str
     source_ready = condition(repo).get("status")
     if source_ready == "False":
         return DeploymentPhase.FAILED
-    if source_ready != "True" or not _observed(kust):
+    if source_ready != "True":
+        return pending
+    if _failed_now(kust):
+        return DeploymentPhase.FAILED
+    if not _observed(kust):
         return pending
     ready = condition(kust).get("status")
-    if ready == "False":
-        return DeploymentPhase.FAILED
     artifact = ((repo.get("status") or {}).get("artifact") or {}).get("revision")
     if ready != "True" or (kust.get("status") or {}).get("lastAppliedRevision") != artifact:
         return pending
