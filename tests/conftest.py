@@ -34,6 +34,26 @@ def backend_markers(config: pytest.Config) -> set[str]:
     return names
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Two production settings that cost CPU on every test and prove nothing there (docs/benchmarks.md, "Test
+    suite"); the processes the tests start (manage.py, gunicorn, Celery, `make run`) read the production
+    settings and keep both.
+
+    - Passwords are hashed with MD5: the production hasher (PBKDF2, 1,000,000 rounds) costs about 0.6 s of CPU
+      per hash on the 2-core CI machine, and every test using `admin_user`/`admin_client` hashes one. The tests
+      check the login flow, not the hash's strength.
+    - The `throttle` cache (rate-limit history and the token generation stamp) is in memory: the production file
+      cache writes a file and lists its directory (up to 300 entries) on every API request. One process needs
+      no sharing; tests/security/test_limits.py runs the rate limit on the production file cache."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "netweave-throttle"},
+    }
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Stage markers, before `-m` selects: a test on a backend fixture gets that backend's marker, and any test
