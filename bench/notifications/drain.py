@@ -13,13 +13,12 @@ import cProfile
 import json
 import os
 import pstats
-import subprocess
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from standalone import REPO  # sets Django up before the project is imported
+from standalone import start_receiver  # sets Django up before the project is imported
 
 # isort: split
 from django.utils import timezone
@@ -37,13 +36,7 @@ CHANGES = int(os.environ.get("BENCH_CHANGES", "300"))
 
 def main() -> None:
     port = harness.free_port()
-    receiver = subprocess.Popen(
-        [sys.executable, "manage.py", "netweave_receiver", "--port", str(port), "--jsonl"],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(3)
+    receiver = start_receiver(port)
     Subscription.objects.all().delete()
     instance, _ = PluginInstance.objects.get_or_create(
         name="drain-ims", defaults={"category": "ims", "plugin_type": "mock", "config": {}, "sync_interval": 0}
