@@ -3,7 +3,10 @@
 Django's bulk_create on PostgreSQL compiles every value through the field machinery and sends them as
 client-side quoted arrays: most of an initial sync's time went there. On PostgreSQL, large batches are written
 with COPY instead (psycopg adapts each value in C); everywhere else, and for small batches, bulk_create is used.
-Rows are plain dicts keyed by field attname, holding every concrete field (ids included).
+Rows are plain dicts keyed by field attname, holding every concrete field (ids included). `append` is for rows
+whose ids the database assigns and nobody reads back (the notification outbox): COPY on PostgreSQL whatever the
+count, since it needs no ids allocated first; Django's arrays of quoted JSON cost more CPU than the rest of an
+inventory change together (bench/notifications/write.py).
 """
 
 from __future__ import annotations
@@ -46,6 +49,22 @@ def insert(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
     if not uses_copy(model, len(rows)):
         model._default_manager.bulk_create([model(**row) for row in rows], batch_size=BATCH_SIZE)
         return
+    _copy(model, rows)
+
+
+def append(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` (every concrete field but the id) in the current transaction, in order: the database
+    assigns the ids from the model's sequence, row after row, and they are not read back."""
+    if not rows:
+        return
+    if connections[router.db_for_write(model)].vendor != "postgresql":
+        model._default_manager.bulk_create([model(**row) for row in rows], batch_size=BATCH_SIZE)
+        return
+    _copy(model, rows)
+
+
+def _copy(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+    """COPY `rows` into the model's table: the columns are the fields the first row names."""
     fields = [f for f in model._meta.concrete_fields if f.attname in rows[0]]
     json_columns = [isinstance(f, models.JSONField) for f in fields]
     connection = connections[router.db_for_write(model)]

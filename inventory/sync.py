@@ -14,6 +14,7 @@ watchers: it upserts and deletes only the objects it is given.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -146,12 +147,15 @@ class Kind:
 class _Refs:
     """Resolves native references to O2 UUIDs and checks that the referenced objects exist.
 
+    The ids a kind's references may point at are read when the first reference to that kind is checked (`checks`
+    says how), not before: a write of ten pools without sites reads no site, type or pool ids at all.
     Also the reconcile's memo of object ids: each (kind, native id) is hashed once (uuid5 is most of a no-change
     sync's time otherwise: each resource names its type, its pool and often a parent)."""
 
     def __init__(self, instance_id: uuid.UUID) -> None:
         self.instance_id = instance_id
-        self.known: dict[str, set[uuid.UUID]] = {}
+        self.checks: dict[str, Callable[[], set[uuid.UUID]]] = {}
+        self._known: dict[str, set[uuid.UUID]] = {}
         self._ids: dict[str, dict[str, uuid.UUID]] = {}
 
     def oid(self, kind: str, native_id: str) -> uuid.UUID:
@@ -165,7 +169,9 @@ class _Refs:
 
     def ref(self, kind: str, native_id: str, *, owner: str, field_name: str) -> uuid.UUID:
         target = self.oid(kind, native_id)
-        known = self.known.get(kind)
+        known = self._known.get(kind)
+        if known is None and kind in self.checks:
+            known = self._known[kind] = self.checks[kind]()
         if known is not None and target not in known:
             raise ReconcileError(f"{owner} refers to unknown {kind} {native_id!r} in {field_name}")
         return target
@@ -323,11 +329,20 @@ def _inventory_lists(inventory: sdk.Inventory) -> dict[str, Sequence[Any] | None
     }
 
 
+def _state_columns(kind: Kind) -> list[str]:
+    return list(dict.fromkeys(["id", *kind.spec.columns]))  # a location's O2 identifier is not its row id
+
+
+def _priors(plan: _Plan, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """The stored O2 states of these rows of the plan's kind: read with the hashes (partial) or now (full)."""
+    return plan.priors if plan.priors is not None else _fetch_states(plan.kind, ids)
+
+
 def _fetch_states(kind: Kind, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
     """The stored O2 representation of the given rows, for the change log's prior state."""
     states: dict[uuid.UUID, dict[str, Any]] = {}
     id_list = list(ids)
-    columns = list(dict.fromkeys(["id", *kind.spec.columns]))  # a location's O2 identifier is not its row id
+    columns = _state_columns(kind)
     for start in range(0, len(id_list), BATCH_SIZE):
         chunk = id_list[start : start + BATCH_SIZE]
         for row in kind.model.objects.filter(id__in=chunk).values(*columns):  # type: ignore[attr-defined]
@@ -344,6 +359,9 @@ class _Plan:
     changes: list[Change] = field(default_factory=list)
     modified_posts: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     counts: KindCounts = field(default_factory=KindCounts)
+    # A partial reconcile reads the stored states of its few objects with their hashes (one statement, not one
+    # for the hashes and one per change kind for the prior states); a full one reads only the hashes of all.
+    priors: dict[uuid.UUID, dict[str, Any]] | None = None
 
 
 def _plan_kind(
@@ -359,11 +377,15 @@ def _plan_kind(
     plan = _Plan(kind)
     manager = kind.model.objects  # type: ignore[attr-defined]
     scope = manager.filter(plugin_instance=instance)
-    if not complete:
+    if complete:
+        existing: dict[uuid.UUID, str] = dict(scope.values_list("id", "content_hash"))
+    else:
         wanted = [identity.object_uuid(instance.pk, kind.name, o.native_id) for o in objects]
         wanted += [identity.object_uuid(instance.pk, kind.name, n) for n in explicit_deletes]
-        scope = scope.filter(id__in=wanted)
-    existing: dict[uuid.UUID, str] = dict(scope.values_list("id", "content_hash"))
+        existing, plan.priors = {}, {}
+        for stored in scope.filter(id__in=wanted).values(*_state_columns(kind), "content_hash"):
+            existing[stored["id"]] = stored.pop("content_hash")
+            plan.priors[stored["id"]] = kind.spec.render(stored)
 
     now = timezone.now()
     hash_fields = kind.spec.raw_fields
@@ -417,7 +439,7 @@ def _apply_plan(plan: _Plan) -> list[Change]:
     manager = kind.model.objects  # type: ignore[attr-defined]
     bulk.insert(kind.model, plan.creates)
     if plan.updates:
-        priors = _fetch_states(kind, plan.modified_posts)
+        priors = _priors(plan, plan.modified_posts)
         update_fields = [c for c in kind.spec.columns if c != "id"] + ["content_hash", "updated"]
         update_fields = [kind.model._meta.get_field(c).name for c in update_fields]
         # One multi-row INSERT .. ON CONFLICT (id) DO UPDATE per batch: bulk_update's CASE WHEN per field and
@@ -440,7 +462,7 @@ def _apply_deletes(plan: _Plan) -> list[Change]:
     if not plan.deletes:
         return []
     kind = plan.kind
-    priors = _fetch_states(kind, plan.deletes)
+    priors = _priors(plan, plan.deletes)
     manager = kind.model.objects  # type: ignore[attr-defined]
     if kind.model is Resource:
         # Children first, so a parent and its elements can disappear in one sync.
@@ -483,12 +505,11 @@ def _reconcile(
     result = SyncResult()
     deletes = deletes or {}
     refs = _Refs(instance.pk)
-    for name in (identity.O_CLOUD_SITE, identity.RESOURCE_TYPE, identity.RESOURCE_POOL):
-        refs.known[name] = _known_ids(instance, KIND_BY_NAME[name], lists.get(name), complete, refs)
+    checked = [identity.O_CLOUD_SITE, identity.RESOURCE_TYPE, identity.RESOURCE_POOL]
     if lists.get(identity.RESOURCE) is not None:
-        refs.known[identity.RESOURCE] = _known_ids(
-            instance, KIND_BY_NAME[identity.RESOURCE], lists.get(identity.RESOURCE), complete, refs
-        )
+        checked.append(identity.RESOURCE)
+    for name in checked:
+        refs.checks[name] = functools.partial(_known_ids, instance, KIND_BY_NAME[name], lists.get(name), complete, refs)
 
     with transaction.atomic():
         plans: list[_Plan] = []

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from django.db import transaction
 from django.utils import timezone
 
+from inventory import bulk
 from inventory.models import ChangeLogEntry, Notification, Subscription
 from inventory.notifications.filters import SPECS, change_passes, parse_subscription_filter
 from netweave.o2.problems import BadRequest
@@ -26,7 +27,6 @@ logger = logging.getLogger(__name__)
 
 INVENTORY = "/o2ims-infrastructureInventory/v1"
 EVENT_TYPES = {ChangeLogEntry.Action.CREATE: 0, ChangeLogEntry.Action.MODIFY: 1, ChangeLogEntry.Action.DELETE: 2}
-BATCH_SIZE = 2000
 
 
 def object_path(object_type: str, state: Mapping[str, Any]) -> str | None:
@@ -76,14 +76,30 @@ def build_payload(entry: ChangeLogEntry, subscription: Subscription) -> dict[str
 
 
 def compile_filter(subscription: Subscription, parse: Callable[[str], list[FilterTerm]]) -> list[FilterTerm] | None:
-    """The subscription's filter terms; None (with a log line) if a stored filter no longer parses."""
+    """The subscription's filter terms; None (with a log line) if a stored filter no longer parses.
+
+    Parsed once per (grammar, filter text) and process: a filter used to be parsed again for every
+    transaction that recorded a change, for every subscription. Terms are immutable, so sharing them is safe."""
     if not subscription.filter:
         return []
+    key = (parse, subscription.filter)
+    terms = _compiled.get(key)
+    if terms is not None:
+        return terms
     try:
-        return parse(subscription.filter)
+        terms = parse(subscription.filter)
     except BadRequest as exc:
         logger.error("Subscription %s has an invalid filter and receives nothing: %s", subscription.pk, exc.detail)
         return None
+    if len(_compiled) >= COMPILED_FILTERS:
+        _compiled.clear()
+    _compiled[key] = terms
+    return terms
+
+
+# Parsed filters by (grammar's parse function, filter text); cleared when it reaches COMPILED_FILTERS entries.
+_compiled: dict[tuple[Callable[[str], list[FilterTerm]], str], list[FilterTerm]] = {}
+COMPILED_FILTERS = 1000
 
 
 def fan_out(
@@ -101,7 +117,7 @@ def fan_out(
     if not compiled or not entries:
         return
     now = timezone.now()
-    rows: list[Notification] = []
+    rows: list[dict[str, Any]] = []
     touched: set[uuid.UUID] = set()
     for entry in entries:
         for subscription, terms in compiled:
@@ -111,14 +127,19 @@ def fan_out(
             if body is None:
                 continue
             rows.append(
-                Notification(
-                    subscription=subscription,
-                    change=entry,
-                    payload=body,
-                    created=now,
-                    enqueued=now,
-                    next_attempt=now,
-                )
+                {
+                    "subscription_id": subscription.pk,
+                    "change_id": entry.pk,
+                    "payload": body,
+                    "status": Notification.Status.PENDING.value,
+                    "created": now,
+                    "enqueued": now,
+                    "next_attempt": now,
+                    "attempts": 0,
+                    "last_error": "",
+                    "last_attempt": None,
+                    "delivered": None,
+                }
             )
             touched.add(subscription.pk)
     write_outbox(rows, touched)
@@ -165,12 +186,13 @@ def lock_subscriptions(subscription_ids: Iterable[uuid.UUID]) -> None:
             )
 
 
-def write_outbox(rows: Sequence[Notification], subscription_ids: set[uuid.UUID]) -> None:
-    """Insert outbox rows in the current transaction and queue their delivery once it commits."""
+def write_outbox(rows: Sequence[dict[str, Any]], subscription_ids: set[uuid.UUID]) -> None:
+    """Insert outbox rows (dicts of every Notification field but the id) in the current transaction, ids in the
+    order of `rows`, and queue their delivery once it commits."""
     if not rows:
         return
     lock_subscriptions(subscription_ids)
-    Notification.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    bulk.append(Notification, rows)
     ids = sorted(str(pk) for pk in subscription_ids)
     transaction.on_commit(lambda: queue_deliveries(ids), robust=True)
 
