@@ -2,8 +2,11 @@
 A&AI's published schema). It is a real HTTP server on loopback that:
 
 - stores objects by path under /aai/<version>/ (cloud-regions and their tenants, complexes, pservers, PNFs);
-- validates every PUT body with JSON Schema (AAI_SCHEMA below: the node types' required properties and types,
-  unknown properties refused with 400, as A&AI does);
+- validates every PUT body with JSON Schema (AAI_SCHEMA below: the node types' properties, required ones and types
+  as A&AI v29 defines them), after filling a missing key from the path and a missing defaulted required property
+  as A&AI does; unknown properties are refused with 400, which is stricter than A&AI (aai-common's MoxyLoader
+  sets no handler for unknown properties, so A&AI does not refuse them) so that a misspelt property fails the
+  test instead of going unnoticed;
 - enforces `resource-version` optimistic locking as the A&AI schema states it ("Used for optimistic concurrency.
   Must be empty on create, valid on update and delete"): a create carrying one, or an update/delete without the
   current one, is 412; every write gives the object a new resource-version;
@@ -63,44 +66,170 @@ RELATIONSHIP_LIST = {
 }
 
 
-def _node(required: list[str], strings: list[str], booleans: tuple[str, ...] = ()) -> dict[str, Any]:
-    properties: dict[str, Any] = {name: {"type": "string"} for name in [*required, *strings, "resource-version"]}
+def _node(
+    keys: tuple[str, ...],
+    required: list[str],
+    strings: list[str],
+    booleans: tuple[str, ...] = (),
+    integers: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """One node type's scalar properties as JSON Schema. The keys and the required properties with a default value
+    are not in `required`: A&AI takes a missing key from the URI and fills a missing defaulted property (see
+    `_write`), so only the others are refused when absent."""
+    properties: dict[str, Any] = {name: {"type": "string"} for name in [*keys, *required, *strings, *COMMON]}
     properties.update({name: {"type": "boolean"} for name in booleans})
+    properties.update({name: {"type": "integer"} for name in integers})
     properties["relationship-list"] = RELATIONSHIP_LIST
     return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
 
 
-# The five A&AI node types netweave writes, with the properties it may send (A&AI node definitions).
+# Properties every node type below has (aai_oxm_v29.xml).
+COMMON = ["resource-version", "data-owner", "data-source", "data-source-version"]
+# String properties pserver and pnf both have.
+DEVICE = [
+    "equip-type",
+    "equip-vendor",
+    "equip-model",
+    "serial-number",
+    "ipaddress-v4-loopback-0",
+    "ipaddress-v6-loopback-0",
+    "ipaddress-v4-aim",
+    "ipaddress-v6-aim",
+    "ipaddress-v6-oam",
+    "inv-status",
+    "prov-status",
+    "management-option",
+    "operational-status",
+    "ops-note",
+]
+
+# The five A&AI node types netweave writes: their keys, required properties, and the scalar properties A&AI v29
+# defines for them (aai-schema-service, aai-schema/src/main/resources/onap/oxm/v29/aai_oxm_v29.xml; the plugin
+# README says which commit). Child containers (tenants, p-interfaces, ...) are not accepted inline: netweave writes
+# children by their own path.
 AAI_SCHEMA: dict[str, dict[str, Any]] = {
     "cloud-region": _node(
-        ["cloud-owner", "cloud-region-id"],
-        ["cloud-type", "owner-defined-type", "cloud-region-version", "identity-url", "complex-name", "cloud-zone"],
+        ("cloud-owner", "cloud-region-id"),
+        [],
+        [
+            "cloud-type",
+            "owner-defined-type",
+            "cloud-region-version",
+            "identity-url",
+            "cloud-zone",
+            "complex-name",
+            "sriov-automation",
+            "cloud-extra-info",
+            "cloud-function",
+            "cloud-role",
+            "ops-note",
+            "cloud-region-number-definition",
+            "status",
+            "upgrade-cycle",
+        ],
         ("orchestration-disabled", "in-maint"),
+        ("cloud-region-number",),
     ),
-    "tenant": _node(["tenant-id", "tenant-name"], ["tenant-context"]),
+    "tenant": _node(
+        ("tenant-id",), ["tenant-name"], ["tenant-context", "parent-id", "production-state", "support-model"]
+    ),
     "complex": _node(
-        ["physical-location-id", "physical-location-type", "street1", "city", "postal-code", "country", "region"],
-        ["complex-name", "data-center-code", "identity-url", "street2", "state", "latitude", "longitude"],
+        ("physical-location-id",),
+        ["physical-location-type", "street1", "city", "postal-code", "country", "region"],
+        [
+            "data-center-code",
+            "complex-name",
+            "identity-url",
+            "time-zone",
+            "street2",
+            "state",
+            "latitude",
+            "longitude",
+            "elevation",
+            "lata",
+        ],
     ),
     "pserver": _node(
-        ["hostname", "in-maint"], ["pserver-id", "pserver-name2", "serial-number", "equip-type", "equip-vendor"]
+        ("hostname",),
+        [],
+        [
+            *DEVICE,
+            "ptnii-equip-name",
+            "fqdn",
+            "pserver-selflink",
+            "ipv4-oam-address",
+            "pserver-id",
+            "internet-topology",
+            "pserver-name2",
+            "purpose",
+            "host-profile",
+            "role",
+            "function",
+        ],
+        ("in-maint",),
+        ("number-of-cpus", "disk-in-gigabytes", "ram-in-megabytes"),
     ),
-    "pnf": _node(["pnf-name", "in-maint"], ["pnf-id", "nf-role", "equip-type", "equip-vendor", "serial-number"]),
+    "pnf": _node(
+        ("pnf-name",),
+        [],
+        [
+            *DEVICE,
+            "pnf-name2",
+            "selflink",
+            "pnf-name2-source",
+            "pnf-id",
+            "nf-naming-code",
+            "network-operating-system",
+            "nf-function",
+            "orchestration-status",
+            "ipaddress-v4-oam",
+            "sw-version",
+            "frame-id",
+            "nf-role",
+            "admin-status",
+            "model-customization-id",
+            "model-invariant-id",
+            "model-version-id",
+            "config-validation-request-id",
+            "config-validation-status",
+            "nf-type",
+            "common-base-indicator",
+            "equipment-clli",
+            "pnf-ipv4-address",
+            "pnf-ipv6-address",
+            "phone-number",
+        ],
+        ("in-maint", "spare-equipment-indicator"),
+    ),
 }
-AAI_SCHEMA["pserver"]["properties"]["in-maint"] = {"type": "boolean"}
-AAI_SCHEMA["pnf"]["properties"]["in-maint"] = {"type": "boolean"}
+# The OXM's `requires`: A&AI refuses one of a pnf's model ids without the other.
+AAI_SCHEMA["pnf"]["dependencies"] = {
+    "model-invariant-id": ["model-version-id"],
+    "model-version-id": ["model-invariant-id"],
+}
+# Required properties with a default value (`defaultValue` in the OXM): A&AI's validator fills them in when a PUT
+# leaves them out (aai-common's DefaultFields resolver) instead of refusing the PUT.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "cloud-region": {"orchestration-disabled": False, "in-maint": False},
+    "pserver": {"in-maint": False},
+    "pnf": {"in-maint": False, "spare-equipment-indicator": False},
+}
 
-# Path patterns under /aai/<version>: node type and the key property the path's last segment must equal.
+# Path patterns under /aai/<version>: node type and the key properties its last segments give.
 PATHS = [
-    (re.compile(r"^/cloud-infrastructure/cloud-regions/cloud-region/[^/]+/[^/]+$"), "cloud-region", "cloud-region-id"),
     (
-        re.compile(r"^/cloud-infrastructure/cloud-regions/cloud-region/[^/]+/[^/]+/tenants/tenant/[^/]+$"),
-        "tenant",
-        "tenant-id",
+        re.compile(r"^/cloud-infrastructure/cloud-regions/cloud-region/([^/]+)/([^/]+)$"),
+        "cloud-region",
+        ("cloud-owner", "cloud-region-id"),
     ),
-    (re.compile(r"^/cloud-infrastructure/complexes/complex/[^/]+$"), "complex", "physical-location-id"),
-    (re.compile(r"^/cloud-infrastructure/pservers/pserver/[^/]+$"), "pserver", "hostname"),
-    (re.compile(r"^/network/pnfs/pnf/[^/]+$"), "pnf", "pnf-name"),
+    (
+        re.compile(r"^/cloud-infrastructure/cloud-regions/cloud-region/[^/]+/[^/]+/tenants/tenant/([^/]+)$"),
+        "tenant",
+        ("tenant-id",),
+    ),
+    (re.compile(r"^/cloud-infrastructure/complexes/complex/([^/]+)$"), "complex", ("physical-location-id",)),
+    (re.compile(r"^/cloud-infrastructure/pservers/pserver/([^/]+)$"), "pserver", ("hostname",)),
+    (re.compile(r"^/network/pnfs/pnf/([^/]+)$"), "pnf", ("pnf-name",)),
 ]
 
 
@@ -193,13 +322,17 @@ class FakeAai:
             return 204, None
         if method != "PUT":
             return 405, None
+        keys = _path_keys(path)
+        if isinstance(data, dict):
+            # As A&AI's PUT validation does (aai-common RESTAPI.validateIntrospector): a missing key comes from the
+            # URI (InjectKeysFromURI), a missing required property with a default gets it (DefaultFields).
+            data = {**DEFAULTS.get(node_type, {}), **keys, **data}
         try:
             VALIDATORS[node_type](data)
         except fastjsonschema.JsonSchemaException as exc:
             return 400, _error(f"invalid {node_type}: {exc.message}")
-        key = next(k for pattern, t, k in PATHS if t == node_type and pattern.match(path))
-        if str(data[key]) != path.rsplit("/", 1)[1]:
-            return 400, _error(f"{key} does not match the path")
+        if any(str(data[key]) != value for key, value in keys.items()):
+            return 400, _error("uri and payload keys don't match")
         if node_type == "tenant" and path.rsplit("/tenants/", 1)[0] not in self.objects:
             return 404, _error("parent cloud-region not found")
         for relation in data.get("relationship-list", {}).get("relationship", []):
@@ -317,6 +450,15 @@ def _node_type(path: str) -> str | None:
         if pattern.match(path):
             return node_type
     return None
+
+
+def _path_keys(path: str) -> dict[str, str]:
+    """The key properties an object's path gives (its node type's uriTemplate)."""
+    for pattern, _, keys in PATHS:
+        match = pattern.match(path)
+        if match:
+            return dict(zip(keys, match.groups(), strict=True))
+    return {}
 
 
 def _shaped(item: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:

@@ -1,11 +1,14 @@
 """The VES 7.x event structure the ONAP plugin's events are checked against: the common event header and the
-`notification` and `fault` domain blocks with the properties VES 7.2.1 (CommonEventFormat_30.2.1_ONAP.json)
-requires, their types and enumerations, as JSON Schema."""
+`notification` and `fault` domain blocks as VES 7.2.1 defines them (the VES collector's
+etc/CommonEventFormat_30.2.1_ONAP.json; the plugin README says which commit): their properties, the required ones,
+types and enumerations, and no other property (the published schema's `additionalProperties: false`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+STRING = {"type": "string"}
+HASH_MAP = {"type": "object", "additionalProperties": STRING}  # the schema's `hashMap`: string values only
 HEADER = {
     "type": "object",
     "required": [
@@ -23,6 +26,7 @@ HEADER = {
     ],
     "properties": {
         "domain": {
+            "type": "string",
             "enum": [
                 "fault",
                 "heartbeat",
@@ -34,36 +38,57 @@ HEADER = {
                 "pnfRegistration",
                 "sipSignaling",
                 "stateChange",
+                "stndDefined",
                 "syslog",
                 "thresholdCrossingAlert",
                 "voiceQuality",
-            ]
+            ],
         },
-        "eventId": {"type": "string"},
-        "eventName": {"type": "string"},
-        "eventType": {"type": "string"},
+        "eventId": STRING,
+        "eventName": STRING,
+        "eventType": STRING,
+        "internalHeaderFields": {"type": "object"},
         "lastEpochMicrosec": {"type": "number"},
-        "priority": {"enum": ["High", "Medium", "Normal", "Low"]},
-        "reportingEntityName": {"type": "string"},
+        "nfcNamingCode": STRING,
+        "nfNamingCode": STRING,
+        "nfVendorName": STRING,
+        "priority": {"type": "string", "enum": ["High", "Medium", "Normal", "Low"]},
+        "reportingEntityId": STRING,
+        "reportingEntityName": STRING,
         "sequence": {"type": "integer"},
-        "sourceId": {"type": "string"},
-        "sourceName": {"type": "string"},
+        "sourceId": STRING,
+        "sourceName": STRING,
         "startEpochMicrosec": {"type": "number"},
-        "version": {"enum": ["4.0", "4.0.1", "4.1"]},
-        "vesEventListenerVersion": {"type": "string", "pattern": r"^7\.[0-9]+(\.[0-9]+)?$"},
+        "stndDefinedNamespace": STRING,
+        "timeZoneOffset": STRING,
+        "version": {"type": "string", "enum": ["4.0", "4.0.1", "4.1"]},
+        "vesEventListenerVersion": {"type": "string", "enum": ["7.0", "7.0.1", "7.1", "7.1.1", "7.2", "7.2.1"]},
     },
+    "additionalProperties": False,
 }
 NOTIFICATION = {
     "type": "object",
     "required": ["changeIdentifier", "changeType", "notificationFieldsVersion"],
     "properties": {
-        "changeIdentifier": {"type": "string"},
-        "changeType": {"type": "string"},
-        "newState": {"enum": ["inService", "maintenance", "outOfService"]},
-        "oldState": {"enum": ["inService", "maintenance", "outOfService"]},
-        "notificationFieldsVersion": {"enum": ["2.0"]},
-        "additionalFields": {"type": "object"},
+        "additionalFields": HASH_MAP,
+        "arrayOfNamedHashMap": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "hashMap"],
+                "properties": {"name": STRING, "hashMap": HASH_MAP},
+                "additionalProperties": False,
+            },
+        },
+        "changeContact": STRING,
+        "changeIdentifier": STRING,
+        "changeType": STRING,
+        "newState": STRING,
+        "oldState": STRING,
+        "notificationFieldsVersion": {"type": "string", "enum": ["2.0"]},
+        "stateInterface": STRING,
     },
+    "additionalProperties": False,
 }
 FAULT = {
     "type": "object",
@@ -76,13 +101,22 @@ FAULT = {
         "vfStatus",
     ],
     "properties": {
-        "eventSeverity": {"enum": ["CRITICAL", "MAJOR", "MINOR", "WARNING", "NORMAL"]},
-        "faultFieldsVersion": {"enum": ["4.0"]},
+        "alarmAdditionalInformation": HASH_MAP,
+        "alarmCondition": STRING,
+        "alarmInterfaceA": STRING,
+        "eventCategory": STRING,
+        "eventSeverity": {"type": "string", "enum": ["CRITICAL", "MAJOR", "MINOR", "WARNING", "NORMAL"]},
+        "eventSourceType": STRING,
+        "faultFieldsVersion": {"type": "string", "enum": ["4.0"]},
+        "specificProblem": STRING,
         "vfStatus": {
-            "enum": ["Active", "Idle", "Preparing to terminate", "Ready to terminate", "Requesting termination"]
+            "type": "string",
+            "enum": ["Active", "Idle", "Preparing to terminate", "Ready to terminate", "Requesting termination"],
         },
     },
+    "additionalProperties": False,
 }
+# The event's other domain blocks (measurementFields, ...) are not transcribed: netweave sends none.
 VES_EVENT: dict[str, Any] = {
     "type": "object",
     "required": ["event"],
