@@ -29,6 +29,7 @@ from plugins.dms.flux.mapping import (
     history,
     revisions_of,
     source_patch,
+    source_phase,
     status_of,
 )
 from plugins.sdk.dms import Deployment, DeploymentPackage, DeploymentPhase, DeploymentRevision, DeploymentStatus
@@ -163,14 +164,9 @@ def phase(release: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> 
     pending = DeploymentPhase.PENDING_UPGRADE if installed else DeploymentPhase.PENDING_INSTALL
     if repo is None:
         return DeploymentPhase.FAILED
-    if not static(repo):
-        if not _observed(repo):
-            return pending
-        source_ready = condition(repo).get("status")
-        if source_ready == "False":
-            return DeploymentPhase.FAILED
-        if source_ready != "True":
-            return pending
+    unready = None if static(repo) else source_phase(repo, pending)
+    if unready:
+        return unready
     if not _observed(release):
         return pending
     ready = condition(release).get("status")

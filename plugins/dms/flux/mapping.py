@@ -261,6 +261,17 @@ def suspended(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) ->
     return any(bool(((o or {}).get("spec") or {}).get("suspend")) for o in (kust, repo))
 
 
+def source_phase(repo: Mapping[str, Any], pending: str) -> str | None:
+    """What a source (GitRepository, HelmRepository) says before its applier counts: `pending` until
+    source-controller has observed it and reported Ready, FAILED when Ready is False, None when it is ready."""
+    if not _observed(repo):
+        return pending
+    source_ready = condition(repo).get("status")
+    if source_ready == "False":
+        return DeploymentPhase.FAILED
+    return None if source_ready == "True" else pending
+
+
 def phase(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> str:
     if kust is None or (kust.get("metadata") or {}).get("deletionTimestamp"):
         return DeploymentPhase.UNINSTALLING
@@ -268,13 +279,9 @@ def phase(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> str
     pending = DeploymentPhase.PENDING_UPGRADE if installed else DeploymentPhase.PENDING_INSTALL
     if repo is None:
         return DeploymentPhase.FAILED
-    if not _observed(repo):
-        return pending
-    source_ready = condition(repo).get("status")
-    if source_ready == "False":
-        return DeploymentPhase.FAILED
-    if source_ready != "True":
-        return pending
+    unready = source_phase(repo, pending)
+    if unready:
+        return unready
     if _failed_now(kust):
         return DeploymentPhase.FAILED
     if not _observed(kust):
