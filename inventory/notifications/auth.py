@@ -1,14 +1,16 @@
 """Authentication towards SMOs: OAuth2 client credentials, mTLS client certificates and HMAC body signatures.
 
 Configured per SMO endpoint (inventory.models.SmoEndpoint) with Secret references; values are resolved at
-delivery time with plugins.secrets.resolve and never logged or put into an error message. HTTP clients and
+delivery time with plugins.secrets.resolve and never logged or put into an error message. TLS contexts and
 OAuth2 tokens are cached per endpoint and dropped when the endpoint row changes.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import os
 import ssl
 import tempfile
@@ -16,12 +18,12 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
-import httpx
 from django.conf import settings
 
 from inventory.models import SmoEndpoint, Subscription
-from inventory.notifications import deadline
+from inventory.notifications import sender
 from plugins import secrets
 
 
@@ -66,10 +68,6 @@ def attempt_seconds() -> float:
     return float(getattr(settings, "NETWEAVE_NOTIFICATION_TIMEOUT", 10.0))
 
 
-def _timeout() -> httpx.Timeout:
-    return httpx.Timeout(attempt_seconds())
-
-
 def _ssl_context(endpoint: SmoEndpoint | None) -> ssl.SSLContext:
     context = ssl.create_default_context()
     if endpoint is None:
@@ -92,25 +90,26 @@ def _ssl_context(endpoint: SmoEndpoint | None) -> ssl.SSLContext:
 
 
 _lock = threading.Lock()
-_clients: dict[object, httpx.Client] = {}
+_contexts: dict[tuple[object, datetime | None], ssl.SSLContext] = {}
 
 
 def _cache_key(endpoint: SmoEndpoint | None) -> tuple[object, datetime | None]:
     return (None, None) if endpoint is None else (endpoint.pk, endpoint.updated)
 
 
-def client_for(endpoint: SmoEndpoint | None) -> httpx.Client:
-    """A pooled HTTP client for deliveries through this endpoint (never follows redirects by itself; honours the
-    deadline of `deadline.bounded`)."""
+def tls_context(endpoint: SmoEndpoint | None) -> ssl.SSLContext:
+    """The TLS context for https requests through this endpoint (its CA bundle, its client certificate), built
+    once per version of the endpoint row: loading the system CAs and a certificate costs milliseconds."""
     key = _cache_key(endpoint)
     with _lock:
-        client = _clients.get(key)
-        if client is None:
-            for old in [k for k in _clients if k[0] == key[0]]:  # type: ignore[index]
-                _clients.pop(old).close()
-            client = deadline.client(_ssl_context(endpoint), _timeout())
-            _clients[key] = client
-        return client
+        context = _contexts.get(key)
+    if context is None:
+        context = _ssl_context(endpoint)
+        with _lock:
+            for old in [k for k in _contexts if k[0] == key[0]]:
+                del _contexts[old]
+            _contexts[key] = context
+    return context
 
 
 @dataclass
@@ -139,15 +138,30 @@ def _oauth2_token(endpoint: SmoEndpoint) -> str:
     data = {"grant_type": "client_credentials"}
     if endpoint.oauth2_scope:
         data["scope"] = endpoint.oauth2_scope
-    auth = (endpoint.oauth2_client_id, secrets.resolve(endpoint.oauth2_client_secret))
+    credentials = f"{endpoint.oauth2_client_id}:{secrets.resolve(endpoint.oauth2_client_secret)}".encode()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": "application/json",
+        "Authorization": "Basic " + base64.b64encode(credentials).decode("ascii"),
+    }
     try:
-        response = client_for(endpoint).post(endpoint.oauth2_token_url, data=data, auth=auth)
-    except httpx.HTTPError as exc:
-        raise AuthError(f"SMO endpoint '{endpoint.name}': token request failed ({type(exc).__name__})") from None
-    if response.status_code != 200:
-        raise AuthError(f"SMO endpoint '{endpoint.name}': token endpoint answered HTTP {response.status_code}")
+        # Rare (once per token lifetime), so on a connection of its own. The URL is the operator's, not a
+        # subscriber's: it is not put through the callback check.
+        with sender.Connections() as connections:
+            response = connections.request(
+                "POST",
+                sender.Target.of(endpoint.oauth2_token_url),
+                headers,
+                urlencode(data).encode(),
+                tls_context(endpoint),
+            )
+    except sender.SendError as exc:
+        reason = str(exc).split(":", 1)[0]
+        raise AuthError(f"SMO endpoint '{endpoint.name}': token request failed ({reason})") from None
+    if response.status != 200:
+        raise AuthError(f"SMO endpoint '{endpoint.name}': token endpoint answered HTTP {response.status}")
     try:
-        body = response.json()
+        body = json.loads(response.body)
         value = str(body["access_token"])
         lifetime = float(body.get("expires_in", 300))
     except (ValueError, KeyError, TypeError):

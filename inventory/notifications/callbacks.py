@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -144,14 +144,3 @@ def check_callback(url: str) -> str | None:
     if literal is not None or not addresses:
         return None
     return str(addresses[0])
-
-
-def pinned_request(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:
-    """The URL, headers and httpx extensions that send a request for `url` to `address`: the host name stays
-    in the Host header and, for https, in SNI and certificate verification."""
-    parts = urlsplit(url)
-    host = f"[{address}]" if ":" in address else address
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
-    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-    extensions = {"sni_hostname": parts.hostname or ""} if parts.scheme.lower() == "https" else {}
-    return target, {"Host": parts.netloc}, extensions

@@ -20,14 +20,13 @@ from __future__ import annotations
 import enum
 import logging
 import random
+import ssl
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpx
 import orjson
 from django.conf import settings
 from django.db import transaction
@@ -35,8 +34,8 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from inventory.models import Notification, Subscription
-from inventory.notifications import auth, deadline
-from inventory.notifications.callbacks import CallbackRefused, check_callback, pinned_request
+from inventory.notifications import auth, deadline, sender
+from inventory.notifications.callbacks import CallbackRefused, check_callback
 from plugins.secrets import SecretError
 
 logger = logging.getLogger(__name__)
@@ -85,23 +84,24 @@ def _same_origin(a: str, b: str) -> bool:
 
 def _authenticated(
     subscription: Subscription, body: bytes
-) -> tuple[auth.SmoEndpoint | None, httpx.Client, dict[str, str]]:
-    """The SMO endpoint, HTTP client and authentication headers for a request to the subscription's callback."""
+) -> tuple[auth.SmoEndpoint | None, ssl.SSLContext, dict[str, str]]:
+    """The SMO endpoint, TLS context and authentication headers for a request to the subscription's callback."""
     try:
         endpoint = auth.endpoint_for(subscription)
-        return endpoint, auth.client_for(endpoint), auth.request_headers(endpoint, body)
+        return endpoint, auth.tls_context(endpoint), auth.request_headers(endpoint, body)
     except (auth.AuthError, SecretError) as exc:
         raise DeliveryFailed(f"authentication: {exc}") from None
 
 
 def _checked_request(
-    client: httpx.Client,
+    connections: sender.Connections,
+    context: ssl.SSLContext,
     method: str,
     url: str,
     headers: dict[str, str],
+    body: bytes,
     checked: dict[str, str | None] | None = None,
-    **kwargs: Any,
-) -> httpx.Response:
+) -> sender.Answer:
     """One request to a callback URL that passes the callback check, sent to the address that was checked.
     `checked` keeps the addresses checked for a run of deliveries (at most a second), so that a run resolves
     its callback once."""
@@ -110,43 +110,56 @@ def _checked_request(
         address = checked[url] if url in checked else checked.setdefault(url, check_callback(url))
     except CallbackRefused as exc:
         raise DeliveryFailed(f"callback refused: {exc}") from None
-    target, extra, extensions = url, dict[str, str](), dict[str, str]()
-    if address is not None:
-        target, extra, extensions = pinned_request(url, address)
     try:
-        return client.request(method, target, headers={**headers, **extra}, extensions=extensions, **kwargs)
-    except httpx.HTTPError as exc:
-        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
+        return connections.request(method, sender.Target.of(url, address), headers, body, context)
+    except sender.SendError as exc:
+        raise DeliveryFailed(str(exc)) from None
 
 
-def send(subscription: Subscription, body: bytes, checked: dict[str, str | None] | None = None) -> int:
+def send(
+    subscription: Subscription,
+    body: bytes,
+    checked: dict[str, str | None] | None = None,
+    connections: sender.Connections | None = None,
+) -> int:
     """POST one notification body to the callback; returns the 2xx status or raises DeliveryFailed.
 
     The whole attempt (token, connection, request, answer, redirects) takes at most NETWEAVE_NOTIFICATION_TIMEOUT
     seconds, however slowly the receiver answers. Redirects are followed only within the callback's origin
     (307/308, which keep the POST) and only to a URL that passes the callback check; anything else is a failure.
+    `connections` are the caller's kept-alive connections (a delivery task's); without them the request has a
+    connection of its own.
     """
     with deadline.bounded(auth.attempt_seconds()):
-        return _send(subscription, body, checked)
+        if connections is not None:
+            return _send(subscription, body, checked, connections)
+        with sender.Connections() as own:
+            return _send(subscription, body, checked, own)
 
 
-def _send(subscription: Subscription, body: bytes, checked: dict[str, str | None] | None) -> int:
+def _send(
+    subscription: Subscription,
+    body: bytes,
+    checked: dict[str, str | None] | None,
+    connections: sender.Connections,
+) -> int:
     url = subscription.callback
-    endpoint, client, headers = _authenticated(subscription, body)
+    endpoint, context, headers = _authenticated(subscription, body)
     for _ in range(MAX_REDIRECTS + 1):
-        response = _checked_request(client, "POST", url, headers, checked, content=body)
-        status = response.status_code
+        answer = _checked_request(connections, context, "POST", url, headers, body, checked)
+        status = answer.status
         if 200 <= status < 300:
             return status
-        if status in (307, 308) and "location" in response.headers:
-            target = urljoin(url, response.headers["location"])
+        location = answer.headers.get("location")
+        if status in (307, 308) and location:
+            target = urljoin(url, location)
             if not _same_origin(target, subscription.callback):
                 raise DeliveryFailed(f"HTTP {status}: redirect to another host not followed ({target})")
             url = target
             continue
         if status == 401 and endpoint is not None and endpoint.oauth2_token_url:
             auth.forget_token(endpoint)
-        raise DeliveryFailed(f"HTTP {status}: {response.text[:200]}")
+        raise DeliveryFailed(f"HTTP {status}: {answer.text()}")
     raise DeliveryFailed(f"more than {MAX_REDIRECTS} redirects")
 
 
@@ -154,12 +167,12 @@ def probe(callback: str) -> None:
     """The optional reachability check at subscribe time (NETWEAVE_CALLBACK_CHECK_ON_SUBSCRIBE): a GET to the
     callback, authenticated like a delivery, that must answer 2xx (ETSI NFV-SOL 013 expects 204 No Content) without
     a redirect. Raises DeliveryFailed saying what the callback answered."""
-    with deadline.bounded(auth.attempt_seconds()):
-        _, client, headers = _authenticated(Subscription(callback=callback), b"")
+    with deadline.bounded(auth.attempt_seconds()), sender.Connections() as connections:
+        _, context, headers = _authenticated(Subscription(callback=callback), b"")
         headers.pop("Content-Type", None)
-        response = _checked_request(client, "GET", callback, headers)
-    if not 200 <= response.status_code < 300:
-        raise DeliveryFailed(f"GET answered HTTP {response.status_code}, not 204")
+        answer = _checked_request(connections, context, "GET", callback, headers, b"")
+    if not 200 <= answer.status < 300:
+        raise DeliveryFailed(f"GET answered HTTP {answer.status}, not 204")
 
 
 def _expire(row: Notification) -> None:
@@ -239,8 +252,11 @@ def batch_rows() -> int:
 BATCH_SECONDS = 1.0
 
 
-def _deliver_run(subscription_id: str, tally: Tally, limit: int, until: float) -> tuple[Outcome, int]:
-    """Attempt a run of the subscription's oldest pending rows, in order, over one kept-alive connection, holding
+def _deliver_run(
+    subscription_id: str, tally: Tally, limit: int, until: float, connections: sender.Connections
+) -> tuple[Outcome, int]:
+    """Attempt a run of the subscription's oldest pending rows, in order, over one kept-alive connection (of
+    `connections`, the task's), holding
     the subscription for the run: up to `limit` rows, stopping at the first that fails or is not due, or once
     `until` (monotonic) has passed. The rows sent are marked delivered by one UPDATE when the run ends, in the
     run's transaction: a worker killed in between sends them again (at least once). Returns the outcome and
@@ -272,7 +288,7 @@ def _deliver_run(subscription_id: str, tally: Tally, limit: int, until: float) -
                 continue
             attempts = row.attempts + 1
             try:
-                send(subscription, orjson.dumps(row.payload), checked)
+                send(subscription, orjson.dumps(row.payload), checked, connections)
             except DeliveryFailed as exc:
                 handled -= 1
                 delay = backoff(attempts)
@@ -327,20 +343,27 @@ def deliver_pending(subscription_id: str, *, limit: int = 200, budget: float | N
     ends = time.monotonic() + (slice_seconds() if budget is None else budget)
     left = limit
     try:
-        while left > 0:
-            until = min(ends, time.monotonic() + BATCH_SECONDS)
-            outcome, handled = _deliver_run(subscription_id, tally, min(left, batch_rows()), until)
-            left -= handled
-            if outcome.step is Step.DELIVERED:
-                if time.monotonic() >= ends:
-                    break
-                continue
-            if outcome.step is Step.EMPTY and _has_due(subscription_id):
-                continue
-            return outcome
-        return Outcome(Step.MORE, 0.0)
+        with sender.Connections() as connections:  # kept alive from run to run
+            return _deliver_runs(subscription_id, tally, left, ends, connections)
     finally:
         tally.flush(subscription_id)
+
+
+def _deliver_runs(
+    subscription_id: str, tally: Tally, left: int, ends: float, connections: sender.Connections
+) -> Outcome:
+    while left > 0:
+        until = min(ends, time.monotonic() + BATCH_SECONDS)
+        outcome, handled = _deliver_run(subscription_id, tally, min(left, batch_rows()), until, connections)
+        left -= handled
+        if outcome.step is Step.DELIVERED:
+            if time.monotonic() >= ends:
+                break
+            continue
+        if outcome.step is Step.EMPTY and _has_due(subscription_id):
+            continue
+        return outcome
+    return Outcome(Step.MORE, 0.0)
 
 
 def due_subscriptions() -> list[str]:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
 import orjson
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import SmoEndpoint, SmoRegistration
-from inventory.notifications import auth, deadline
+from inventory.notifications import auth, deadline, sender
 from netweave.o2.urls import public_url
 from plugins.secrets import SecretError
 
@@ -47,16 +46,17 @@ def _post(url: str) -> str | None:
     body = orjson.dumps(registration_body())
     endpoint = _endpoint(url)
     try:
-        with deadline.bounded(auth.attempt_seconds()):  # the whole exchange, like a delivery attempt
+        # The whole exchange, like a delivery attempt. The URL is the operator's: no callback check.
+        with deadline.bounded(auth.attempt_seconds()), sender.Connections() as connections:
             headers = auth.request_headers(endpoint, body)
-            response = auth.client_for(endpoint).post(url, content=body, headers=headers)
+            answer = connections.request("POST", sender.Target.of(url), headers, body, auth.tls_context(endpoint))
     except (auth.AuthError, SecretError) as exc:
         return f"authentication: {exc}"
-    except httpx.HTTPError as exc:
-        return f"{type(exc).__name__}: {exc}"
-    if 200 <= response.status_code < 300:
+    except sender.SendError as exc:
+        return str(exc)
+    if 200 <= answer.status < 300:
         return None
-    return f"HTTP {response.status_code}: {response.text[:200]}"
+    return f"HTTP {answer.status}: {answer.text()}"
 
 
 def register() -> Result:
