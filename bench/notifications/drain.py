@@ -1,6 +1,7 @@
 """The delivery path alone: one process drains BENCH_CHANGES changes x 10 subscriptions with
 `delivery.deliver_pending` (no Celery, no broker) into a receiver process, on the database of DATABASE_URL.
-Prints rows, wall time, deliveries/s and the deliverer's CPU per row (`--profile`: a cProfile by internal time).
+Prints rows, wall time, deliveries/s and the deliverer's CPU per row (`--profile`: a cProfile by internal time;
+BENCH_PROFILE_FILE=path also saves it).
 
     DATABASE_URL=postgres://... .venv/bin/python bench/notifications/drain.py [--profile]
 
@@ -74,6 +75,8 @@ def main() -> None:
     print(json.dumps(figures))
     if profile:
         pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+        if os.environ.get("BENCH_PROFILE_FILE"):  # for pstats / snakeviz (e.g. sorted by cumulative time)
+            profile.dump_stats(os.environ["BENCH_PROFILE_FILE"])
 
 
 if __name__ == "__main__":

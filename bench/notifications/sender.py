@@ -1,7 +1,8 @@
 """The sender alone: BENCH_REQUESTS notification POSTs over one kept-alive connection to a receiver process
-(`netweave_receiver`), with the HTTP client delivery uses (httpx through inventory.notifications.deadline) and
-with the standard library's http.client, one after the other, twice. Prints CPU and wall time per request: the
-CPU is what a delivery worker pays per notification for HTTP alone (docs/benchmarks.md).
+(`netweave_receiver`), with the sender delivery uses (inventory.notifications.sender: http.client under the
+whole-attempt deadline), with a bare http.client connection and with a pooled httpx client (what delivery used
+before decision 0018), one after the other, twice. Prints CPU and wall time per request: the CPU is what a
+delivery worker pays per notification for HTTP alone (docs/benchmarks.md).
 
     .venv/bin/python bench/notifications/sender.py
 """
@@ -21,7 +22,7 @@ from standalone import start_receiver  # sets Django up before the project is im
 # isort: split
 import httpx
 
-from inventory.notifications import deadline
+from inventory.notifications import deadline, sender
 from tests.notifications import harness
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
@@ -48,12 +49,18 @@ def measure(name: str, post: Callable[[], int]) -> None:
 def main() -> None:
     port = harness.free_port()
     receiver = start_receiver(port)
-    client = deadline.client(ssl.create_default_context(), httpx.Timeout(10.0))
+    client = httpx.Client(verify=ssl.create_default_context(), timeout=10.0, follow_redirects=False)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connections = sender.Connections()
+    context = ssl.create_default_context()
+    target = sender.Target.of(f"http://127.0.0.1:{port}/h", "127.0.0.1")
+
+    def with_sender() -> int:
+        with deadline.bounded(10.0):
+            return connections.request("POST", target, HEADERS, BODY, context).status
 
     def with_httpx() -> int:
-        with deadline.bounded(10.0):
-            return client.post(f"http://127.0.0.1:{port}/h", headers=HEADERS, content=BODY).status_code
+        return client.post(f"http://127.0.0.1:{port}/h", headers=HEADERS, content=BODY).status_code
 
     def with_http_client() -> int:
         connection.request("POST", "/h", body=BODY, headers=HEADERS)
@@ -63,9 +70,11 @@ def main() -> None:
 
     try:
         for _ in range(2):
-            measure("httpx", with_httpx)
+            measure("sender (delivery)", with_sender)
             measure("http.client", with_http_client)
+            measure("httpx", with_httpx)
     finally:
+        connections.close()
         receiver.terminate()
         receiver.wait(10)
     print(json.dumps({"loadavg": Path("/proc/loadavg").read_text().split()[:3]}))

@@ -4,6 +4,7 @@ database of DATABASE_URL: imported before anything of the project. Loopback call
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -20,13 +21,19 @@ django.setup()
 
 
 def start_receiver(port: int) -> subprocess.Popen[bytes]:
-    """A notification receiver process (`netweave_receiver`) on 127.0.0.1:`port`, arrivals discarded, given 3 s
-    to start listening."""
+    """A notification receiver process (`netweave_receiver`) on 127.0.0.1:`port`, arrivals discarded, once it
+    accepts connections (at most 60 s: a loaded machine takes more than the 3 s a quiet one needs)."""
     process = subprocess.Popen(
         [sys.executable, "manage.py", "netweave_receiver", "--port", str(port), "--jsonl"],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(3)
-    return process
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"the receiver did not listen on 127.0.0.1:{port} within 60 s")
