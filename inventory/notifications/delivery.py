@@ -23,7 +23,7 @@ import random
 import ssl
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
@@ -33,7 +33,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
-from inventory.models import Notification, Subscription
+from inventory.models import Notification, SmoEndpoint, Subscription
 from inventory.notifications import auth, deadline, sender
 from inventory.notifications.callbacks import CallbackRefused, check_callback
 from plugins.secrets import SecretError
@@ -82,71 +82,64 @@ def _same_origin(a: str, b: str) -> bool:
     return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
 
 
-def _authenticated(
-    subscription: Subscription, body: bytes
-) -> tuple[auth.SmoEndpoint | None, ssl.SSLContext, dict[str, str]]:
-    """The SMO endpoint, TLS context and authentication headers for a request to the subscription's callback."""
-    try:
-        endpoint = auth.endpoint_for(subscription)
-        return endpoint, auth.tls_context(endpoint), auth.request_headers(endpoint, body)
-    except (auth.AuthError, SecretError) as exc:
-        raise DeliveryFailed(f"authentication: {exc}") from None
+@dataclass
+class Route:
+    """What the deliveries of a run to one subscription share, worked out by the first of them: the SMO
+    endpoint and its TLS context, the callback URLs that passed the check with the target each goes to (so a
+    run of at most a second resolves its callback once), and the delivery task's kept-alive connections."""
+
+    connections: sender.Connections
+    endpoint: tuple[SmoEndpoint | None, ssl.SSLContext] | None = None
+    targets: dict[str, sender.Target] = field(default_factory=dict)
+
+    def authenticated(self, subscription: Subscription, body: bytes) -> tuple[SmoEndpoint | None, dict[str, str]]:
+        """The SMO endpoint and the authentication headers for `body` (a signature is per body)."""
+        try:
+            if self.endpoint is None:
+                endpoint = auth.endpoint_for(subscription)
+                self.endpoint = (endpoint, auth.tls_context(endpoint))
+            return self.endpoint[0], auth.request_headers(self.endpoint[0], body)
+        except (auth.AuthError, SecretError) as exc:
+            raise DeliveryFailed(f"authentication: {exc}") from None
+
+    def request(self, method: str, url: str, headers: dict[str, str], body: bytes) -> sender.Answer:
+        """One request to a callback URL that passes the callback check, sent to the address that was checked."""
+        target = self.targets.get(url)
+        if target is None:
+            try:
+                target = self.targets[url] = sender.Target.of(url, check_callback(url))
+            except CallbackRefused as exc:
+                raise DeliveryFailed(f"callback refused: {exc}") from None
+            except sender.SendError as exc:
+                raise DeliveryFailed(str(exc)) from None
+        assert self.endpoint is not None  # authenticated() comes first
+        try:
+            return self.connections.request(method, target, headers, body, self.endpoint[1])
+        except sender.SendError as exc:
+            raise DeliveryFailed(str(exc)) from None
 
 
-def _checked_request(
-    connections: sender.Connections,
-    context: ssl.SSLContext,
-    method: str,
-    url: str,
-    headers: dict[str, str],
-    body: bytes,
-    checked: dict[str, str | None] | None = None,
-) -> sender.Answer:
-    """One request to a callback URL that passes the callback check, sent to the address that was checked.
-    `checked` keeps the addresses checked for a run of deliveries (at most a second), so that a run resolves
-    its callback once."""
-    checked = {} if checked is None else checked
-    try:
-        address = checked[url] if url in checked else checked.setdefault(url, check_callback(url))
-    except CallbackRefused as exc:
-        raise DeliveryFailed(f"callback refused: {exc}") from None
-    try:
-        return connections.request(method, sender.Target.of(url, address), headers, body, context)
-    except sender.SendError as exc:
-        raise DeliveryFailed(str(exc)) from None
-
-
-def send(
-    subscription: Subscription,
-    body: bytes,
-    checked: dict[str, str | None] | None = None,
-    connections: sender.Connections | None = None,
-) -> int:
+def send(subscription: Subscription, body: bytes, route: Route | None = None) -> int:
     """POST one notification body to the callback; returns the 2xx status or raises DeliveryFailed.
 
     The whole attempt (token, connection, request, answer, redirects) takes at most NETWEAVE_NOTIFICATION_TIMEOUT
     seconds, however slowly the receiver answers. Redirects are followed only within the callback's origin
     (307/308, which keep the POST) and only to a URL that passes the callback check; anything else is a failure.
-    `connections` are the caller's kept-alive connections (a delivery task's); without them the request has a
+    `route` is what the caller's run shares (the task's connections among it); without it the request has a
     connection of its own.
     """
     with deadline.bounded(auth.attempt_seconds()):
-        if connections is not None:
-            return _send(subscription, body, checked, connections)
-        with sender.Connections() as own:
-            return _send(subscription, body, checked, own)
+        if route is not None:
+            return _send(subscription, body, route)
+        with sender.Connections() as connections:
+            return _send(subscription, body, Route(connections))
 
 
-def _send(
-    subscription: Subscription,
-    body: bytes,
-    checked: dict[str, str | None] | None,
-    connections: sender.Connections,
-) -> int:
+def _send(subscription: Subscription, body: bytes, route: Route) -> int:
     url = subscription.callback
-    endpoint, context, headers = _authenticated(subscription, body)
+    endpoint, headers = route.authenticated(subscription, body)
     for _ in range(MAX_REDIRECTS + 1):
-        answer = _checked_request(connections, context, "POST", url, headers, body, checked)
+        answer = route.request("POST", url, headers, body)
         status = answer.status
         if 200 <= status < 300:
             return status
@@ -168,9 +161,10 @@ def probe(callback: str) -> None:
     callback, authenticated like a delivery, that must answer 2xx (ETSI NFV-SOL 013 expects 204 No Content) without
     a redirect. Raises DeliveryFailed saying what the callback answered."""
     with deadline.bounded(auth.attempt_seconds()), sender.Connections() as connections:
-        _, context, headers = _authenticated(Subscription(callback=callback), b"")
+        route = Route(connections)
+        _, headers = route.authenticated(Subscription(callback=callback), b"")
         headers.pop("Content-Type", None)
-        answer = _checked_request(connections, context, "GET", callback, headers, b"")
+        answer = route.request("GET", callback, headers, b"")
     if not 200 <= answer.status < 300:
         raise DeliveryFailed(f"GET answered HTTP {answer.status}, not 204")
 
@@ -272,7 +266,8 @@ def _deliver_run(
             return Outcome(Step.GONE), 0
         if subscription.paused is not None:
             return Outcome(Step.PAUSED), 0
-        checked: dict[str, str | None] = {}
+        route = Route(connections)
+        oldest = timezone.now() - max_age()
         started = timezone.now()
         delivered: list[int] = []
         handled = 0
@@ -283,12 +278,12 @@ def _deliver_run(
                 outcome = Outcome(Step.WAITING, (row.next_attempt - now).total_seconds())
                 break
             handled += 1
-            if now - row.enqueued > max_age():
+            if row.enqueued < oldest:
                 _expire(row)
                 continue
             attempts = row.attempts + 1
             try:
-                send(subscription, orjson.dumps(row.payload), checked, connections)
+                send(subscription, orjson.dumps(row.payload), route)
             except DeliveryFailed as exc:
                 handled -= 1
                 delay = backoff(attempts)
