@@ -4,14 +4,15 @@ prefix, the OpenAPI document with Swagger UI, health, and the admin."""
 from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.http import require_safe
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from netweave import health
 from netweave.metrics import metrics
+from netweave.o2.schema_view import PublishedSchemaView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("api/schema/", PublishedSchemaView.as_view(), name="openapi-schema"),
     # Swagger UI renders HTML templates, which cannot render a 405 ProblemDetails: only GET and HEAD reach it.
     path("api/docs/", require_safe(SpectacularSwaggerView.as_view(url_name="openapi-schema")), name="swagger-ui"),
     path("metrics", metrics, name="metrics"),

@@ -17,13 +17,19 @@ lint and the unit stage; the backends stage waits for it (a line every 10 s whil
 says how many backends were built (none on a warm machine). A backend that cannot be built or started fails
 its stage with the backend's log tail; nothing is skipped silently.
 
+`all` overlaps what leaves a core idle (docs/testing.md, "Parallelism"): lint (mypy: one core) beside the one
+collection of the backend and browser tests; then the unit stage (both cores); then the backend sessions one
+after the other and the browser stage, with the OpenStack session and the fault stage beside them (both mostly
+waiting on their servers; the fault stage at a lower CPU priority, so that it takes what the others leave).
+
 The database: the unit stage runs the same tests on SQLite and on a throw-away PostgreSQL (minus the tests
 marked `sqlite_only`, which say why); the backend stages run once, on PostgreSQL (the production database, and
 what the worker-process fault tests need). The PostgreSQL server listens on a free port (several runs at once).
 
 The backend stage first collects the backend and browser tests once (tests/stage_map.py) and gives each session
-only the files holding its tests; the OpenStack session (BESIDE: mostly waiting on Nova) runs beside the others,
-on a second PostgreSQL server, its output printed when it ends.
+only the files holding its tests, without the pytest plugins none of those files use; the OpenStack session
+(BESIDE: mostly waiting on Nova) runs beside the others, on a second PostgreSQL server, its output printed when
+it ends. Python may cache compiled modules (__pycache__) in every stage, even where PYTHONDONTWRITEBYTECODE is set.
 
 Environment: PLUGIN (backends: one marker), CI (true: harnesses fail instead of skipping). One pytest process per
 stage: pytest-xdist was measured and left out (docs/benchmarks.md, "Test suite").
@@ -54,6 +60,12 @@ PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "py
 BIN = Path(PYTHON).parent
 UNIT = "not backend and not browser and not faults"
 WAIT_PROGRESS_SECONDS = 10.0
+# pytest plugins that only some test modules use (module name mentioned -> plugin entry point): a backend or
+# browser session whose files and conftests never mention one starts without it (about 0.8 s of CPU each).
+OPTIONAL_PLUGINS = {"hypothesis": "hypothesispytest", "schemathesis": "schemathesis"}
+# The fault stage beside the backend sessions (`all`) runs at this niceness: it is the stage least sensitive to
+# a busy CPU (its deadlines are minutes), so it takes the CPU time the backend sessions and OpenStack leave.
+FAULTS_BESIDE_NICE = 10
 
 
 @dataclass
@@ -138,6 +150,10 @@ class Run:
         self.workdir = Path(tempfile.mkdtemp(prefix="netweave-stages-"))
         self.env = {**os.environ}
         self.env.setdefault("NETWEAVE_DATA_DIR", str(self.workdir / "data"))
+        # Compiled modules are cached (__pycache__, ignored by git) even where the machine sets
+        # PYTHONDONTWRITEBYTECODE: otherwise every pytest session rewrites its test modules again and every process
+        # a test starts (manage.py, Celery, gunicorn) compiles the project again (docs/benchmarks.md, "Test suite").
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         # "main" for the stages run one after the other; "beside" for a backend session run beside them (the
         # Redis stage restarts its server, and two sessions would share one test database name)
         self.servers = {name: Postgres(self.env) for name in ("main", "beside")}
@@ -147,6 +163,7 @@ class Run:
         self.results: list[Result] = []
         self.sessions: list[subprocess.Popen[bytes]] = []
         self.stage_map: dict[str, list[list[str]]] | None = None
+        self.stage_map_tried = False
 
     def postgres(self, server: str = "main") -> dict[str, str]:
         return self.servers[server].start()
@@ -215,19 +232,28 @@ class Run:
     # --- which files a session collects -----------------------------------------------------------------------
 
     def collect_stage_map(self) -> None:
+        self.finish_stage_map(self.start_stage_map())
+
+    def start_stage_map(self) -> subprocess.Popen[bytes]:
         """One collection of the backend and browser tests (tests/stage_map.py): for each file, the marker sets of
         its tests. Each of those sessions then collects only its own files: collecting the whole suite costs
         about 20 s of CPU, one file about 7 s, and there are ten such sessions. If this collection fails, every
-        session collects everything (and reports the error itself)."""
+        session collects everything (and reports the error itself). Started in the background (`all`: beside
+        lint), finished by finish_stage_map."""
         say("\n== which files hold the backend and browser tests (one collection for all their sessions)")
+        self.stage_map_tried = True
         target, output = self.workdir / "stage-map.json", self.workdir / "stage-map.out"
         argv = [PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "tests.stage_map", "--collect-only"]
         argv += ["-m", "backend or browser", *self.pytest_args]
         with output.open("w") as out:
-            code = subprocess.run(
+            return subprocess.Popen(
                 argv, cwd=REPO, env={**self.env, "NETWEAVE_STAGE_MAP": str(target)}, stdin=subprocess.DEVNULL,
-                stdout=out, stderr=subprocess.STDOUT, check=False,
-            ).returncode  # fmt: skip
+                stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+    def finish_stage_map(self, collecting: subprocess.Popen[bytes]) -> None:
+        target, output = self.workdir / "stage-map.json", self.workdir / "stage-map.out"
+        code = collecting.wait()
         try:
             self.stage_map = json.loads(target.read_text()) if code in (0, 5) else None
         except (OSError, ValueError):
@@ -275,8 +301,8 @@ class Run:
                 return self.record(Result(stage, failed=1, ok=False, note=str(exc)))
         env = {**self.env, **database, "NETWEAVE_DATA_DIR": str(self.workdir / f"data-{slug}")}
         junit = self.workdir / f"{slug}.xml"
-        argv = [PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-m", expression, *extra, *paths]
-        argv += [*self.pytest_args, f"--junitxml={junit}"]
+        argv = [PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", *unused_plugins(paths), "-m", expression]
+        argv += [*extra, *paths, *self.pytest_args, f"--junitxml={junit}"]
         output = (self.workdir / f"{slug}.out").open("w+") if quiet else None
         process = subprocess.Popen(
             argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output and subprocess.STDOUT
@@ -295,12 +321,13 @@ class Run:
             pending.output.close()
         result = junit_result(pending.stage, pending.junit)
         result.seconds = time.monotonic() - pending.started
-        if code == 5:
+        collected_nothing = pending.junit.exists() and result.passed + result.failed + result.skipped == 0
+        if code == 5 or (pending.make and collected_nothing):
             result.note = "no tests collected"
         elif code != 0:
             result.ok = False
             result.failed = max(result.failed, 1)
-            result.note = f"pytest exit status {code}"
+            result.note = f"{'make' if pending.make else 'pytest'} exit status {code}"
         return self.record(result)
 
 
@@ -311,6 +338,7 @@ class Pending:
     junit: Path
     started: float
     output: IO[str] | None
+    make: bool = False  # `make TARGET` running pytest (exit status 2 for any failure), not pytest itself
 
 
 class StageError(Exception):
@@ -327,6 +355,19 @@ def junit_result(stage: str, path: Path) -> Result:
             result.failed += failed
             result.skipped += skipped
     return result
+
+
+def unused_plugins(paths: Sequence[str]) -> list[str]:
+    """`-p no:PLUGIN` for each optional pytest plugin (OPTIONAL_PLUGINS) that neither the test files of a session
+    given its files nor the conftest.py files above them mention; nothing for a session collecting everything."""
+    files = [REPO / path for path in paths]
+    if not files or not all(path.is_file() and path.is_relative_to(REPO / "tests") for path in files):
+        return []
+    conftests = {parent / "conftest.py" for path in files for parent in path.parents if parent.is_relative_to(REPO)}
+    text = "".join(path.read_text(errors="replace") for path in [*files, *sorted(conftests)] if path.is_file())
+    return [
+        option for name, plugin in OPTIONAL_PLUGINS.items() if name not in text for option in ("-p", f"no:{plugin}")
+    ]
 
 
 # --- the stages -----------------------------------------------------------------------------------------------
@@ -372,27 +413,40 @@ def unit_postgres(run: Run) -> None:
 BESIDE = ("openstack",)
 
 
-def backends(run: Run) -> None:
+def backends(
+    run: Run,
+    beside_stages: Sequence[Callable[[Run], Pending | Result]] = (),
+    then: Sequence[Callable[[Run], None]] = (),
+) -> None:
+    """The backend sessions one after the other, BESIDE's next to them; `all` adds stages to start beside them
+    (`beside_stages`: the fault stage) and stages to run after the last of them (`then`: browser), before the
+    ones beside are waited for."""
     plugin = os.environ.get("PLUGIN", "").strip()
     if run.builds is None:
         run.start_builds(plugin or None)
     if plugin:
+        beside = [start(run) for start in beside_stages]
         run.record(run.wait_builds())
         run.pytest(f"backend: {plugin}", plugin, postgres="main")
-        return
-    markers = backend_markers()
-    run.collect_stage_map()
-    beside = [backend_session(run, marker, "beside") for marker in markers if marker in BESIDE]
-    run.record(run.wait_builds())
-    for marker in markers:
-        if marker not in BESIDE:
-            run.finish(backend_session(run, marker, "main"))
-    # tests marked `backend` without a registered backend stage marker still run, in one more session
-    others = run.files(lambda names: "backend" in names and not names & set(markers))
-    if others != []:
-        rest = run.pytest("backend: other", f"backend and not ({' or '.join(markers)})", *others or (), postgres="main")
-        if rest.note == "no tests collected":
-            run.results.remove(rest)
+    else:
+        markers = backend_markers()
+        if not run.stage_map_tried:
+            run.collect_stage_map()
+        beside = [backend_session(run, marker, "beside") for marker in markers if marker in BESIDE]
+        beside += [start(run) for start in beside_stages]
+        run.record(run.wait_builds())
+        for marker in markers:
+            if marker not in BESIDE:
+                run.finish(backend_session(run, marker, "main"))
+        # tests marked `backend` without a registered backend stage marker still run, in one more session
+        others = run.files(lambda names: "backend" in names and not names & set(markers))
+        if others != []:
+            expression = f"backend and not ({' or '.join(markers)})"
+            rest = run.pytest("backend: other", expression, *others or (), postgres="main")
+            if rest.note == "no tests collected":
+                run.results.remove(rest)
+    for stage in then:
+        stage(run)
     for pending in beside:
         run.finish(pending)
 
@@ -430,28 +484,46 @@ def has_make_target(name: str) -> bool:
 
 
 def faults(run: Run) -> None:
-    """`make faults` when the Makefile has it (the fault suite owns its setup), else tests/faults directly."""
-    if has_make_target("faults"):
-        say("\n== faults: make faults")
-        junit = run.workdir / "faults.xml"
-        started = time.monotonic()
-        env = {**run.env, "PYTEST_ADDOPTS": f"{run.env.get('PYTEST_ADDOPTS', '')} --junitxml={junit}".strip()}
-        code = subprocess.run(["make", "faults"], cwd=REPO, env=env, check=False, stdin=subprocess.DEVNULL).returncode
-        result = junit_result("faults", junit)
-        result.seconds = time.monotonic() - started
-        collected_nothing = junit.exists() and result.passed + result.failed + result.skipped == 0
-        if collected_nothing:
-            result.note = "no tests collected"
-        elif code != 0:
-            result.ok, result.failed, result.note = False, max(result.failed, 1), f"make faults exited {code}"
-        run.record(result)
-    elif (REPO / "tests" / "faults").is_dir():
-        run.pytest("faults", "faults", "tests/faults", postgres="main")
-    else:
-        run.record(Result("faults", note="no tests/faults yet"))
+    run.finish(start_faults(run))
 
 
-STAGES = {
+def start_faults(run: Run, beside: bool = False) -> Pending | Result:
+    """`make faults` when the Makefile has it (the fault suite owns its setup), else tests/faults directly.
+    `beside`: started next to the backend sessions (`all`), output at its end, at FAULTS_BESIDE_NICE."""
+    if not has_make_target("faults"):
+        if (REPO / "tests" / "faults").is_dir():
+            return run.start_pytest("faults", "faults", "tests/faults", postgres="main", quiet=beside)
+        return run.record(Result("faults", note="no tests/faults yet"))
+    say(
+        "\n== faults: make faults"
+        + (f" (beside the backend sessions, nice {FAULTS_BESIDE_NICE}; output at its end)" * beside)
+    )
+    junit = run.workdir / "faults.xml"
+    env = {**run.env, "PYTEST_ADDOPTS": f"{run.env.get('PYTEST_ADDOPTS', '')} --junitxml={junit}".strip()}
+    output = (run.workdir / "faults.out").open("w+") if beside else None
+    argv = ["nice", "-n", str(FAULTS_BESIDE_NICE), "make", "faults"] if beside else ["make", "faults"]
+    process = subprocess.Popen(
+        argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output and subprocess.STDOUT
+    )
+    run.sessions.append(process)
+    return Pending("faults", process, junit, time.monotonic(), output, make=True)
+
+
+def everything(run: Run) -> None:
+    """`make test`: every stage, overlapping what leaves a core idle (docs/testing.md, "Parallelism"). Lint
+    (mypy: one core) beside the one collection of the backend and browser tests; the unit stage (two sessions,
+    both cores); the backend sessions one after the other, then the browser stage, while the OpenStack session
+    and the fault stage run beside them."""
+    run.start_builds()
+    collecting = run.start_stage_map()
+    lint(run)
+    run.finish_stage_map(collecting)
+    unit(run)
+    backends(run, beside_stages=[lambda run: start_faults(run, beside=True)], then=[browser])
+
+
+STAGES: dict[str, Callable[[Run], None]] = {
+    "all": everything,
     "lint": lint,
     "unit": unit,
     "unit-sqlite": unit_sqlite,
@@ -459,9 +531,6 @@ STAGES = {
     "backends": backends,
     "browser": browser,
     "faults": faults,
-}
-GROUPS = {
-    "all": ["lint", "unit", "backends", "browser", "faults"],
 }
 
 
@@ -497,14 +566,14 @@ def main(argv: Sequence[str]) -> int:
     if "--" in args:
         pytest_args = args[args.index("--") + 1 :]
         args = args[: args.index("--")]
-    names = [stage for name in args or ["all"] for stage in GROUPS.get(name, [name])]
+    names = args or ["all"]
     unknown = [name for name in names if name not in STAGES]
-    if unknown:
-        say(f"unknown stage(s): {', '.join(unknown)}; known: {', '.join([*STAGES, *GROUPS])}")
+    if unknown or ("all" in names and len(names) > 1):
+        say(f"unknown stage(s): {', '.join(unknown or names)}; known: {', '.join(STAGES)} (`all` alone)")
         return 2
     started = time.monotonic()
     with running(pytest_args) as run:
-        if "backends" in names and names[0] != "backends":
+        if "backends" in names[1:]:
             run.start_builds()  # overlap the builds with the stages before
         for name in names:
             STAGES[name](run)

@@ -150,8 +150,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             receiver.start()
         yield running
     finally:
-        for process in [*running.workers, *([running.beat] if running.beat else [])]:
-            process.stop()
+        harness.stop_all([*running.workers, *([running.beat] if running.beat else [])])
         for other in running.others:
             other.terminate()
             other.wait(15)

@@ -118,3 +118,25 @@ def test_a_session_gets_the_files_of_its_tests_from_the_stage_map() -> None:
         run.stage_map["plugins/ims/x/tests/test_x.py"] = [["backend", "helm"]]
         # tests/conftest.py (the stage markers) would not apply to that file alone: the whole suite again
         assert run.files(lambda names: "helm" in names) is None
+
+
+def test_a_session_starts_without_the_plugins_its_files_never_mention() -> None:
+    """Hypothesis' and Schemathesis' pytest plugins cost about 0.8 s of CPU per session; the Kafka session's file
+    and conftests use neither, the fuzz test uses both, and a session collecting everything keeps them."""
+    assert stages.unused_plugins(["tests/smo/test_onap_kafka.py"]) == [
+        "-p",
+        "no:hypothesispytest",
+        "-p",
+        "no:schemathesis",
+    ]
+    assert stages.unused_plugins(["tests/fuzz/test_schemathesis.py"]) == []
+    assert stages.unused_plugins(["tests/smo/test_onap_kafka.py", "tests/o2/test_filter_hypothesis.py"]) == [
+        "-p",
+        "no:schemathesis",
+    ]
+    assert stages.unused_plugins([]) == []
+    assert stages.unused_plugins(["tests/faults"]) == []  # a folder: whatever it holds
+
+
+def test_all_is_run_alone() -> None:
+    assert stages.main(["all", "lint"]) == 2

@@ -246,3 +246,31 @@ def test_openapi_document_and_swagger_ui_are_published(client) -> None:
         "extensions",
     }
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_openapi_document_is_generated_once_per_process(client, monkeypatch) -> None:
+    """The view keeps the generated document (netweave/o2/schema_view.py): later requests, in either format,
+    are answered from it, and it is the document the response validation uses."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from netweave.o2.schema_view import PublishedSchemaView
+    from tests.o2client import published_schema
+
+    generated = []
+    original = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        generated.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    monkeypatch.setattr(PublishedSchemaView, "_documents", {})
+    first = client.get("/api/schema/?format=json")
+    second = client.get("/api/schema/?format=json")
+    yaml = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+    assert [first.status_code, second.status_code, yaml.status_code] == [200, 200, 200]
+    assert len(generated) == 1
+    assert first.content == second.content
+    assert json_of(first) == published_schema()
+    assert yaml["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert b"openapi: 3" in yaml.content

@@ -64,8 +64,7 @@ def cluster(transactional_db: None, tmp_path: Path, receiver: Receiver) -> Itera
     try:
         yield running
     finally:
-        for process in [*running.workers, beat]:
-            process.stop()
+        harness.stop_all([*running.workers, beat])
         redis.stop()
         harness.use_broker(previous)
 

@@ -33,7 +33,7 @@ class TestOpenStackIMSContract(IMSPluginContract):
                 networks="none",
                 availability_zone=f"az-{index}",
             )
-            os_admin.compute.wait_for_server(server, wait=120)
+            os_admin.compute.wait_for_server(server, interval=0.25, wait=120)
         yield os_catalogue
         clean_cloud(os_admin)
 

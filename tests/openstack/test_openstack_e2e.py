@@ -36,7 +36,7 @@ def boot(conn: Connection, name: str, catalogue: dict[str, Any], *, flavor: str 
         networks="none",
         **attrs,
     )
-    return conn.compute.wait_for_server(server, wait=120)
+    return conn.compute.wait_for_server(server, interval=0.25, wait=120)
 
 
 def test_objects_made_in_openstack_appear_after_a_sync_with_stable_ids(

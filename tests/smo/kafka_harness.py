@@ -25,6 +25,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 90.0
+# The tests' broker starts four JVMs (the storage format, a start, a restart, a start after the outage) and moves
+# a few hundred messages: the client JIT only and the serial collector start it with about 40 % less CPU
+# (measured: docs/benchmarks.md, "Test suite"). The bench keeps the JVM's defaults (KafkaBroker(..., jvm=())).
+QUICK_START_JVM = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 SASL_USER, SASL_PASSWORD = "netweave", "kafka-sasl-secret"  # the SASL_PLAINTEXT listener's one PLAIN user
 
 
@@ -111,7 +115,8 @@ def _free_port() -> int:
 
 
 class KafkaBroker:
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, jvm: tuple[str, ...] = ()) -> None:
+        self.jvm = jvm
         self.libs = (
             subprocess.run(
                 [sys.executable, str(ROOT / "scripts" / "backends.py"), "path", "kafka"],
@@ -170,7 +175,7 @@ class KafkaBroker:
         self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(self.config), wait=True)
 
     def _java(self, main: str, *args: str, wait: bool = False) -> subprocess.Popen[bytes]:
-        command = ["java", "-Xms128m", "-Xmx512m", "-cp", f"{self.libs}/*", main, *args]
+        command = ["java", *self.jvm, "-Xms128m", "-Xmx512m", "-cp", f"{self.libs}/*", main, *args]
         log = self.log.open("ab")
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir)
         if wait and process.wait(timeout=120) != 0:
@@ -209,8 +214,11 @@ class KafkaBroker:
         self.start()
 
     def consume(self, topic: str, expected: int, timeout: float = 60.0) -> list[Any]:
-        """Every message of `topic` from the beginning, waiting until at least `expected` arrived."""
-        from confluent_kafka import Consumer
+        """Every message of `topic`, from its beginning to its end (the partition-EOF event of each of its
+        partitions) once at least `expected` were read; or what was read by `timeout`. Callers consume after the
+        publisher's delivery reports came back, so the end is everything the topic holds, repeats included: no
+        fixed wait for messages that may or may not come."""
+        from confluent_kafka import Consumer, KafkaError
 
         consumer = Consumer(
             {
@@ -218,16 +226,26 @@ class KafkaBroker:
                 "group.id": f"netweave-test-{uuid.uuid4()}",
                 "auto.offset.reset": "earliest",
                 "enable.auto.commit": False,
+                "enable.partition.eof": True,
             }
         )
         consumer.subscribe([topic])
         messages: list[Any] = []
+        at_end: set[int] = set()
         deadline = time.monotonic() + timeout
         try:
-            while len(messages) < expected and time.monotonic() < deadline:
+            while time.monotonic() < deadline:
                 message = consumer.poll(0.5)
-                if message is not None and message.error() is None:
+                if message is None:
+                    continue
+                if message.error() is None:
                     messages.append(message.value())
+                    at_end.discard(message.partition())
+                elif message.error().code() == KafkaError._PARTITION_EOF:
+                    at_end.add(message.partition())
+                    assigned = {part.partition for part in consumer.assignment()}
+                    if len(messages) >= expected and assigned <= at_end:
+                        break
         finally:
             consumer.close()
         return messages
@@ -237,7 +255,7 @@ class KafkaBroker:
 def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """One broker per test session, shared by the Kafka tests (each uses its own topics)."""
     try:
-        broker = KafkaBroker(tmp_path_factory.mktemp("kafka"))
+        broker = KafkaBroker(tmp_path_factory.mktemp("kafka"), jvm=QUICK_START_JVM)
         broker.start()
     except Exception as exc:  # never a skip: a backend that cannot start is a failure (here and under CI)
         pytest.fail(f"the Kafka test backend could not be provided: {exc}", pytrace=False)
