@@ -181,6 +181,9 @@ def test_flux_helm_release_lifecycle_with_suspend_and_resume(
     )
     assert refused.status_code == 400, refused.content
     assert "artifactRepoUrl" in refused.content.decode()
+    ranged = o2.post(descriptors, {**reference, "version": ">=1.0.0", "labels": FLUX_LABELS})
+    assert ranged.status_code == 400, ranged.content  # one exact chart version per revision
+    assert json_of(ranged)["additionalAttributes"]["field"] == "version"
     latest = o2.post(descriptors, {**reference, "labels": FLUX_LABELS})  # no version: the newest chart
     assert latest.status_code == 201, latest.content
     assert json_of(latest)["extensions"]["netweave.pluginInstance"] == flux_helm_dms.name
