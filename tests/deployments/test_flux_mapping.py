@@ -108,8 +108,12 @@ def test_history_pins_the_applied_commit_and_rollback_returns_to_it() -> None:
     kust["metadata"]["annotations"][mapping.HISTORY_ANNOTATION] = json.dumps(entries)
     deployment = mapping.to_deployment(kust, repo)
     assert (deployment.revision, dict(deployment.values), deployment.native_id) == (2, {"port": 90}, "flux-system/web")
-    assert mapping.rollback_target(kust, 1) == {"packageId": "pkg", "ref": {"commit": COMMIT}, "values": {"port": 80}}
+    # Pinned to the commit revision 1 applied, on its branch (Flux combines a commit with a branch only).
+    pinned = {"branch": "release-1", "commit": COMMIT}
+    assert mapping.rollback_target(kust, 1) == {"packageId": "pkg", "ref": pinned, "values": {"port": 80}}
     assert mapping.rollback_target(kust, 2)["ref"] == {"tag": "v2"}  # never applied: its ref as it was
+    assert mapping.pinned_ref({"tag": "v2"}, COMMIT) == {"commit": COMMIT}  # a tag gives way to the commit
+    assert mapping.pinned_ref({"name": "refs/pull/1/head"}, COMMIT) == {"commit": COMMIT}
     with pytest.raises(InvalidRequest):
         mapping.rollback_target(kust, 9)
     revisions = mapping.to_revisions(kust, repo)

@@ -117,7 +117,8 @@ def test_flux_lifecycle_on_the_api_server(
     rolled = run_tasks(lambda: o2.post(f"{item}/rollback", {"revision": 1}))
     assert json_of(o2.get(rolled["Location"]))["state"] == "SUCCEEDED"
     repo, kust = read(objects, SOURCE, name), read(objects, KUSTOMIZE, name)
-    assert repo["spec"]["ref"] == {"commit": first_applied.rpartition("sha1:")[2]}  # the commit revision 1 applied
+    # The commit revision 1 applied, on its branch: Flux reports the same `<branch>@sha1:<commit>` revision.
+    assert repo["spec"]["ref"] == {"branch": "release-1", "commit": first_applied.rpartition("sha1:")[2]}
     assert kust["spec"]["postBuild"] == {"substitute": {"replicas": "2"}}
 
     status = json_of(o2.get(f"{item}/status"))
@@ -126,6 +127,7 @@ def test_flux_lifecycle_on_the_api_server(
     assert status["details"]["ready"] == "True"
     assert status["details"]["sourceReady"] == "True"
     assert status["details"]["suspended"] == "false"
+    assert status["details"]["sourceRevision"] == status["details"]["lastAppliedRevision"] == first_applied
     history = json_of(o2.get(f"{item}/history"))
     assert [h["revision"] for h in history] == [1, 2, 3]
     assert [h["status"] for h in history] == ["superseded", "superseded", "deployed"]

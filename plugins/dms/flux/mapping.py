@@ -227,12 +227,22 @@ def source_patch(package_id: str, spec: Mapping[str, Any]) -> list[dict[str, Any
     ]
 
 
+def pinned_ref(ref: Mapping[str, str], commit: str) -> dict[str, str]:
+    """`ref` pinned to `commit`. Flux lets a commit be combined with a branch only (the branch is cloned and the
+    commit checked out of it), so a branch is kept: the artifact revision then stays `<branch>@sha1:<commit>`
+    and a later move of the branch reads as Flux users expect. A tag or `refs/...` name gives way to the commit."""
+    branch = ref.get("branch")
+    return {"branch": branch, "commit": commit} if branch else {"commit": commit}
+
+
 def rollback_target(kust: Mapping[str, Any], revision: int) -> dict[str, Any]:
     """What revision `revision` deployed, its ref pinned to the commit Flux applied for it when known."""
     found = next((e for e in history(kust) if int(e.get("revision", 0)) == revision), None)
     if found is None:
         raise InvalidRequest(f"This Flux deployment keeps no revision {revision}.", field="revision")
-    ref = {"commit": found["commit"]} if found.get("commit") else dict(found.get("ref") or {})
+    ref = dict(found.get("ref") or {})
+    if found.get("commit"):
+        ref = pinned_ref(ref, found["commit"])
     return {"packageId": found.get("packageId", ""), "ref": ref, "values": dict(found.get("values") or {})}
 
 
