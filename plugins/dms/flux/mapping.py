@@ -258,13 +258,29 @@ def _observed(obj: Mapping[str, Any]) -> bool:
     return status.get("observedGeneration") == (obj.get("metadata") or {}).get("generation")
 
 
+# kustomize-controller waiting for its source (v1.9.0, kustomization_controller.go): Ready=False, reason
+# ArtifactFailed, with these messages while the source has no artifact yet, or DependencyNotReady. It reconciles
+# again as soon as the source's artifact changes, so these are not verdicts: a deployment created a moment before
+# source-controller's first fetch shows one until then.
+WAITING_REASON = "DependencyNotReady"
+WAITING_FOR_ARTIFACT = ("ArtifactFailed", ("Source artifact not found", "Source is not ready, artifact not found"))
+
+
+def _waiting(ready: Mapping[str, Any]) -> bool:
+    reason, message = str(ready.get("reason", "")), str(ready.get("message", ""))
+    artifact_reason, messages = WAITING_FOR_ARTIFACT
+    return reason == WAITING_REASON or (reason == artifact_reason and message.startswith(messages))
+
+
 def _failed_now(obj: Mapping[str, Any]) -> bool:
-    """Ready is False for the object's current generation. kustomize-controller moves status.observedGeneration
-    only after a successful apply; a failed one sets Ready=False (reason ProgressingWithRetry, retried later) with
-    the condition's own observedGeneration at the current generation, which is the verdict to report."""
+    """Ready is False for the object's current generation, and not because it waits for its source.
+    kustomize-controller moves status.observedGeneration only after a successful apply; a failed one sets
+    Ready=False (reason ProgressingWithRetry, retried later) with the condition's own observedGeneration at the
+    current generation, which is the verdict to report."""
     ready = condition(obj)
     generation = (obj.get("metadata") or {}).get("generation")
-    return ready.get("status") == "False" and (_observed(obj) or ready.get("observedGeneration") == generation)
+    current = _observed(obj) or ready.get("observedGeneration") == generation
+    return ready.get("status") == "False" and current and not _waiting(ready)
 
 
 def suspended(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> bool:
