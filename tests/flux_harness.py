@@ -7,8 +7,9 @@ one end-to-end test (tests/flux_controllers.py, v1.9.0); everywhere else `FluxCo
 controllers, at no build cost (plugins/dms/flux/README.md):
 
 - a GitRepository whose generation it has not observed gets Flux's finalizer and the status source-controller
-  writes after a fetch: an artifact (revision `<ref>@sha1:<commit>`, or `sha1:<commit>` for a commit ref),
-  conditions Ready and ArtifactInStorage (reason Succeeded), observedGeneration;
+  writes after a fetch: an artifact (revision `<ref>@sha1:<commit>`, also for a commit on a branch, or
+  `sha1:<commit>` for a commit alone), conditions Ready and ArtifactInStorage (reason Succeeded),
+  observedGeneration;
 - a Kustomization whose generation it has not observed, or whose source has an artifact revision it has not
   applied, gets the finalizer and the status kustomize-controller writes after an apply: Ready (reason
   ReconciliationSucceeded, "Applied revision: ..."), lastAppliedRevision, lastAttemptedRevision, inventory,
@@ -88,9 +89,10 @@ def _condition(kind: str, reason: str, message: str, generation: int) -> dict[st
 
 
 def git_revision(url: str, ref: dict[str, str]) -> str:
-    """The artifact revision a fetch of `ref` yields: the commit itself, or a stand-in commit per (url, ref)."""
+    """The artifact revision a fetch of `ref` yields: the commit itself (on its branch when one is given, as
+    source-controller clones the branch and checks the commit out of it), or a stand-in commit per (url, ref)."""
     if ref.get("commit"):
-        return f"sha1:{ref['commit']}"
+        return f"{ref['branch']}@sha1:{ref['commit']}" if ref.get("branch") else f"sha1:{ref['commit']}"
     name = ref.get("name") or ref.get("tag") or ref.get("branch") or "master"
     return f"{name}@sha1:{hashlib.sha1(f'{url} {name}'.encode()).hexdigest()}"
 

@@ -44,6 +44,21 @@ def test_references_check_the_helm_repository_schemes() -> None:
     assert refused.value.field == "artifactRepoUrl"
 
 
+@pytest.mark.parametrize("version", [">=1.0.0", "1.x", "*", "1.2", "v1.2.3", "1.0.0 || 2.0.0", "01.2.3"])
+def test_a_chart_version_must_be_exact_semver(version: str) -> None:
+    """A revision pins one chart: a range (which Flux would take) is refused before anything is stored, with
+    the O2dms core's SemVer 2 check, naming the field."""
+    with pytest.raises(InvalidRequest) as refused:
+        helm.reference("https://charts.example.com/ran", "cnf", version)
+    assert refused.value.field == "version"
+
+
+def test_exact_and_absent_chart_versions_are_kept() -> None:
+    exact = "1.2.3-rc.1+build.5"
+    assert helm.reference("https://charts.example.com/ran", "cnf", exact)["version"] == exact
+    assert helm.reference("https://charts.example.com/ran", "cnf", "")["version"] == ""  # the newest
+
+
 def test_the_release_spec_takes_nested_values_and_an_oci_repository_is_typed() -> None:
     release, repo = objects("oci://ghcr.io/ran/charts")
     assert repo["spec"]["type"] == "oci"

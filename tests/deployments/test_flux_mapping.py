@@ -79,6 +79,26 @@ def test_phases() -> None:
     assert mapping.phase(*objects(seen=False)) == DeploymentPhase.PENDING_UPGRADE
 
 
+@pytest.mark.parametrize(
+    ("reason", "message", "phase"),
+    [
+        ("ArtifactFailed", "Source artifact not found, retrying in 30s", DeploymentPhase.PENDING_INSTALL),
+        ("ArtifactFailed", "Source is not ready, artifact not found, retrying in 30s", DeploymentPhase.PENDING_INSTALL),
+        ("DependencyNotReady", "dependency 'flux-system/base' is not ready", DeploymentPhase.PENDING_INSTALL),
+        ("ArtifactFailed", "kustomization path not found: stat /tmp/x/apps/web: no such file", DeploymentPhase.FAILED),
+    ],
+)
+def test_a_kustomization_waiting_for_its_source_is_pending_not_failed(reason: str, message: str, phase: str) -> None:
+    """kustomize-controller says Ready=False while the source has no artifact yet (seen with the real v1.9.0 when
+    it reconciled a moment before source-controller's first fetch); it reconciles again once the artifact is
+    there, so that is not a verdict. A path missing from the artifact is one."""
+    kust, repo = objects(applied="", seen=False)
+    kust["status"]["conditions"] = [
+        {"type": "Ready", "status": "False", "reason": reason, "message": message, "observedGeneration": 1}
+    ]
+    assert mapping.phase(kust, repo) == phase
+
+
 def test_a_failed_apply_of_the_current_generation_fails_though_status_lags() -> None:
     """kustomize-controller leaves status.observedGeneration behind on a failed apply; the Ready condition's own
     observedGeneration says the failure is about the current generation (seen with the real v1.9.0)."""
@@ -108,8 +128,12 @@ def test_history_pins_the_applied_commit_and_rollback_returns_to_it() -> None:
     kust["metadata"]["annotations"][mapping.HISTORY_ANNOTATION] = json.dumps(entries)
     deployment = mapping.to_deployment(kust, repo)
     assert (deployment.revision, dict(deployment.values), deployment.native_id) == (2, {"port": 90}, "flux-system/web")
-    assert mapping.rollback_target(kust, 1) == {"packageId": "pkg", "ref": {"commit": COMMIT}, "values": {"port": 80}}
+    # Pinned to the commit revision 1 applied, on its branch (Flux combines a commit with a branch only).
+    pinned = {"branch": "release-1", "commit": COMMIT}
+    assert mapping.rollback_target(kust, 1) == {"packageId": "pkg", "ref": pinned, "values": {"port": 80}}
     assert mapping.rollback_target(kust, 2)["ref"] == {"tag": "v2"}  # never applied: its ref as it was
+    assert mapping.pinned_ref({"tag": "v2"}, COMMIT) == {"commit": COMMIT}  # a tag gives way to the commit
+    assert mapping.pinned_ref({"name": "refs/pull/1/head"}, COMMIT) == {"commit": COMMIT}
     with pytest.raises(InvalidRequest):
         mapping.rollback_target(kust, 9)
     revisions = mapping.to_revisions(kust, repo)

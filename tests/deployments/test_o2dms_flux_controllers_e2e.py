@@ -160,9 +160,11 @@ def test_real_flux_reconciles_an_o2dms_deployment(
     assert json_of(o2.get(rolled["Location"]))["state"] == "SUCCEEDED", real_flux.logs()
     assert workload(apps) == ("one", 2)  # the first commit, the first values
     repo = objects.get_namespaced_custom_object(*SOURCE[:2], real_flux.namespace, SOURCE[2], name)
-    assert repo["spec"]["ref"] == {"commit": first}
-    assert repo["status"]["artifact"]["revision"].endswith(f"sha1:{first}")
-    assert json_of(o2.get(f"{item}/status"))["revision"] == 3
+    assert repo["spec"]["ref"] == {"branch": "release-1", "commit": first}  # pinned, on its branch
+    assert repo["status"]["artifact"]["revision"] == f"release-1@sha1:{first}"
+    status = json_of(o2.get(f"{item}/status"))
+    assert status["revision"] == 3
+    assert status["details"]["sourceRevision"] == status["details"]["lastAppliedRevision"] == f"release-1@sha1:{first}"
 
     deleted = run_tasks(lambda: o2.delete(item))
     assert json_of(o2.get(deleted["Location"]))["state"] == "SUCCEEDED", real_flux.logs()

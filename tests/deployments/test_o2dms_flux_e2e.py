@@ -117,7 +117,8 @@ def test_flux_lifecycle_on_the_api_server(
     rolled = run_tasks(lambda: o2.post(f"{item}/rollback", {"revision": 1}))
     assert json_of(o2.get(rolled["Location"]))["state"] == "SUCCEEDED"
     repo, kust = read(objects, SOURCE, name), read(objects, KUSTOMIZE, name)
-    assert repo["spec"]["ref"] == {"commit": first_applied.rpartition("sha1:")[2]}  # the commit revision 1 applied
+    # The commit revision 1 applied, on its branch: Flux reports the same `<branch>@sha1:<commit>` revision.
+    assert repo["spec"]["ref"] == {"branch": "release-1", "commit": first_applied.rpartition("sha1:")[2]}
     assert kust["spec"]["postBuild"] == {"substitute": {"replicas": "2"}}
 
     status = json_of(o2.get(f"{item}/status"))
@@ -126,6 +127,7 @@ def test_flux_lifecycle_on_the_api_server(
     assert status["details"]["ready"] == "True"
     assert status["details"]["sourceReady"] == "True"
     assert status["details"]["suspended"] == "false"
+    assert status["details"]["sourceRevision"] == status["details"]["lastAppliedRevision"] == first_applied
     history = json_of(o2.get(f"{item}/history"))
     assert [h["revision"] for h in history] == [1, 2, 3]
     assert [h["status"] for h in history] == ["superseded", "superseded", "deployed"]
@@ -181,6 +183,9 @@ def test_flux_helm_release_lifecycle_with_suspend_and_resume(
     )
     assert refused.status_code == 400, refused.content
     assert "artifactRepoUrl" in refused.content.decode()
+    ranged = o2.post(descriptors, {**reference, "version": ">=1.0.0", "labels": FLUX_LABELS})
+    assert ranged.status_code == 400, ranged.content  # one exact chart version per revision
+    assert json_of(ranged)["additionalAttributes"]["field"] == "version"
     latest = o2.post(descriptors, {**reference, "labels": FLUX_LABELS})  # no version: the newest chart
     assert latest.status_code == 201, latest.content
     assert json_of(latest)["extensions"]["netweave.pluginInstance"] == flux_helm_dms.name

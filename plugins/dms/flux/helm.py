@@ -1,7 +1,8 @@
 """Pure mapping for the Helm half of the Flux plugin: a chart in a Helm repository deployed as a
 `source.toolkit.fluxcd.io/v1` HelmRepository plus a `helm.toolkit.fluxcd.io/v2` HelmRelease of the same name.
 
-A package is a chart reference (repository URL, chart name, version or semver range); a deployment's values
+A package is a chart reference (repository URL, chart name, an exact SemVer 2 version or none for the newest,
+checked as the O2dms core checks chart versions, before anything is stored); a deployment's values
 are the HelmRelease's `spec.values` as given (Helm values nest, unlike Kustomization substitutions). As for
 Kustomizations, netweave keeps the numbered history in an annotation of the HelmRelease; the revision being
 replaced is pinned to the chart version helm-controller resolved for it (`status.lastAttemptedRevision`), and
@@ -13,12 +14,11 @@ one can ask for). The phase comes from both objects' Ready conditions and their 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from plugins.dms.argocd.mapping import package_native_id
-from plugins.dms.charts import check_chart_name
+from plugins.dms.charts import check_chart_name, check_chart_version
 from plugins.dms.flux.mapping import (
     _metadata,
     _observed,
@@ -41,16 +41,6 @@ PACKAGE_TYPE = "helm-chart"
 URL_SCHEMES = ("https://", "http://", "oci://")  # the HelmRepository CRD's url pattern
 
 
-VERSION = re.compile(r"^[0-9A-Za-z.*<>=~^|+ ,-]{1,100}$")  # a SemVer version or range, as Flux takes them
-
-
-def check_version(version: str) -> None:
-    if not VERSION.match(version) or not version.strip():
-        raise InvalidRequest(
-            "Give a chart version or a SemVer range (such as 1.2.3 or >=1.2.0 <2.0.0).", field="version"
-        )
-
-
 def reference(repo_url: str, chart: str, version: str) -> dict[str, str]:
     """The stored form of a chart package (`kind` tells it from a git reference)."""
     if not repo_url.startswith(URL_SCHEMES):
@@ -58,8 +48,8 @@ def reference(repo_url: str, chart: str, version: str) -> dict[str, str]:
             "Flux fetches charts from http(s):// and oci:// Helm repositories.", field="artifactRepoUrl"
         )
     check_chart_name(chart, "artifactName")
-    if version:
-        check_version(version)
+    if version:  # exact, as Helm versions charts: a range would let the chart move under a pinned revision
+        check_chart_version(version, "version")
     return {"kind": PACKAGE_TYPE, "repoURL": repo_url, "chart": chart, "version": version}
 
 
@@ -123,7 +113,7 @@ def helm_release(
 
 
 def resolved_version(release: Mapping[str, Any]) -> str:
-    """The chart version helm-controller last resolved and released (a range in the spec pins to this)."""
+    """The chart version helm-controller last resolved and released (no version in the spec pins to this)."""
     return str((release.get("status") or {}).get("lastAttemptedRevision") or "")
 
 

@@ -227,12 +227,22 @@ def source_patch(package_id: str, spec: Mapping[str, Any]) -> list[dict[str, Any
     ]
 
 
+def pinned_ref(ref: Mapping[str, str], commit: str) -> dict[str, str]:
+    """`ref` pinned to `commit`. Flux lets a commit be combined with a branch only (the branch is cloned and the
+    commit checked out of it), so a branch is kept: the artifact revision then stays `<branch>@sha1:<commit>`
+    and a later move of the branch reads as Flux users expect. A tag or `refs/...` name gives way to the commit."""
+    branch = ref.get("branch")
+    return {"branch": branch, "commit": commit} if branch else {"commit": commit}
+
+
 def rollback_target(kust: Mapping[str, Any], revision: int) -> dict[str, Any]:
     """What revision `revision` deployed, its ref pinned to the commit Flux applied for it when known."""
     found = next((e for e in history(kust) if int(e.get("revision", 0)) == revision), None)
     if found is None:
         raise InvalidRequest(f"This Flux deployment keeps no revision {revision}.", field="revision")
-    ref = {"commit": found["commit"]} if found.get("commit") else dict(found.get("ref") or {})
+    ref = dict(found.get("ref") or {})
+    if found.get("commit"):
+        ref = pinned_ref(ref, found["commit"])
     return {"packageId": found.get("packageId", ""), "ref": ref, "values": dict(found.get("values") or {})}
 
 
@@ -248,13 +258,29 @@ def _observed(obj: Mapping[str, Any]) -> bool:
     return status.get("observedGeneration") == (obj.get("metadata") or {}).get("generation")
 
 
+# kustomize-controller waiting for its source (v1.9.0, kustomization_controller.go): Ready=False, reason
+# ArtifactFailed, with these messages while the source has no artifact yet, or DependencyNotReady. It reconciles
+# again as soon as the source's artifact changes, so these are not verdicts: a deployment created a moment before
+# source-controller's first fetch shows one until then.
+WAITING_REASON = "DependencyNotReady"
+WAITING_FOR_ARTIFACT = ("ArtifactFailed", ("Source artifact not found", "Source is not ready, artifact not found"))
+
+
+def _waiting(ready: Mapping[str, Any]) -> bool:
+    reason, message = str(ready.get("reason", "")), str(ready.get("message", ""))
+    artifact_reason, messages = WAITING_FOR_ARTIFACT
+    return reason == WAITING_REASON or (reason == artifact_reason and message.startswith(messages))
+
+
 def _failed_now(obj: Mapping[str, Any]) -> bool:
-    """Ready is False for the object's current generation. kustomize-controller moves status.observedGeneration
-    only after a successful apply; a failed one sets Ready=False (reason ProgressingWithRetry, retried later) with
-    the condition's own observedGeneration at the current generation, which is the verdict to report."""
+    """Ready is False for the object's current generation, and not because it waits for its source.
+    kustomize-controller moves status.observedGeneration only after a successful apply; a failed one sets
+    Ready=False (reason ProgressingWithRetry, retried later) with the condition's own observedGeneration at the
+    current generation, which is the verdict to report."""
     ready = condition(obj)
     generation = (obj.get("metadata") or {}).get("generation")
-    return ready.get("status") == "False" and (_observed(obj) or ready.get("observedGeneration") == generation)
+    current = _observed(obj) or ready.get("observedGeneration") == generation
+    return ready.get("status") == "False" and current and not _waiting(ready)
 
 
 def suspended(kust: Mapping[str, Any] | None, repo: Mapping[str, Any] | None) -> bool:
