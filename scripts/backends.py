@@ -291,6 +291,33 @@ BACKENDS: tuple[Backend, ...] = (
         check=(),
         used_by=("kubernetes",),
     ),
+    # Kubernetes' own garbage collector (pkg/controller/garbagecollector, kube-controller-manager's wiring) in a small
+    # main, tools/kube-gc: Crossplane leaves the deletion of what an XR composed, and of its connection secrets, to it
+    # (tests/crossplane_harness.py). kube-controller-manager itself does not build in tools/kube.
+    Backend(
+        name="kube-gc",
+        version=go_mod_version("tools/kube-gc", "k8s.io/kubernetes"),
+        files=("kube-gc",),
+        steps=(go_build("tools/kube-gc", ".", "kube-gc", ldflags="-s -w -X main.buildVersion={version}"),),
+        used_by=("kubernetes",),
+    ),
+    # Crossplane core v1, run for real by tests/crossplane_harness.py (`crossplane core start` out of cluster,
+    # classic `mode: Resources` Compositions: v2 composes only through composition functions, which cannot run
+    # here). The version string is Crossplane's own ldflag, so `--version` prints the pin.
+    Backend(
+        name="crossplane",
+        version=go_mod_version("tools/crossplane", "github.com/crossplane/crossplane"),
+        files=("crossplane",),
+        steps=(
+            go_build(
+                "tools/crossplane",
+                "github.com/crossplane/crossplane/cmd/crossplane",
+                "crossplane",
+                ldflags="-s -w -X github.com/crossplane/crossplane/internal/version.version={version}",
+            ),
+        ),
+        used_by=("kubernetes",),
+    ),
     # Apache Kafka's broker (KRaft mode) as its Maven Central runtime jars, pinned by tools/kafka/pom.xml, for the
     # ONAP SMO plugin's event path (tests/smo/kafka_harness.py runs `java -cp libs/* kafka.Kafka`). Needs Maven+Java.
     Backend(

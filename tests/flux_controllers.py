@@ -23,19 +23,18 @@ process's last log lines (never a skip).
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.backend_cache import BackendUnavailable, backends, stop_group
+from tests.backend_cache import BackendUnavailable, Process, backends
 from tests.crd_modules import install_crds, module_crds
 from tests.flux_harness import FLUX_VERSION, KUSTOMIZE, KUSTOMIZE_MODULE, SOURCE, SOURCE_MODULE
 from tests.k8s_harness import KubeCluster, _free_port
@@ -55,39 +54,6 @@ def backend(name: str) -> str:
         return backends("path", name)
     except BackendUnavailable as exc:
         raise FluxUnavailable(str(exc)) from exc
-
-
-@dataclass
-class Process:
-    """A backend process in its own process group, its output in `log`."""
-
-    argv: list[str]
-    log: Path
-    env: Mapping[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Process:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                self.argv,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **self.env},
-                start_new_session=True,
-            )
-        return self
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def tail(self, lines: int = 30) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        return "(no log)"
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        stop_group(process, grace=15)
 
 
 @dataclass

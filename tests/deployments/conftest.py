@@ -12,7 +12,7 @@ import pytest
 from plugins.testing.dms import chart_directory_archive
 from tests.argocd_harness import argo_controller, argocd_crds  # noqa: F401 - the Argo CD fixtures
 from tests.argocd_rest_fake import argocd_server, argocd_swagger  # noqa: F401 - the fake Argo CD API server
-from tests.crossplane_harness import XRD_CONFIG, crossplane_controller, crossplane_xrd  # noqa: F401 - Crossplane
+from tests.crossplane_harness import XRD_CONFIG, crossplane, real_crossplane  # noqa: F401 - the real Crossplane
 from tests.flux_controllers import real_flux, real_flux_crds  # noqa: F401 - the real Flux controllers
 from tests.flux_harness import flux_controller, flux_crds  # noqa: F401 - the Flux fixtures
 from tests.flux_helm_harness import flux_helm_controller  # noqa: F401 - the stand-in helm-controller
@@ -247,11 +247,11 @@ def make_flux_dms(name: str, cluster_manager: Any, **config: Any) -> Any:
 def crossplane_dms(
     db: None, request: pytest.FixtureRequest, kube_cluster: Any, tmp_path: Path, cluster_manager: Any
 ) -> Any:
-    """A crossplane DMS PluginInstance (claims of the sample XRD) on the harness's API server, with the stand-in
+    """A crossplane DMS PluginInstance (claims of the sample XRD) on the harness's API server, with the real
     Crossplane running; `crossplane-claim` templates of the cluster's deployment manager are routed to it."""
     from plugins.models import PluginInstance, RoutingRule
 
-    request.getfixturevalue("crossplane_controller")
+    request.getfixturevalue("crossplane")
     instance = PluginInstance.objects.create(
         name="crossplane-e2e",
         category="dms",

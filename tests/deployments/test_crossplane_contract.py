@@ -1,5 +1,5 @@
-"""The Crossplane DMS plugin against the DMS contract kit, on the real kube-apiserver with Crossplane's own CRDs
-and the sample XRD; the test plays Crossplane (tests/crossplane_harness.py)."""
+"""The Crossplane DMS plugin against the DMS contract kit, on the real kube-apiserver with the real Crossplane
+core composing the sample XRD's claims and composite resources (tests/crossplane_harness.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from plugins.dms.crossplane.plugin import CrossplaneDMSPlugin
 from plugins.testing.dms import DMSPluginContract
-from tests.crossplane_harness import CLAIM_KIND, GROUP, VERSION, XRD_CONFIG, CrossplaneController
+from tests.crossplane_harness import CLAIM_KIND, COMPOSITION, GROUP, VERSION, XR_KIND, XRD_CONFIG, RealCrossplane
 
 pytestmark = [pytest.mark.backend, pytest.mark.kubernetes, pytest.mark.crossplane]
 
@@ -40,7 +40,7 @@ class TestCrossplaneContract(DMSPluginContract):
 
     @pytest.fixture
     def dms_plugin(
-        self, crossplane_controller: CrossplaneController, kube_cluster: Any, tmp_path: Path
+        self, crossplane: RealCrossplane, kube_cluster: Any, tmp_path: Path
     ) -> Iterator[CrossplaneDMSPlugin]:
         plugin = CrossplaneDMSPlugin("crossplane-contract")
         plugin.initialize(
@@ -55,11 +55,11 @@ class TestCrossplaneCompositeContract(TestCrossplaneContract):
 
     @pytest.fixture
     def chart_archive(self) -> bytes:
-        return claim_template(f"xslice-{uuid.uuid4().hex[:8]}", kind="XNetworkSlice")
+        return claim_template(f"xslice-{uuid.uuid4().hex[:8]}", kind=XR_KIND)
 
     @pytest.fixture
     def dms_plugin(
-        self, crossplane_controller: CrossplaneController, kube_cluster: Any, tmp_path: Path
+        self, crossplane: RealCrossplane, kube_cluster: Any, tmp_path: Path
     ) -> Iterator[CrossplaneDMSPlugin]:
         plugin = CrossplaneDMSPlugin("crossplane-composite")
         plugin.initialize(
@@ -67,7 +67,7 @@ class TestCrossplaneCompositeContract(TestCrossplaneContract):
                 "kubeconfig": str(kube_cluster.kubeconfig),
                 "xrd": XRD_CONFIG,
                 "resource": "composite",
-                "compositionRef": "slices-edge",
+                "compositionRef": COMPOSITION,
                 "packageDir": str(tmp_path / "claims"),
             }
         )
