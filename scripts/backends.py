@@ -260,9 +260,9 @@ BACKENDS: tuple[Backend, ...] = (
         check=("version",),
         used_by=("kubernetes",),
     ),
-    # Flux's source-controller and kustomize-controller, and Flux's test git server, run for real by
-    # tests/flux_controllers.py (the Flux DMS plugin reconciled by the real controllers). The controllers have no
-    # --version flag: the stamp and the file are the check.
+    # Flux's source-controller, kustomize-controller and helm-controller, and Flux's test git server, run for real
+    # by tests/flux_controllers.py (the Flux DMS plugin reconciled by the real controllers). The controllers have
+    # no --version flag: the stamp and the file are the check.
     Backend(
         name="flux-source-controller",
         version=go_mod_version("tools/flux-source-controller", "github.com/fluxcd/source-controller"),
@@ -280,6 +280,14 @@ BACKENDS: tuple[Backend, ...] = (
                 "tools/flux-kustomize-controller", "github.com/fluxcd/kustomize-controller", "kustomize-controller"
             ),
         ),
+        check=(),
+        used_by=("kubernetes",),
+    ),
+    Backend(
+        name="flux-helm-controller",
+        version=go_mod_version("tools/flux-helm-controller", "github.com/fluxcd/helm-controller"),
+        files=("helm-controller",),
+        steps=(go_build("tools/flux-helm-controller", "github.com/fluxcd/helm-controller", "helm-controller"),),
         check=(),
         used_by=("kubernetes",),
     ),

@@ -13,7 +13,7 @@ from plugins.testing.dms import chart_directory_archive
 from tests.argocd_harness import argo_controller, argocd_crds  # noqa: F401 - the Argo CD fixtures
 from tests.argocd_rest_fake import argocd_server, argocd_swagger  # noqa: F401 - the fake Argo CD API server
 from tests.crossplane_harness import XRD_CONFIG, crossplane, real_crossplane  # noqa: F401 - the real Crossplane
-from tests.flux_controllers import real_flux, real_flux_crds  # noqa: F401 - the real Flux controllers
+from tests.flux_controllers import real_flux, real_flux_crds, real_flux_helm  # noqa: F401 - the real Flux controllers
 from tests.flux_harness import flux_controller, flux_crds  # noqa: F401 - the Flux fixtures
 from tests.flux_helm_harness import flux_helm_controller  # noqa: F401 - the stand-in helm-controller
 from tests.kwok_harness import kwok_node  # noqa: F401 - the kwok fixture, for the Helm logs tests
@@ -226,21 +226,43 @@ def flux_dms(db: None, request: pytest.FixtureRequest, kube_cluster: Any, tmp_pa
     )
 
 
+def heard_create_change_delete(receiver: Any) -> None:
+    """The subscriber heard the deployment created (0) first, changed (1), and deleted (2) last."""
+    bodies = receiver.wait_for(lambda b: any(n["notificationEventType"] == 2 for n in b))
+    events = [n["notificationEventType"] for n in bodies]
+    assert events[0] == 0
+    assert 1 in events
+    assert events[-1] == 2
+
+
+def _flux_rule(instance: Any, match_type: str, priority: int, conditions: dict[str, Any]) -> Any:
+    """A DMS routing rule to the flux `instance` (its labels: gitops.engine=flux); returns the instance."""
+    from plugins.models import RoutingRule
+
+    RoutingRule.objects.create(
+        name=f"{match_type}-to-{instance.name}",
+        category="dms",
+        priority=priority,
+        plugin_instance=instance,
+        match_type=match_type,
+        conditions={**conditions, "labels": {"gitops.engine": "flux"}},
+    )
+    return instance
+
+
+def route_flux_charts(instance: Any, cluster_manager: Any) -> Any:
+    """Also route `cluster_manager`'s charts (packageType helm-chart) labelled gitops.engine=flux to the flux
+    `instance`, above the default rule to the helm plugin; returns the instance."""
+    return _flux_rule(instance, "helm-chart", 2, {"deploymentManager": cluster_manager.name})
+
+
 def make_flux_dms(name: str, cluster_manager: Any, **config: Any) -> Any:
     """A flux DMS PluginInstance `name` with `config`, and the rule that routes the `git-repo` references of
     `cluster_manager` with `gitOps: true` and the label gitops.engine=flux to it."""
-    from plugins.models import PluginInstance, RoutingRule
+    from plugins.models import PluginInstance
 
     instance = PluginInstance.objects.create(name=name, category="dms", plugin_type="flux", config=config)
-    RoutingRule.objects.create(
-        name=f"git-to-{name}",
-        category="dms",
-        priority=1,
-        plugin_instance=instance,
-        match_type="git-repo",
-        conditions={"deploymentManager": cluster_manager.name, "gitOps": True, "labels": {"gitops.engine": "flux"}},
-    )
-    return instance
+    return _flux_rule(instance, "git-repo", 1, {"deploymentManager": cluster_manager.name, "gitOps": True})
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
 
 from inventory.notifications.receiver import Receiver
-from tests.deployments.conftest import base
+from tests.deployments.conftest import base, heard_create_change_delete, route_flux_charts
 from tests.flux_harness import HELM_RELEASES, HELM_REPOSITORIES, KUSTOMIZE, NAMESPACE, SOURCE
 from tests.o2client import json_of
 
@@ -139,27 +139,13 @@ def test_flux_lifecycle_on_the_api_server(
     assert read(objects, SOURCE, name) is None
     assert read(objects, KUSTOMIZE, name) is None
 
-    bodies = receiver.wait_for(lambda b: any(n["notificationEventType"] == 2 for n in b))
-    events = [n["notificationEventType"] for n in bodies]
-    assert events[0] == 0
-    assert 1 in events
-    assert events[-1] == 2
+    heard_create_change_delete(receiver)
 
 
 @pytest.fixture
 def flux_helm_dms(flux_dms: Any, flux_helm_controller: Any, cluster_manager: Any) -> Any:
     """The flux instance, also routed charts labelled gitops.engine=flux, with the stand-in helm-controller."""
-    from plugins.models import RoutingRule
-
-    RoutingRule.objects.create(
-        name="charts-to-flux",
-        category="dms",
-        priority=2,
-        plugin_instance=flux_dms,
-        match_type="helm-chart",
-        conditions={"deploymentManager": cluster_manager.name, "labels": FLUX_LABELS},
-    )
-    return flux_dms
+    return route_flux_charts(flux_dms, cluster_manager)
 
 
 def _state(body: dict[str, Any]) -> dict[str, Any]:
