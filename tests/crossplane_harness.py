@@ -16,9 +16,12 @@ Crossplane's CRDs are every file of `cluster/crds/` of the same module version, 
 `core init` would install them; the package manager's controllers start with `core start` too and find no
 package). Crossplane itself derives the claim and composite CRDs from the sample XRD, binds claims, selects the
 Composition, composes, checks readiness, publishes the connection details and deletes; the tests only read
-what it wrote. Both processes run for the rest of the session once started: Crossplane reconciles every XRD on
-the API server, and this is the only one, so the session's other tests never meet it. If anything cannot be
-built or started the fixture fails loudly with the processes' last log lines (never a skip).
+what it wrote. Both processes run for one test module at a time: the session's API-server outage tests
+(tests/k8s: etcd compacted, the server restarted) left Crossplane v1.20.3's composite controller deaf to new
+composite resources (a claim was bound, its XR never composed within 30 s), and the collector should not act
+on the other tests' objects. Crossplane reconciles every XRD on the API server, and the sample one is the
+only one. If anything cannot be built or started the fixture fails loudly with the processes' last log lines
+(never a skip).
 """
 
 from __future__ import annotations
@@ -212,7 +215,7 @@ class RealCrossplane:
                 raise CrossplaneUnavailable(f"{Path(process.argv[0]).name} exited:\n{process.tail()}")
 
     def logs(self) -> str:
-        return "\n\n".join(f"== {Path(p.argv[0]).name}\n{p.tail(40)}" for p in self.processes)
+        return "\n\n".join(f"== {Path(p.argv[0]).name}\n{p.tail(80)}" for p in self.processes)
 
 
 def _binary(name: str) -> str:
@@ -257,6 +260,7 @@ def start_crossplane(cluster: KubeCluster, work: Path) -> Process:
             f"--tls-client-certs-dir={client_certificates(cluster, work / 'tls')}",
             f"--xpkg-cache-dir={work / 'xpkg'}",
             "--poll-interval=5s",
+            "--debug",
         ],
         work / "crossplane.log",
         {"KUBECONFIG": str(cluster.kubeconfig)},
@@ -302,10 +306,10 @@ def offer_sample_xrd(cluster: KubeCluster, process: Process) -> None:
         api_client.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def real_crossplane(kube_cluster: KubeCluster) -> Iterator[RealCrossplane]:
-    """Crossplane core and the garbage collector, running from the first test that asks until the session ends,
-    with Crossplane's CRDs, the sample XRD (established and offered by Crossplane) and its Composition."""
+    """Crossplane core and the garbage collector, running for one test module, with Crossplane's CRDs, the
+    sample XRD (established and offered by Crossplane) and its Composition (both kept for the session)."""
     work = Path(tempfile.mkdtemp(prefix="netweave-crossplane-"))
     started: list[Process] = []
     try:
@@ -329,7 +333,9 @@ def real_crossplane(kube_cluster: KubeCluster) -> Iterator[RealCrossplane]:
 
 @pytest.fixture
 def crossplane(real_crossplane: RealCrossplane) -> Iterator[RealCrossplane]:
-    """The session's Crossplane, checked alive before and after the test (a crash fails it with the logs)."""
+    """The session's Crossplane, checked alive before and after the test (a crash fails it with the logs). The
+    processes' last log lines are printed after each test: pytest shows them when the test failed."""
     real_crossplane.check_alive()
     yield real_crossplane
+    print(real_crossplane.logs())
     real_crossplane.check_alive()
