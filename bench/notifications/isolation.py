@@ -1,5 +1,6 @@
 """Delivery isolation benchmark (issue 13): 10 healthy receivers next to one black-hole receiver (accepts TCP,
-never answers) and one refusing receiver, 2 Celery workers on PostgreSQL and Redis. Run by isolation.sh.
+never answers) and one refusing receiver, BENCH_WORKERS (2) Celery worker processes on PostgreSQL and Redis. Run
+by isolation.sh.
 
 1. Backlog: BENCH_BACKLOG changes (default 10,000; 10 per transaction) are written with the workers stopped, so
    12 subscriptions have that many rows each; the workers start and the healthy receivers' drain time is
@@ -7,6 +8,10 @@ never answers) and one refusing receiver, 2 Celery workers on PostgreSQL and Red
 2. Steady load: BENCH_RATE changes/s (default 100, 10 per transaction) for BENCH_SECONDS (30) while the dead
    receivers keep failing; change-to-delivery latency of the healthy receivers (arrival time minus the
    change-log row's time): p50, p99, max. Target: p99 <= 2 s at 100 changes/s.
+
+For each phase it also reports where the CPU went: seconds of CPU used by the workers, the receiver process,
+PostgreSQL (the postmaster and its backends, from NETWEAVE_PG_DIR), Redis and this process (the writer), read from
+/proc, and the phase's wall time: with two cores, a sum near twice the wall time means the machine was the limit.
 
 Prints a Markdown table and one JSON line (the figures for docs/benchmarks.md).
 """
@@ -48,6 +53,7 @@ RATE = float(os.environ.get("BENCH_RATE", "100"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
 PER_TRANSACTION = 10
 TIMEOUT = os.environ.get("BENCH_TIMEOUT", "10")  # the workers' NETWEAVE_NOTIFICATION_TIMEOUT
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))  # worker processes (solo pool each)
 POOLS = 50
 
 
@@ -89,6 +95,55 @@ def wait_drained(healthy: list[str], timeout: float) -> None:
         if time.monotonic() > deadline:
             raise SystemExit(f"the healthy subscriptions did not drain within {timeout:.0f} s")
         time.sleep(0.2)
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _postgres_pids() -> list[int]:
+    """The postmaster and its children (backends, background processes)."""
+    postmaster = int((Path(os.environ["NETWEAVE_PG_DIR"]) / "data" / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return [postmaster, *children]
+
+
+class CpuMeter:
+    """CPU seconds per group of processes over a phase: call `start()`, then `stop()` for the figures."""
+
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self.groups = groups
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        pids = {**self.groups, "postgres": _postgres_pids()}
+        read = {name: {pid: _cpu(pid) for pid in group} for name, group in pids.items()}
+        read["writer"] = {0: time.process_time()}
+        return read
+
+    def start(self) -> None:
+        self.began, self.first = time.monotonic(), self._read()
+
+    def stop(self) -> dict[str, float]:
+        last = self._read()
+        used = {
+            name: round(sum(cpu - self.first[name].get(pid, 0.0) for pid, cpu in pids.items()), 1)
+            for name, pids in last.items()
+        }
+        return {**used, "wall": round(time.monotonic() - self.began, 1)}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -135,11 +190,20 @@ def main() -> None:
         backlog_rows = healthy_pending(healthy)
         workers = [
             harness.CeleryProcess("worker", env, work / f"w{n}.log", f"w{n}", loglevel="WARNING").start()
-            for n in (1, 2)
+            for n in range(1, WORKERS + 1)
         ]
+        meter = CpuMeter(
+            {
+                "workers": [w.process.pid for w in workers if w.process is not None],
+                "receiver": [receiver.pid],
+                "redis": [redis.process.pid] if redis.process is not None else [],
+            }
+        )
+        meter.start()
         started = time.monotonic()
         wait_drained(healthy, 3600)
         drain = time.monotonic() - started
+        backlog_cpu = meter.stop()
         got = arrivals(received_file)
         in_order = all(
             list(dict.fromkeys(a["notificationId"] for a in got if a["path"] == f"/h{i}"))
@@ -154,6 +218,7 @@ def main() -> None:
         backlog_count = len(got)
 
         begin = ChangeLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        meter.start()
         t0 = time.monotonic()
         steps = int(SECONDS * RATE / PER_TRANSACTION)
         for step in range(steps):
@@ -163,6 +228,7 @@ def main() -> None:
             write(instance, BACKLOG + step * PER_TRANSACTION, PER_TRANSACTION)
         write_seconds = time.monotonic() - t0
         wait_drained(healthy, 1800)
+        steady_cpu = meter.stop()
         time.sleep(0.5)
         change_time = {
             str(n.payload["notificationId"]): n.change.time.timestamp()
@@ -196,7 +262,10 @@ def main() -> None:
         "p99_ms": round(percentile(latencies, 0.99) * 1000),
         "max_ms": round(max(latencies) * 1000),
         "dead_receiver_failed_attempts": dead_failures,
+        "backlog_cpu_seconds": backlog_cpu,
+        "steady_cpu_seconds": steady_cpu,
         "delivery_timeout_s": float(TIMEOUT),
+        "workers": WORKERS,
         "loadavg": Path("/proc/loadavg").read_text().split()[:3],
     }
     print("| measure | figure |\n|---|---|")
