@@ -17,10 +17,9 @@ lint and the unit stage; the backends stage waits for it (a line every 10 s whil
 says how many backends were built (none on a warm machine). A backend that cannot be built or started fails
 its stage with the backend's log tail; nothing is skipped silently.
 
-`all` overlaps what leaves a core idle (docs/testing.md, "Parallelism"): lint (mypy: one core) beside the one
-collection of the backend and browser tests; then the unit stage (both cores); then the backend sessions one
-after the other and the browser stage, with the OpenStack session and the fault stage beside them (both mostly
-waiting on their servers; the fault stage at a lower CPU priority, so that it takes what the others leave).
+`all` runs lint (mypy: one core) beside the one collection of the backend and browser tests; then the unit
+stage (both cores); then the backend sessions one after the other and the browser stage, with the OpenStack
+session beside them; then the fault stage (docs/testing.md, "Parallelism").
 
 The database: the unit stage runs the same tests on SQLite and on a throw-away PostgreSQL (minus the tests
 marked `sqlite_only`, which say why); the backend stages run once, on PostgreSQL (the production database, and
@@ -63,9 +62,6 @@ WAIT_PROGRESS_SECONDS = 10.0
 # pytest plugins that only some test modules use (module name mentioned -> plugin entry point): a backend or
 # browser session whose files and conftests never mention one starts without it (about 0.8 s of CPU each).
 OPTIONAL_PLUGINS = {"hypothesis": "hypothesispytest", "schemathesis": "schemathesis"}
-# The fault stage beside the backend sessions (`all`) runs at this niceness: it is the stage least sensitive to
-# a busy CPU (its deadlines are minutes), so it takes the CPU time the backend sessions and OpenStack leave.
-FAULTS_BESIDE_NICE = 10
 
 
 @dataclass
@@ -413,19 +409,14 @@ def unit_postgres(run: Run) -> None:
 BESIDE = ("openstack",)
 
 
-def backends(
-    run: Run,
-    beside_stages: Sequence[Callable[[Run], Pending | Result]] = (),
-    then: Sequence[Callable[[Run], None]] = (),
-) -> None:
-    """The backend sessions one after the other, BESIDE's next to them; `all` adds stages to start beside them
-    (`beside_stages`: the fault stage) and stages to run after the last of them (`then`: browser), before the
-    ones beside are waited for."""
+def backends(run: Run, then: Sequence[Callable[[Run], None]] = ()) -> None:
+    """The backend sessions one after the other, BESIDE's next to them; `then`: stages to run after the last of
+    them (`all`: browser), before the ones beside are waited for."""
     plugin = os.environ.get("PLUGIN", "").strip()
     if run.builds is None:
         run.start_builds(plugin or None)
+    beside: list[Pending | Result] = []
     if plugin:
-        beside = [start(run) for start in beside_stages]
         run.record(run.wait_builds())
         run.pytest(f"backend: {plugin}", plugin, postgres="main")
     else:
@@ -433,7 +424,6 @@ def backends(
         if not run.stage_map_tried:
             run.collect_stage_map()
         beside = [backend_session(run, marker, "beside") for marker in markers if marker in BESIDE]
-        beside += [start(run) for start in beside_stages]
         run.record(run.wait_builds())
         for marker in markers:
             if marker not in BESIDE:
@@ -484,42 +474,33 @@ def has_make_target(name: str) -> bool:
 
 
 def faults(run: Run) -> None:
-    run.finish(start_faults(run))
-
-
-def start_faults(run: Run, beside: bool = False) -> Pending | Result:
-    """`make faults` when the Makefile has it (the fault suite owns its setup), else tests/faults directly.
-    `beside`: started next to the backend sessions (`all`), output at its end, at FAULTS_BESIDE_NICE."""
+    """`make faults` when the Makefile has it (the fault suite owns its setup), else tests/faults directly."""
     if not has_make_target("faults"):
         if (REPO / "tests" / "faults").is_dir():
-            return run.start_pytest("faults", "faults", "tests/faults", postgres="main", quiet=beside)
-        return run.record(Result("faults", note="no tests/faults yet"))
-    say(
-        "\n== faults: make faults"
-        + (f" (beside the backend sessions, nice {FAULTS_BESIDE_NICE}; output at its end)" * beside)
-    )
+            run.pytest("faults", "faults", "tests/faults", postgres="main")
+        else:
+            run.record(Result("faults", note="no tests/faults yet"))
+        return
+    say("\n== faults: make faults")
     junit = run.workdir / "faults.xml"
     env = {**run.env, "PYTEST_ADDOPTS": f"{run.env.get('PYTEST_ADDOPTS', '')} --junitxml={junit}".strip()}
-    output = (run.workdir / "faults.out").open("w+") if beside else None
-    argv = ["nice", "-n", str(FAULTS_BESIDE_NICE), "make", "faults"] if beside else ["make", "faults"]
-    process = subprocess.Popen(
-        argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output and subprocess.STDOUT
-    )
+    process = subprocess.Popen(["make", "faults"], cwd=REPO, env=env, stdin=subprocess.DEVNULL)
     run.sessions.append(process)
-    return Pending("faults", process, junit, time.monotonic(), output, make=True)
+    run.finish(Pending("faults", process, junit, time.monotonic(), None, make=True))
 
 
 def everything(run: Run) -> None:
-    """`make test`: every stage, overlapping what leaves a core idle (docs/testing.md, "Parallelism"). Lint
-    (mypy: one core) beside the one collection of the backend and browser tests; the unit stage (two sessions,
-    both cores); the backend sessions one after the other, then the browser stage, while the OpenStack session
-    and the fault stage run beside them."""
+    """`make test`: every stage (docs/testing.md, "Parallelism"). Lint (mypy: one core) beside the one
+    collection of the backend and browser tests; the unit stage (two sessions, both cores); the backend sessions
+    one after the other, then the browser stage, while the OpenStack session runs beside them; the fault stage.
+    The fault stage beside the backend sessions was tried and failed once under load (docs/benchmarks.md)."""
     run.start_builds()
     collecting = run.start_stage_map()
     lint(run)
     run.finish_stage_map(collecting)
     unit(run)
-    backends(run, beside_stages=[lambda run: start_faults(run, beside=True)], then=[browser])
+    backends(run, then=[browser])
+    faults(run)
 
 
 STAGES: dict[str, Callable[[Run], None]] = {
