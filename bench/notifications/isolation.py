@@ -1,5 +1,5 @@
 """Delivery isolation benchmark (issue 13): 10 healthy receivers next to one black-hole receiver (accepts TCP,
-never answers) and one refusing receiver, BENCH_WORKERS (2) Celery worker processes on PostgreSQL and Redis. Run
+never answers) and one refusing receiver, BENCH_WORKERS (4) Celery worker processes on PostgreSQL and Redis. Run
 by isolation.sh.
 
 1. Backlog: BENCH_BACKLOG changes (default 10,000; 10 per transaction) are written with the workers stopped, so
@@ -53,7 +53,7 @@ RATE = float(os.environ.get("BENCH_RATE", "100"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
 PER_TRANSACTION = 10
 TIMEOUT = os.environ.get("BENCH_TIMEOUT", "10")  # the workers' NETWEAVE_NOTIFICATION_TIMEOUT
-WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))  # worker processes (solo pool each)
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))  # worker processes (solo pool each); docs/production.md sizing
 POOLS = 50
 
 

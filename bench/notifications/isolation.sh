@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Delivery isolation benchmark: 10 healthy receivers beside a black-hole and a refusing one (isolation.py).
-#   BENCH_BACKLOG (10000) BENCH_RATE (100) BENCH_SECONDS (30) BENCH_TIMEOUT (10) BENCH_WORKERS (2)
+#   BENCH_BACKLOG (10000) BENCH_RATE (100) BENCH_SECONDS (30) BENCH_TIMEOUT (10) BENCH_WORKERS (4)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export NETWEAVE_PG_PORT="${BENCH_PG_PORT:-55441}"
