@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -55,23 +53,6 @@ PER_TRANSACTION = 10
 TIMEOUT = os.environ.get("BENCH_TIMEOUT", "10")  # the workers' NETWEAVE_NOTIFICATION_TIMEOUT
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))  # worker processes (solo pool each); docs/production.md sizing
 POOLS = 50
-
-
-def black_hole() -> tuple[str, socket.socket]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    return f"http://127.0.0.1:{server.getsockname()[1]}/hole", server
 
 
 def write(instance: PluginInstance, first: int, count: int) -> None:
@@ -161,7 +142,8 @@ def main() -> None:
         stdout=received_file.open("w"),
         stderr=subprocess.DEVNULL,
     )
-    hole_url, hole = black_hole()
+    hole = harness.BlackHole()
+    hole_url = f"http://127.0.0.1:{hole.port}/hole"
     redis = harness.RedisServer(work).start()
     harness.use_broker(redis.url)
     env = harness.process_env(

@@ -23,6 +23,7 @@ from plugins.models import Secret
 from plugins.sdk import ims as sdk
 from plugins.secrets import set_secret_value
 from tests.loopback import serving, url_of
+from tests.notifications import harness
 from tests.notifications.conftest import subscribe
 from tests.o2client import O2Client
 
@@ -148,21 +149,9 @@ def test_a_new_connection_closed_without_an_answer_fails_the_attempt(
 @pytest.fixture
 def black_hole() -> Iterator[str]:
     """Accepts TCP connections and never sends or reads a byte."""
-    server = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield f"127.0.0.1:{server.getsockname()[1]}"
-    server.close()
-    for connection in held:
-        connection.close()
+    hole = harness.BlackHole()
+    yield f"127.0.0.1:{hole.port}"
+    hole.close()
 
 
 def test_a_tls_handshake_that_never_completes_is_cut_off_at_the_deadline(
