@@ -21,7 +21,7 @@ import django
 
 django.setup()
 
-from django.db import DatabaseError, connections  # noqa: E402
+from django.db import Error, connections  # noqa: E402
 
 POOLS = 40
 
@@ -55,8 +55,10 @@ def write(changes: int, rate: float, batch: int) -> None:
             try:
                 apply_changes(instance, upserts={"resourcePool": pools})
                 break
-            except DatabaseError as exc:
-                # The database went away (restart): the transaction rolled back, so it is made again.
+            except Error as exc:
+                # The database went away (restart): the transaction rolled back, so it is made again. Django's
+                # Error, not DatabaseError: a connection the server dropped can also surface as InterfaceError
+                # ("connection already closed"), which is not a DatabaseError.
                 retries += 1
                 print(json.dumps({"retry": str(exc).splitlines()[0][:200]}), flush=True)
                 connections.close_all()

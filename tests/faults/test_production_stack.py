@@ -100,8 +100,9 @@ class Stack:
             env=self.env,
             capture_output=True,
             timeout=timeout,
-            check=True,
+            check=False,
         )
+        assert result.returncode == 0, f"stack {args[0]} failed:\n{result.stderr.decode(errors='replace')[-3000:]}"
         return result.stdout.decode()
 
     def pending(self) -> int:
@@ -172,6 +173,11 @@ def ready_sampler(base: str, stop: threading.Event, samples: Counter[str]) -> No
             samples[f"error {getattr(exc, 'code', type(exc).__name__)}"] += 1
 
 
+def tail(path: Path, lines: int = 40) -> str:
+    """The last lines of a process's log: kept in the failure message, since pytest's temporary folder is not."""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
 def arrivals(receivers: list[ReceiverProcess]) -> dict[str, list[str]]:
     """Per callback URL: notificationIds in arrival order."""
     got: dict[str, list[str]] = {}
@@ -197,7 +203,9 @@ def test_production_stack_survives_faults(stack: Stack) -> None:
     w1, _ = stack.worker("w1"), stack.worker("w2")
     deadline = time.monotonic() + 180
     while stack.workers_ready() < 2:
-        assert time.monotonic() < deadline, "the two workers did not start within 180 s"
+        if time.monotonic() > deadline:
+            logs = "\n".join(f"{process.log.name}:\n{tail(process.log)}" for process in stack.workers)
+            raise AssertionError(f"the two workers did not start within 180 s\n{logs}")
         time.sleep(1)
     log("stack up: 2 workers ready")
     samples: Counter[str] = Counter()
@@ -245,7 +253,8 @@ def test_production_stack_survives_faults(stack: Stack) -> None:
 
     writer.wait(timeout=max(60.0, CHANGES / RATE * 3))
     written = [json.loads(line) for line in writer_log.read_text().splitlines() if line.startswith("{")]
-    done = next(item for item in written if "done" in item)
+    done = next((item for item in written if "done" in item), None)
+    assert done is not None, f"the writer ended ({writer.returncode}) without finishing:\n{tail(writer_log)}"
     log(f"writer done: {done}")
     drain_start = time.monotonic()
     deadline = drain_start + DRAIN
