@@ -41,10 +41,9 @@ test-browser: $(STAMP)
 backends:
 	python3 scripts/backends.py install
 
+# ruff check, ruff format --check, mypy (its cache outside the checkout: scripts/stages.py mypy_cache)
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy plugins netweave inventory deployments
+	$(BIN)/python scripts/stages.py lint
 
 format: $(STAMP)
 	$(BIN)/ruff format .
