@@ -10,6 +10,7 @@ Usage:
     scripts/backends.py path NAME           install NAME if needed, then print the path of its main file
     scripts/backends.py version NAME        print NAME's pinned version
     scripts/backends.py list                one line per backend: name, version, state (ok/missing/broken: why)
+    scripts/backends.py list --json         the same as JSON, with the markers using each (scripts/stages.py)
 
 Why one script: a warm machine must build nothing, a fresh one must build each backend exactly once (two test
 sessions at once wait for each other through a lock file), and a half-built or damaged entry must never be
@@ -183,6 +184,41 @@ _KUBE_VERSION_FLAGS = " ".join(
 )
 
 BACKENDS: tuple[Backend, ...] = (
+    # In the order `install` builds them on a fresh machine: the quick ones first, then what the helm stage needs,
+    # then the rest of the kubernetes stage's; scripts/stages.py starts each backend session once its own are in.
+    # vcsim, VMware's own vCenter simulator (tests/vsphere/harness.py): govmomi's `simulator` package wrapped by
+    # tools/vcsim/main.go (upstream's vcsim command is a nested module the Go proxy does not serve).
+    Backend(
+        name="vcsim",
+        version=go_mod_version("tools/vcsim", "github.com/vmware/govmomi"),
+        files=("vcsim",),
+        steps=(go_build("tools/vcsim", ".", "vcsim", cgo=False),),
+        check=(),  # the small main has no --version; the stamp and the file are the check
+        used_by=("vsphere",),
+    ),
+    # Apache Kafka's broker (KRaft mode) as its Maven Central runtime jars, pinned by tools/kafka/pom.xml, for the
+    # ONAP SMO plugin's event path (tests/smo/kafka_harness.py runs `java -cp libs/* kafka.Kafka`). Needs Maven+Java.
+    Backend(
+        name="kafka",
+        version=pom_property("tools/kafka/pom.xml", "kafka.version"),
+        files=("libs",),
+        steps=(
+            Step(
+                (
+                    "mvn",
+                    "-q",
+                    "-B",
+                    "-f",
+                    "tools/kafka/pom.xml",
+                    "dependency:copy-dependencies",
+                    "-DincludeScope=runtime",
+                    "-DoutputDirectory={out}/libs",
+                )
+            ),
+        ),
+        check=(),  # a folder of jars: the stamp and the folder are the check
+        used_by=("kafka",),
+    ),
     # A real Kubernetes API server and its etcd (scripts/kube-harness.sh, tests/k8s_harness.py), from the pinned
     # k8s.io/kubernetes module with a `replace` for each staging module (tools/kube/go.mod).
     Backend(
@@ -234,16 +270,6 @@ BACKENDS: tuple[Backend, ...] = (
         ),
         legacy=("kwok-{version}/kwok",),
         used_by=("helm",),
-    ),
-    # vcsim, VMware's own vCenter simulator (tests/vsphere/harness.py): govmomi's `simulator` package wrapped by
-    # tools/vcsim/main.go (upstream's vcsim command is a nested module the Go proxy does not serve).
-    Backend(
-        name="vcsim",
-        version=go_mod_version("tools/vcsim", "github.com/vmware/govmomi"),
-        files=("vcsim",),
-        steps=(go_build("tools/vcsim", ".", "vcsim", cgo=False),),
-        check=(),  # the small main has no --version; the stamp and the file are the check
-        used_by=("vsphere",),
     ),
     # The kustomize CLI the kustomize DMS plugin renders overlays with (tests/deployments/conftest.py). `go install`
     # of the released module is the route BACKENDS.md verified (v5.8.2; v5.8.3 does not build here).
@@ -325,29 +351,6 @@ BACKENDS: tuple[Backend, ...] = (
             ),
         ),
         used_by=("kubernetes",),
-    ),
-    # Apache Kafka's broker (KRaft mode) as its Maven Central runtime jars, pinned by tools/kafka/pom.xml, for the
-    # ONAP SMO plugin's event path (tests/smo/kafka_harness.py runs `java -cp libs/* kafka.Kafka`). Needs Maven+Java.
-    Backend(
-        name="kafka",
-        version=pom_property("tools/kafka/pom.xml", "kafka.version"),
-        files=("libs",),
-        steps=(
-            Step(
-                (
-                    "mvn",
-                    "-q",
-                    "-B",
-                    "-f",
-                    "tools/kafka/pom.xml",
-                    "dependency:copy-dependencies",
-                    "-DincludeScope=runtime",
-                    "-DoutputDirectory={out}/libs",
-                )
-            ),
-        ),
-        check=(),  # a folder of jars: the stamp and the folder are the check
-        used_by=("kafka",),
     ),
 )
 
@@ -573,7 +576,7 @@ def main(argv: Sequence[str] | None = None, registry: Sequence[Backend] | None =
     install_parser.add_argument("--for", dest="marker", help="only the backends the tests marked MARKER need")
     commands.add_parser("path").add_argument("name")
     commands.add_parser("version").add_argument("name")
-    commands.add_parser("list")
+    commands.add_parser("list").add_argument("--json", action="store_true", help="as JSON, with `used_by`")
     args = parser.parse_args(argv)
     backends = BACKENDS if registry is None else tuple(registry)
     try:
@@ -597,6 +600,12 @@ def main(argv: Sequence[str] | None = None, registry: Sequence[Backend] | None =
             print(install(backend) / backend.files[0])
         elif args.command == "version":
             print(find(args.name, backends).pinned)
+        elif args.json:
+            rows = [
+                {"name": b.name, "version": b.pinned, "state": problem(b) or "ok", "used_by": list(b.used_by)}
+                for b in backends
+            ]
+            print(json.dumps(rows))
         else:
             for backend in backends:
                 print(f"{backend.name:26} {backend.pinned:12} {problem(backend) or 'ok':40} {backend.entry()}")

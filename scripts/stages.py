@@ -19,7 +19,7 @@ its stage with the backend's log tail; nothing is skipped silently.
 
 `all` runs lint (mypy: one core) beside the one collection of the backend and browser tests; then the unit
 stage (both cores); then the backend sessions one after the other and the browser stage, with the OpenStack
-session beside them; then the fault stage (docs/testing.md, "Parallelism").
+session and the fault stage (nice 10) beside them (docs/testing.md, "Parallelism").
 
 The database: the unit stage runs the same tests on SQLite and on a throw-away PostgreSQL (minus the tests
 marked `sqlite_only`, which say why); the backend stages run once, on PostgreSQL (the production database, and
@@ -36,6 +36,7 @@ stage: pytest-xdist was measured and left out (docs/benchmarks.md, "Test suite")
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
@@ -59,6 +60,7 @@ PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "py
 BIN = Path(PYTHON).parent
 UNIT = "not backend and not browser and not faults"
 WAIT_PROGRESS_SECONDS = 10.0
+BACKENDS_SCRIPT = [sys.executable, "scripts/backends.py"]  # the backend cache (standard library only: any Python)
 # pytest plugins that only some test modules use (module name mentioned -> plugin entry point): a backend or
 # browser session whose files and conftests never mention one starts without it (about 0.8 s of CPU each).
 OPTIONAL_PLUGINS = {"hypothesis": "hypothesispytest", "schemathesis": "schemathesis"}
@@ -172,7 +174,7 @@ class Run:
 
     def start_builds(self, marker: str | None = None) -> None:
         """`scripts/backends.py install` in the background; its lines are relayed (progress every 10 s)."""
-        argv = [sys.executable, "scripts/backends.py", "install", *(["--for", marker] if marker else [])]
+        argv = [*BACKENDS_SCRIPT, "install", *(["--for", marker] if marker else [])]
         self.builds_started = time.monotonic()
         self.builds = builds = subprocess.Popen(
             argv, cwd=REPO, env=self.env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -218,6 +220,46 @@ class Run:
         if not result.ok:
             say("== backend builds FAILED; last lines:\n" + "".join(lines[-40:]))
         return result
+
+    def next_session(self, lane: Sequence[str]) -> str:
+        """The next backend session of the lane: the first whose backends are all in the cache, in pyproject.toml's
+        order; while the background builds run (a fresh machine), a session waits for none of them that it does
+        not need, and when none is ready, the one missing the fewest goes next. Warm, that is the first."""
+        if self.builds is None or self.builds.poll() is not None:
+            return lane[0]
+        done = subprocess.run(
+            [*BACKENDS_SCRIPT, "list", "--json"], cwd=REPO, env=self.env, capture_output=True,
+            text=True, check=False, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            states = json.loads(done.stdout)
+        except ValueError:
+            return lane[0]
+        missing = {marker: sum(marker in b["used_by"] and b["state"] != "ok" for b in states) for marker in lane}
+        return min(lane, key=lambda marker: missing[marker])  # min keeps the first of equals
+
+    def install_backends_for(self, marker: str) -> bool:
+        """`scripts/backends.py install --for MARKER` before the marker's session: on a fresh machine it waits for
+        the background builds of those backends, or builds one they have not reached yet (each entry has its lock).
+        If that fails, the session's row fails with the script's last lines and the session is not started."""
+        argv = [*BACKENDS_SCRIPT, "install", "--for", marker]
+        started = time.monotonic()
+        installing = subprocess.Popen(
+            argv, cwd=REPO, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        assert installing.stdout is not None
+        last: collections.deque[str] = collections.deque(maxlen=40)
+        for line in installing.stdout:  # its progress lines, every 10 s while it waits or builds
+            last.append(line)
+            sys.stderr.write(line)
+            sys.stderr.flush()
+        if installing.wait() == 0:
+            return True
+        note = f"its backends could not be installed: {' '.join(argv[1:])} exited {installing.returncode}"
+        say(f"== backend: {marker}: {note}; last lines:\n" + "".join(last))
+        self.record(Result(f"backend: {marker}", failed=1, ok=False, seconds=time.monotonic() - started, note=note))
+        return False
 
     def _build_lines(self) -> list[str]:
         try:
@@ -418,9 +460,12 @@ def unit_postgres(run: Run) -> None:
 BESIDE = ("openstack",)
 
 
-def backends(run: Run, then: Sequence[Callable[[Run], None]] = ()) -> None:
-    """The backend sessions one after the other, BESIDE's next to them; `then`: stages to run after the last of
-    them (`all`: browser), before the ones beside are waited for."""
+def backends(
+    run: Run, then: Sequence[Callable[[Run], None]] = (), alongside: Sequence[Callable[[Run], Pending | Result]] = ()
+) -> None:
+    """The backend sessions one after the other, BESIDE's next to them; `alongside`: stages started beside them
+    too (`all`: the fault stage); `then`: stages to run after the last of them (`all`: browser), before the ones
+    beside are waited for."""
     plugin = os.environ.get("PLUGIN", "").strip()
     if run.builds is None:
         run.start_builds(plugin or None)
@@ -433,10 +478,14 @@ def backends(run: Run, then: Sequence[Callable[[Run], None]] = ()) -> None:
         if not run.stage_map_tried:
             run.collect_stage_map()
         beside = [backend_session(run, marker, "beside") for marker in markers if marker in BESIDE]
-        run.record(run.wait_builds())
-        for marker in markers:
-            if marker not in BESIDE:
+        beside += [start(run) for start in alongside]
+        lane = [marker for marker in markers if marker not in BESIDE]
+        while lane:
+            marker = run.next_session(lane)
+            lane.remove(marker)
+            if run.install_backends_for(marker):
                 run.finish(backend_session(run, marker, "main"))
+        run.record(run.wait_builds())
         # tests marked `backend` without a registered backend stage marker still run, in one more session
         others = run.files(lambda names: "backend" in names and not names & set(markers))
         if others != []:
@@ -477,39 +526,45 @@ def browser(run: Run) -> None:
         run.pytest("browser", "browser", *files or ())
 
 
-def has_make_target(name: str) -> bool:
-    done = subprocess.run(["make", "-n", name], cwd=REPO, capture_output=True, check=False, stdin=subprocess.DEVNULL)
-    return done.returncode == 0
-
-
 def faults(run: Run) -> None:
-    """`make faults` when the Makefile has it (the fault suite owns its setup), else tests/faults directly."""
-    if not has_make_target("faults"):
-        if (REPO / "tests" / "faults").is_dir():
-            run.pytest("faults", "faults", "tests/faults", postgres="main")
-        else:
-            run.record(Result("faults", note="no tests/faults yet"))
-        return
-    say("\n== faults: make faults")
+    run.finish(start_faults(run, quiet=False))
+
+
+def faults_beside(run: Run) -> Pending:
+    return start_faults(run, quiet=True, nice=FAULTS_BESIDE_NICE)
+
+
+# The fault stage beside the backend sessions yields the CPU to them: it asserts no timing (only bounds of
+# minutes), while some backend tests wait seconds for a broker or an API server (docs/testing.md, "Parallelism").
+FAULTS_BESIDE_NICE = 10
+
+
+def start_faults(run: Run, quiet: bool, nice: int = 0) -> Pending:
+    """`make faults`: the fault suite owns its setup (its own PostgreSQL, Redis and processes) and its time bound;
+    with `quiet` its output is printed when it ends."""
+    say("\n== faults: make faults" + f" (nice {nice})" * bool(nice) + " (output at its end)" * quiet)
     junit = run.workdir / "faults.xml"
     env = {**run.env, "PYTEST_ADDOPTS": f"{run.env.get('PYTEST_ADDOPTS', '')} --junitxml={junit}".strip()}
-    process = subprocess.Popen(["make", "faults"], cwd=REPO, env=env, stdin=subprocess.DEVNULL)
+    output = (run.workdir / "faults.out").open("w+") if quiet else None
+    argv = [*(["nice", "-n", str(nice)] if nice else []), "make", "faults"]
+    process = subprocess.Popen(
+        argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output and subprocess.STDOUT
+    )
     run.sessions.append(process)
-    run.finish(Pending("faults", process, junit, time.monotonic(), None, make=True))
+    return Pending("faults", process, junit, time.monotonic(), output, make=True)
 
 
 def everything(run: Run) -> None:
     """`make test`: every stage (docs/testing.md, "Parallelism"). Lint (mypy: one core) beside the one
     collection of the backend and browser tests; the unit stage (two sessions, both cores); the backend sessions
-    one after the other, then the browser stage, while the OpenStack session runs beside them; the fault stage.
-    The fault stage beside the backend sessions was tried and failed once under load (docs/benchmarks.md)."""
+    one after the other, then the browser stage, while the OpenStack session and the fault stage (nice 10) run
+    beside them."""
     run.start_builds()
     collecting = run.start_stage_map()
     lint(run)
     run.finish_stage_map(collecting)
     unit(run)
-    backends(run, then=[browser])
-    faults(run)
+    backends(run, then=[browser], alongside=[faults_beside])
 
 
 STAGES: dict[str, Callable[[Run], None]] = {

@@ -218,6 +218,10 @@ def test_the_command_line(tmp_path: Path, cache: Path, capsys: pytest.CaptureFix
     assert capsys.readouterr().out.strip() == "v1.2.3"
     assert backends.main(["list"], registry) == 0
     assert " ok " in capsys.readouterr().out
+    assert backends.main(["list", "--json"], registry) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"name": "fake", "version": "v1.2.3", "state": "ok", "used_by": list(registry[0].used_by)}
+    ]
     assert backends.main(["path", "nothing"], registry) == 1
     assert "no backend named 'nothing'" in capsys.readouterr().err
     assert builds(tmp_path) == 1

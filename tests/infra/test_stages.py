@@ -4,6 +4,7 @@ table, and a stage run for real on a tiny test file (no tests collected is not a
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -140,3 +141,41 @@ def test_a_session_starts_without_the_plugins_its_files_never_mention() -> None:
 
 def test_all_is_run_alone() -> None:
     assert stages.main(["all", "lint"]) == 2
+
+
+def test_the_lane_takes_first_the_sessions_whose_backends_are_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the background builds run (a fresh machine), the next backend session is the first whose backends are
+    all in the cache, else the one missing the fewest; once the builds are over, pyproject.toml's order."""
+    states = [
+        {"name": "vcsim", "state": "ok", "used_by": ["vsphere"]},
+        {"name": "kube-apiserver", "state": "missing", "used_by": ["kubernetes", "helm"]},
+        {"name": "helm", "state": "missing", "used_by": ["helm"]},
+    ]
+    script = f"import json; print(json.dumps({states!r}))"
+    monkeypatch.setattr(stages, "BACKENDS_SCRIPT", [sys.executable, "-c", script])
+    with stages.running([]) as run:
+        assert run.next_session(["kubernetes", "helm", "vsphere"]) == "kubernetes"  # no builds: the first
+        run.builds = subprocess.Popen(["sleep", "30"])
+        try:
+            assert run.next_session(["kubernetes", "helm", "vsphere", "aws"]) == "vsphere"
+            assert run.next_session(["kubernetes", "helm"]) == "kubernetes"  # both missing one: the first
+            assert run.next_session(["helm", "kubernetes"]) == "kubernetes"  # helm misses two
+        finally:
+            run.builds.kill()
+            run.builds.wait()
+        assert run.next_session(["helm", "vsphere"]) == "helm"
+
+
+def test_a_session_whose_backends_cannot_be_installed_fails_with_their_log(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = "import sys; print('backends: building vcsim: 10s'); print('go: module not found'); sys.exit(1)"
+    monkeypatch.setattr(stages, "BACKENDS_SCRIPT", [sys.executable, "-c", script])
+    with stages.running([]) as run:
+        assert run.install_backends_for("vsphere") is False
+        monkeypatch.setattr(stages, "BACKENDS_SCRIPT", [sys.executable, "-c", "print('1 backend(s) ready')"])
+        assert run.install_backends_for("vsphere") is True
+    [row] = run.results
+    assert (row.stage, row.failed, row.ok) == ("backend: vsphere", 1, False)
+    assert "could not be installed" in row.note
+    assert "go: module not found" in capsys.readouterr().err
