@@ -358,7 +358,7 @@ class Run:
             sys.stderr.write(pending.output.read())
             pending.output.close()
         result = junit_result(pending.stage, pending.junit)
-        result.seconds = time.monotonic() - pending.started
+        result.seconds = (pending.ended or time.monotonic()) - pending.started
         collected_nothing = pending.junit.exists() and result.passed + result.failed + result.skipped == 0
         if code == 5 or (pending.make and collected_nothing):
             result.note = "no tests collected"
@@ -371,12 +371,23 @@ class Run:
 
 @dataclass
 class Pending:
+    """A session started and not yet waited for. Its row's seconds end when its process ends, not when the run
+    gets round to it: a session beside the lane is waited for only after the lane."""
+
     stage: str
     process: subprocess.Popen[bytes]
     junit: Path
     started: float
     output: IO[str] | None
     make: bool = False  # `make TARGET` running pytest (exit status 2 for any failure), not pytest itself
+    ended: float = 0.0
+
+    def __post_init__(self) -> None:
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        self.process.wait()
+        self.ended = time.monotonic()
 
 
 class StageError(Exception):

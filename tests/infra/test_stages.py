@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -76,6 +77,23 @@ def test_a_pytest_stage_counts_passes_failures_and_no_tests(tmp_path: Path) -> N
     assert (ok.passed, ok.failed, ok.ok) == (1, 0, True)
     assert (nothing.passed, nothing.ok, nothing.note) == (0, True, "no tests collected")
     assert (broken.failed, broken.ok) == (1, False)
+
+
+def test_a_session_beside_counts_its_own_seconds_not_the_wait_for_it(tmp_path: Path) -> None:
+    tests = tmp_path / "test_tiny.py"
+    tests.write_text("def test_ok():\n    pass\n")
+    with stages.running(["-p", "no:django", "--rootdir", str(tmp_path), "-c", "/dev/null", str(tests)]) as run:
+        run.env["PYTEST_ADDOPTS"] = ""
+        run.env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        pending = run.start_pytest("beside", "not backend", quiet=True)
+        assert isinstance(pending, stages.Pending)
+        pending.process.wait()
+        while not pending.ended:  # the watcher thread notes the end
+            time.sleep(0.05)
+        ended = pending.ended
+        result = run.finish(pending)  # waited for only now, as after the lane
+    assert result.passed == 1
+    assert result.seconds == ended - pending.started
 
 
 def test_a_postgres_session_sees_the_server_it_may_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
