@@ -18,8 +18,8 @@ says how many backends were built (none on a warm machine). A backend that canno
 its stage with the backend's log tail; nothing is skipped silently.
 
 `all` runs lint (mypy: one core) beside the one collection of the backend and browser tests; then the unit
-stage (both cores); then the backend sessions one after the other and the browser stage, with the OpenStack
-session and the fault stage (nice 10) beside them (docs/testing.md, "Parallelism").
+stage, with the fault stage (nice 10) and the browser stage beside it; then the backend sessions, the OpenStack
+session in a second lane beside the others (docs/testing.md, "Parallelism").
 
 The database: the unit stage runs the same tests on SQLite and on a throw-away PostgreSQL (minus the tests
 marked `sqlite_only`, which say why); the backend stages run once, on PostgreSQL (the production database, and
@@ -465,49 +465,53 @@ def unit_postgres(run: Run) -> None:
     run.pytest("unit (PostgreSQL)", f"{UNIT} and not sqlite_only", postgres="main")
 
 
-# Backend stages whose time is mostly waiting on their servers (OpenStack: Nova boots and deletes servers, the
-# compute hosts report to placement), and that need nothing from the backend builds: run beside the other
-# backend sessions (output at its end), on a PostgreSQL server of their own. Measured: docs/benchmarks.md.
+# The second lane: backend stages run one after the other beside the main lane (output at their end), on a
+# PostgreSQL server of their own (the Redis stage restarts its lane's server, and two sessions on one server would
+# share the test database name). OpenStack first: mostly waiting on Nova (boots, deletes, compute hosts
+# reporting to placement), and it needs no backend build. Balanced by measurement: docs/benchmarks.md.
 BESIDE = ("openstack",)
 
 
-def backends(
-    run: Run, then: Sequence[Callable[[Run], None]] = (), alongside: Sequence[Callable[[Run], Pending | Result]] = ()
-) -> None:
-    """The backend sessions one after the other, BESIDE's next to them; `alongside`: stages started beside them
-    too (`all`: the fault stage); `then`: stages to run after the last of them (`all`: browser), before the ones
-    beside are waited for."""
+def backends(run: Run) -> None:
+    """The backend sessions in two lanes: BESIDE's one after the other in a second lane, the others in the main
+    one."""
     plugin = os.environ.get("PLUGIN", "").strip()
     if run.builds is None:
         run.start_builds(plugin or None)
-    beside: list[Pending | Result] = []
     if plugin:
         run.record(run.wait_builds())
         run.pytest(f"backend: {plugin}", plugin, postgres="main")
-    else:
-        markers = backend_markers()
-        if not run.stage_map_tried:
-            run.collect_stage_map()
-        beside = [backend_session(run, marker, "beside") for marker in markers if marker in BESIDE]
-        beside += [start(run) for start in alongside]
-        lane = [marker for marker in markers if marker not in BESIDE]
-        while lane:
-            marker = run.next_session(lane)
-            lane.remove(marker)
+        return
+    markers = backend_markers()
+    if not run.stage_map_tried:
+        run.collect_stage_map()
+    beside = [marker for marker in BESIDE if marker in markers]
+    second = threading.Thread(target=lane, args=(run, beside, "beside"), daemon=True)
+    second.start()
+    lane(run, [marker for marker in markers if marker not in BESIDE], "main")
+    run.record(run.wait_builds())
+    # tests marked `backend` without a registered backend stage marker still run, in one more session
+    others = run.files(lambda names: "backend" in names and not names & set(markers))
+    if others != []:
+        expression = f"backend and not ({' or '.join(markers)})"
+        rest = run.pytest("backend: other", expression, *others or (), postgres="main")
+        if rest.note == "no tests collected":
+            run.results.remove(rest)
+    second.join()
+
+
+def lane(run: Run, markers: Sequence[str], server: str) -> None:
+    """Backend sessions one after the other on the PostgreSQL server `server` ("main": output as it runs;
+    "beside": at each session's end), the next one chosen by Run.next_session once its backends are in."""
+    waiting = list(markers)
+    while waiting:
+        marker = run.next_session(waiting)
+        waiting.remove(marker)
+        try:
             if run.install_backends_for(marker):
-                run.finish(backend_session(run, marker, "main"))
-        run.record(run.wait_builds())
-        # tests marked `backend` without a registered backend stage marker still run, in one more session
-        others = run.files(lambda names: "backend" in names and not names & set(markers))
-        if others != []:
-            expression = f"backend and not ({' or '.join(markers)})"
-            rest = run.pytest("backend: other", expression, *others or (), postgres="main")
-            if rest.note == "no tests collected":
-                run.results.remove(rest)
-    for stage in then:
-        stage(run)
-    for pending in beside:
-        run.finish(pending)
+                run.finish(backend_session(run, marker, server))
+        except Exception as exc:  # a thread's failure must reach the table, not vanish
+            run.record(Result(f"backend: {marker}", failed=1, ok=False, note=f"{type(exc).__name__}: {exc}"))
 
 
 def backend_session(run: Run, marker: str, server: str) -> Pending | Result:
@@ -521,42 +525,47 @@ def backend_session(run: Run, marker: str, server: str) -> Pending | Result:
 
 
 def browser(run: Run) -> None:
-    ensure = REPO / "scripts" / "chromium.sh"
-    if ensure.exists():
-        say("\n== browser: bash scripts/chromium.sh ensure")
-        started = time.monotonic()
-        done = subprocess.run(["bash", str(ensure), "ensure"], cwd=REPO, env=run.env, check=False)
-        if done.returncode != 0:
-            note = f"scripts/chromium.sh ensure exited {done.returncode}"
-            run.record(Result("browser", failed=1, ok=False, seconds=time.monotonic() - started, note=note))
-            return
-    files = run.files(lambda names: "browser" in names)  # a stage map only when the backend stage ran first
+    run.finish(start_browser(run, quiet=False))
+
+
+def start_browser(run: Run, quiet: bool) -> Pending | Result:
+    """Chromium and its driver made sure of (scripts/chromium.sh), then the browser tests' session (on SQLite)."""
+    say("\n== browser: bash scripts/chromium.sh ensure")
+    started = time.monotonic()
+    done = subprocess.run(
+        ["bash", "scripts/chromium.sh", "ensure"], cwd=REPO, env=run.env, check=False, capture_output=quiet,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    if done.returncode != 0:
+        note = f"scripts/chromium.sh ensure exited {done.returncode}"
+        return run.record(Result("browser", failed=1, ok=False, seconds=time.monotonic() - started, note=note))
+    files = run.files(lambda names: "browser" in names)  # a stage map only when `all` or the backend stage made it
     if files == []:
-        run.record(Result("browser", note="no tests collected"))
-    else:
-        run.pytest("browser", "browser", *files or ())
+        return run.record(Result("browser", note="no tests collected"))
+    return run.start_pytest("browser", "browser", *files or (), quiet=quiet)
 
 
 def faults(run: Run) -> None:
-    run.finish(start_faults(run, quiet=False))
+    run.finish(start_faults(run))
 
 
-def faults_beside(run: Run) -> Pending:
-    return start_faults(run, quiet=True, nice=FAULTS_BESIDE_NICE)
-
-
-# The fault stage beside the backend sessions yields the CPU to them: it asserts no timing (only bounds of
-# minutes), while some backend tests wait seconds for a broker or an API server (docs/testing.md, "Parallelism").
+# Beside the unit stage the fault stage yields the CPU to it (`nice`), and its bounds stretch in proportion: it
+# asserts no timing, only that everything finished (docs/testing.md, "Parallelism").
 FAULTS_BESIDE_NICE = 10
+FAULTS_BESIDE_ENV = {"FAULTS_TIMEOUT": "2700", "NETWEAVE_FAULTS_PATIENCE": "3"}
 
 
-def start_faults(run: Run, quiet: bool, nice: int = 0) -> Pending:
+def start_faults(run: Run, beside: bool = False) -> Pending:
     """`make faults`: the fault suite owns its setup (its own PostgreSQL, Redis and processes) and its time bound;
-    with `quiet` its output is printed when it ends."""
-    say("\n== faults: make faults" + f" (nice {nice})" * bool(nice) + " (output at its end)" * quiet)
+    `beside` another stage: at FAULTS_BESIDE_NICE, with FAULTS_BESIDE_ENV's bounds, its output printed when it
+    ends."""
+    nice = FAULTS_BESIDE_NICE if beside else 0
+    say("\n== faults: make faults" + f" (nice {nice}, output at its end)" * beside)
     junit = run.workdir / "faults.xml"
     env = {**run.env, "PYTEST_ADDOPTS": f"{run.env.get('PYTEST_ADDOPTS', '')} --junitxml={junit}".strip()}
-    output = (run.workdir / "faults.out").open("w+") if quiet else None
+    if beside:
+        env.update(FAULTS_BESIDE_ENV)
+    output = (run.workdir / "faults.out").open("w+") if beside else None
     argv = [*(["nice", "-n", str(nice)] if nice else []), "make", "faults"]
     process = subprocess.Popen(
         argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output and subprocess.STDOUT
@@ -566,16 +575,19 @@ def start_faults(run: Run, quiet: bool, nice: int = 0) -> Pending:
 
 
 def everything(run: Run) -> None:
-    """`make test`: every stage (docs/testing.md, "Parallelism"). Lint (mypy: one core) beside the one
-    collection of the backend and browser tests; the unit stage (two sessions, both cores); the backend sessions
-    one after the other, then the browser stage, while the OpenStack session and the fault stage (nice 10) run
-    beside them."""
+    """`make test`: every stage (docs/testing.md, "Parallelism"). The backend builds start in the background; lint
+    (mypy: one core) runs beside the one collection of the backend and browser tests; the unit stage (two
+    sessions) with the fault stage (nice 10) and the browser stage beside it, in the CPU its sessions leave idle
+    (about a third); then the backend sessions in two lanes."""
     run.start_builds()
     collecting = run.start_stage_map()
     lint(run)
     run.finish_stage_map(collecting)
+    beside = [start_faults(run, beside=True), start_browser(run, quiet=True)]
     unit(run)
-    backends(run, then=[browser], alongside=[faults_beside])
+    backends(run)
+    for started in beside:
+        run.finish(started)
 
 
 STAGES: dict[str, Callable[[Run], None]] = {
