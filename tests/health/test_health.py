@@ -128,3 +128,28 @@ def test_the_heartbeat_task_records_the_worker_and_touches_the_supervised_file(s
     assert Heartbeat.objects.filter(kind="worker").exists()
     assert (tmp_path / "heartbeat" / "worker").exists()
     assert "netweave: worker heartbeat" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_a_save_while_the_broker_is_away_is_kept_and_says_why(
+    make_mock_instance: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The fault stage found it: a sync saving its instance while Redis restarted ended with the broker's
+    OperationalError raised from the commit hook. The save stands; the check is not queued, and a warning says so."""
+    from kombu.exceptions import OperationalError
+
+    from inventory import tasks
+
+    def refuse(*args: Any) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.check_plugin_health, "delay", refuse)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        instance = make_mock_instance("while-redis-restarts")
+    assert callbacks
+    instance.refresh_from_db()
+    assert instance.name == "while-redis-restarts"
+    assert instance.health_checked is None
+    assert "Could not queue a health check" in caplog.text
