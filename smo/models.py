@@ -37,7 +37,11 @@ class NorthboundCursor(models.Model):
     event_attempts = models.PositiveIntegerField(default=0, help_text="Consecutive failed event publishes.")
     event_next_attempt = models.DateTimeField(null=True, blank=True)
     # One worker at a time per instance, without holding a transaction open during a push (SQLite has one writer).
+    # The holder renews `lease_until` while it works and only the holder (`lease_owner`) may give it back.
     lease_until = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(
+        max_length=100, blank=True, help_text="The worker holding the lease: host, process id and a random tag."
+    )
     last_error = models.CharField(max_length=500, blank=True)
     last_error_time = models.DateTimeField(null=True, blank=True)
     last_push = models.DateTimeField(null=True, blank=True)

@@ -1,7 +1,9 @@
 """Northbound sync: one step per SMO plugin instance pushes the change log to the SMO.
 
 A step (`step(instance)`) holds the instance's lease (a conditional UPDATE, so no transaction stays open while
-the SMO is called; SQLite has one writer) and then:
+the SMO is called; SQLite has one writer), renewed by a heartbeat thread while the step runs, so a full sync
+longer than the lease is not joined by a second worker; a killed worker's lease expires. Only its holder gives
+the lease back, and a push's mapping and position are committed only while the step still holds it. It then:
 
 1. copies new change-log entries into the event outbox, in one transaction with the cursor move (exactly once);
 2. pushes inventory: a full sync the first time and on demand, else the changed objects since `position`. The
@@ -18,13 +20,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
+import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -69,18 +75,77 @@ def cursor_for(instance: PluginInstance) -> NorthboundCursor:
     return cursor
 
 
+class LeaseLost(Exception):
+    """Another worker took the instance's lease (this one's expired unrenewed): the step stops before writing."""
+
+
+def _owner_tag() -> str:
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 def _acquire(cursor: NorthboundCursor) -> bool:
+    """Take the lease if it is free or expired; the cursor object remembers this worker's tag."""
     now = timezone.now()
+    owner = _owner_tag()
     taken = (
         NorthboundCursor.objects.filter(pk=cursor.pk)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + dt.timedelta(seconds=lease_seconds()))
+        .update(lease_until=now + dt.timedelta(seconds=lease_seconds()), lease_owner=owner)
     )
+    if taken == 1:
+        cursor.lease_owner = owner
     return taken == 1
 
 
+def _renew(cursor: NorthboundCursor) -> bool:
+    """Extend the lease by a full term if this worker still holds it; False when another worker has it."""
+    until = timezone.now() + dt.timedelta(seconds=lease_seconds())
+    held = NorthboundCursor.objects.filter(pk=cursor.pk, lease_owner=cursor.lease_owner)
+    return held.update(lease_until=until) == 1
+
+
 def _release(cursor: NorthboundCursor) -> None:
-    NorthboundCursor.objects.filter(pk=cursor.pk).update(lease_until=None)
+    """Give the lease back, unless another worker holds it by now."""
+    NorthboundCursor.objects.filter(pk=cursor.pk, lease_owner=cursor.lease_owner).update(
+        lease_until=None, lease_owner=""
+    )
+
+
+def _heartbeat(cursor: NorthboundCursor, stop: threading.Event) -> None:
+    """Renew the lease every third of its term until `stop`; a database error is retried at the next beat."""
+    try:
+        while not stop.wait(lease_seconds() / 3):
+            try:
+                if not _renew(cursor):
+                    logger.warning("SMO northbound lease of %s was taken by another worker", cursor.instance_id)
+                    return
+            except DatabaseError as exc:
+                logger.warning("SMO northbound lease of %s not renewed: %s", cursor.instance_id, exc)
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+@contextmanager
+def _kept(cursor: NorthboundCursor) -> Iterator[None]:
+    """Keep the lease alive, from a thread of its own, for as long as the block runs."""
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(cursor, stop), name="smo-lease", daemon=True)
+    beat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beat.join()
+
+
+@contextmanager
+def _while_held(cursor: NorthboundCursor) -> Iterator[None]:
+    """A transaction whose first write renews this worker's lease: it commits only while the lease is held (the
+    renewal locks the cursor row, so no other worker can take the lease before the commit)."""
+    with transaction.atomic():
+        if not _renew(cursor):
+            raise LeaseLost
+        yield
 
 
 def _save(cursor: NorthboundCursor, **values: Any) -> None:
@@ -212,7 +277,13 @@ def _push(cursor: NorthboundCursor, plugin: SMOPlugin, result: StepResult) -> No
         _save(cursor, duplicates=F("duplicates") + min(cursor.inflight_count, count))
     _save(cursor, inflight_upto=target, inflight_count=count)
     synced = plugin.sync_infrastructure_inventory(inventory)
-    _store_mapping(instance, inventory, synced)
+    with _while_held(cursor):
+        _store_mapping(instance, inventory, synced)
+        _save_pushed(cursor, target, count, inventory)
+    result.pushed += count
+
+
+def _save_pushed(cursor: NorthboundCursor, target: int, count: int, inventory: InfrastructureInventory) -> None:
     now = timezone.now()
     values: dict[str, Any] = {
         "position": max(target, cursor.position),
@@ -227,7 +298,6 @@ def _push(cursor: NorthboundCursor, plugin: SMOPlugin, result: StepResult) -> No
     if inventory.complete:
         values.update(full_sync_requested=False, last_full_sync=now, gap_after=None, gap_seen=None)
     _save(cursor, **values)
-    result.pushed += count
 
 
 # --- events ---------------------------------------------------------------------------------------------------
@@ -286,8 +356,10 @@ def publish_pending(cursor: NorthboundCursor, plugin: SMOPlugin, result: StepRes
     if again:
         _save(cursor, duplicates=F("duplicates") + again)
     plugin.publish_events([changes.to_event(event.payload) for event in batch])
-    OutboundEvent.objects.filter(pk__in=ids).update(status=OutboundEvent.Status.PUBLISHED, published=timezone.now())
-    _save(cursor, events_published=F("events_published") + len(batch), event_attempts=0, event_next_attempt=None)
+    with _while_held(cursor):
+        published = OutboundEvent.objects.filter(pk__in=ids)
+        published.update(status=OutboundEvent.Status.PUBLISHED, published=timezone.now())
+        _save(cursor, events_published=F("events_published") + len(batch), event_attempts=0, event_next_attempt=None)
     result.events += len(batch)
     result.more = result.more or len(batch) >= plugin.event_batch_size()
 
@@ -318,6 +390,23 @@ def _failed(cursor: NorthboundCursor, exc: BaseException, *, events: bool, resul
     result.errors.append(prefix + message)
 
 
+def _attempt(
+    work: Callable[[NorthboundCursor, SMOPlugin, StepResult], None],
+    cursor: NorthboundCursor,
+    plugin: SMOPlugin,
+    result: StepResult,
+    *,
+    events: bool,
+) -> None:
+    """Run one part of a step; its failure is recorded with its own back-off. A lost lease ends the step."""
+    try:
+        work(cursor, plugin, result)
+    except LeaseLost:
+        raise
+    except Exception as exc:
+        _failed(cursor, exc, events=events, result=result)
+
+
 def step(instance: PluginInstance) -> StepResult:
     """One round of northbound work for `instance`; a no-op when another worker holds it."""
     cursor = cursor_for(instance)
@@ -325,30 +414,33 @@ def step(instance: PluginInstance) -> StepResult:
         return StepResult(leased=False)
     result = StepResult()
     try:
-        try:
-            plugin = smo_plugin(instance)
-        except Exception as exc:
-            _failed(cursor, exc, events=False, result=result)
-            return result
-        ensure_ocloud()  # a new O-Cloud row is logged before the events start, not in the middle of a full sync
-        now = timezone.now()
-        if plugin.publishes_events():
-            capture_events(cursor)
-        if syncs_inventory(plugin) and (cursor.next_attempt is None or cursor.next_attempt <= now):
-            try:
-                _push(cursor, plugin, result)
-            except Exception as exc:
-                _failed(cursor, exc, events=False, result=result)
-        if plugin.publishes_events() and (cursor.event_next_attempt is None or cursor.event_next_attempt <= now):
-            try:
-                publish_pending(cursor, plugin, result)
-            except Exception as exc:
-                _failed(cursor, exc, events=True, result=result)
-        if not result.errors and cursor.last_error and cursor.attempts == 0 and cursor.event_attempts == 0:
-            _save(cursor, last_error="")
-        return result
+        with _kept(cursor):
+            _step(cursor, instance, result)
+    except LeaseLost:
+        message = "lease lost: another worker took over this instance; it pushes the same changes again"
+        logger.warning("SMO northbound step for %s stopped: %s", instance.name, message)
+        result.errors.append(message)
     finally:
         _release(cursor)
+    return result
+
+
+def _step(cursor: NorthboundCursor, instance: PluginInstance, result: StepResult) -> None:
+    try:
+        plugin = smo_plugin(instance)
+    except Exception as exc:
+        _failed(cursor, exc, events=False, result=result)
+        return
+    ensure_ocloud()  # a new O-Cloud row is logged before the events start, not in the middle of a full sync
+    now = timezone.now()
+    if plugin.publishes_events():
+        capture_events(cursor)
+    if syncs_inventory(plugin) and (cursor.next_attempt is None or cursor.next_attempt <= now):
+        _attempt(_push, cursor, plugin, result, events=False)
+    if plugin.publishes_events() and (cursor.event_next_attempt is None or cursor.event_next_attempt <= now):
+        _attempt(publish_pending, cursor, plugin, result, events=True)
+    if not result.errors and cursor.last_error and cursor.attempts == 0 and cursor.event_attempts == 0:
+        _save(cursor, last_error="")
 
 
 def northbound_instances() -> QuerySet[PluginInstance]:
