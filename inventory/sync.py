@@ -6,7 +6,8 @@
 - upsert by (plugin instance, native id), with deterministic UUIDs (inventory.identity);
 - skip unchanged objects by a hash of their O2 representation, so a no-change re-sync writes nothing;
 - delete what disappeared (only for kinds the plugin reported; a kind it does not provide is left alone);
-- write one change-log row per create, modify and delete, with the O2 state before and after.
+- write one change-log row per create, modify and delete, with the O2 state before and after;
+- one reconcile of an instance at a time (its row locked first), whoever started it.
 
 Bulk operations keep this fast at 100k objects. `apply_changes` is the partial form used by API writes and
 watchers: it upserts and deletes only the objects it is given.
@@ -494,6 +495,15 @@ def _known_ids(
     return known
 
 
+def _lock_instance(instance: PluginInstance) -> None:
+    """One reconcile of an instance at a time: the periodic sync, the watcher's events, API writes and an admin's
+    "sync now" all plan against what is stored, so two at once would both create the same new object (a
+    duplicate-key error) or both log the same modification. Locking the instance's row first makes the second
+    wait for the first's commit and plan against it. (SQLite's IMMEDIATE transactions serialise writers
+    already; there `select_for_update` is a no-op.)"""
+    PluginInstance.objects.select_for_update().filter(pk=instance.pk).values_list("pk").first()
+
+
 def _reconcile(
     instance: PluginInstance,
     lists: Mapping[str, Sequence[Any] | None],
@@ -512,6 +522,7 @@ def _reconcile(
         refs.checks[name] = functools.partial(_known_ids, instance, KIND_BY_NAME[name], lists.get(name), complete, refs)
 
     with transaction.atomic():
+        _lock_instance(instance)
         plans: list[_Plan] = []
         changes: list[Change] = []
         for kind in KINDS:

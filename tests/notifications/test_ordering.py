@@ -65,9 +65,14 @@ def test_order_holds_under_concurrent_writers(settings: object) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("SQLite runs one write transaction at a time; the race needs PostgreSQL")
     settings.NETWEAVE_CALLBACK_ALLOWED_HOSTS = ["127.0.0.1"]  # type: ignore[attr-defined]
-    instance = PluginInstance.objects.create(
-        name="order-ims", category="ims", plugin_type="mock", is_default=True, config={}, sync_interval=0
-    )
+    # One instance per writer: reconciles of one instance wait for each other (inventory.sync._lock_instance),
+    # and the race is between transactions that do not.
+    instances = [
+        PluginInstance.objects.create(
+            name=f"order-ims-{w}", category="ims", plugin_type="mock", is_default=w == 0, config={}, sync_interval=0
+        )
+        for w in range(WRITERS)
+    ]
     subscription_id = create_subscription({"callback": "http://127.0.0.1:9/n"})["subscriptionId"]
     subscription = Subscription.objects.get(pk=subscription_id)
     for round_ in range(ROUNDS):
@@ -80,7 +85,9 @@ def test_order_holds_under_concurrent_writers(settings: object) -> None:
         ]
         for thread in readers:
             thread.start()
-        writers = [threading.Thread(target=_writer, args=(instance, f"r{round_}w{w}", errors)) for w in range(WRITERS)]
+        writers = [
+            threading.Thread(target=_writer, args=(instances[w], f"r{round_}w{w}", errors)) for w in range(WRITERS)
+        ]
         for thread in writers:
             thread.start()
         for thread in writers:
