@@ -468,8 +468,9 @@ def unit_postgres(run: Run) -> None:
 # The second lane: backend stages run one after the other beside the main lane (output at their end), on a
 # PostgreSQL server of their own (the Redis stage restarts its lane's server, and two sessions on one server would
 # share the test database name). OpenStack first: mostly waiting on Nova (boots, deletes, compute hosts
-# reporting to placement), and it needs no backend build. Balanced by measurement: docs/benchmarks.md.
-BESIDE = ("openstack",)
+# reporting to placement), and it needs no backend build; then Kafka (about 50 s), which the main lane's
+# sessions would otherwise wait for. Balanced by measurement: docs/benchmarks.md.
+BESIDE = ("openstack", "kafka")
 
 
 def backends(run: Run) -> None:
