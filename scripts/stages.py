@@ -18,8 +18,9 @@ says how many backends were built (none on a warm machine). A backend that canno
 its stage with the backend's log tail; nothing is skipped silently.
 
 `all` runs lint (mypy: one core) beside the one collection of the backend and browser tests; then the unit
-stage, with the fault stage (nice 10) and the browser stage beside it; then the backend sessions, the OpenStack
-session in a second lane beside the others (docs/testing.md, "Parallelism").
+stage, with the fault stage (nice 10; on a fresh machine, not niced) and the browser stage beside it; then the
+backend sessions, the OpenStack and Kafka sessions in a second lane beside the others (docs/testing.md,
+"Parallelism").
 
 The database: the unit stage runs the same tests on SQLite and on a throw-away PostgreSQL (minus the tests
 marked `sqlite_only`, which say why); the backend stages run once, on PostgreSQL (the production database, and
@@ -53,7 +54,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
@@ -225,18 +226,29 @@ class Run:
         """The next backend session of the lane: the first whose backends are all in the cache, in pyproject.toml's
         order; while the background builds run (a fresh machine), a session waits for none of them that it does
         not need, and when none is ready, the one missing the fewest goes next. Warm, that is the first."""
-        if self.builds is None or self.builds.poll() is not None:
+        states = self.building()
+        if not states:
             return lane[0]
+        missing = {marker: sum(marker in b["used_by"] and b["state"] != "ok" for b in states) for marker in lane}
+        return min(lane, key=lambda marker: missing[marker])  # min keeps the first of equals
+
+    def building(self) -> list[dict[str, Any]]:
+        """While the background builds run, every backend's state (`scripts/backends.py list --json`); else, or
+        if the list cannot be read, nothing."""
+        if self.builds is None or self.builds.poll() is not None:
+            return []
         done = subprocess.run(
             [*BACKENDS_SCRIPT, "list", "--json"], cwd=REPO, env=self.env, capture_output=True,
             text=True, check=False, stdin=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            states = json.loads(done.stdout)
+            return list(json.loads(done.stdout))
         except ValueError:
-            return lane[0]
-        missing = {marker: sum(marker in b["used_by"] and b["state"] != "ok" for b in states) for marker in lane}
-        return min(lane, key=lambda marker: missing[marker])  # min keeps the first of equals
+            return []
+
+    def backends_missing(self) -> bool:
+        """Whether the background builds still have a backend to build (a fresh machine)."""
+        return any(backend["state"] != "ok" for backend in self.building())
 
     def install_backends_for(self, marker: str) -> bool:
         """`scripts/backends.py install --for MARKER` before the marker's session: on a fresh machine it waits for
@@ -359,13 +371,15 @@ class Run:
             pending.output.close()
         result = junit_result(pending.stage, pending.junit)
         result.seconds = (pending.ended or time.monotonic()) - pending.started
-        collected_nothing = pending.junit.exists() and result.passed + result.failed + result.skipped == 0
-        if code == 5 or (pending.make and collected_nothing):
+        finished_none = result.passed + result.failed + result.skipped == 0
+        if code == 5 and not pending.make:
             result.note = "no tests collected"
         elif code != 0:
             result.ok = False
             result.failed = max(result.failed, 1)
             result.note = f"{'make' if pending.make else 'pytest'} exit status {code}"
+            if pending.make and finished_none:  # make's status is 2 for a timeout, a crash or an empty suite alike
+                result.note += ": no test finished (timed out, or none collected)"
         return self.record(result)
 
 
@@ -379,7 +393,7 @@ class Pending:
     junit: Path
     started: float
     output: IO[str] | None
-    make: bool = False  # `make TARGET` running pytest (exit status 2 for any failure), not pytest itself
+    make: bool = False  # `make TARGET` running pytest (exit status 2 for any failure, no test a failure too)
     ended: float = 0.0
 
     def __post_init__(self) -> None:
@@ -556,11 +570,9 @@ FAULTS_BESIDE_NICE = 10
 FAULTS_BESIDE_ENV = {"FAULTS_TIMEOUT": "2700", "NETWEAVE_FAULTS_PATIENCE": "3"}
 
 
-def start_faults(run: Run, beside: bool = False) -> Pending:
+def start_faults(run: Run, beside: bool = False, nice: int = 0) -> Pending:
     """`make faults`: the fault suite owns its setup (its own PostgreSQL, Redis and processes) and its time bound;
-    `beside` another stage: at FAULTS_BESIDE_NICE, with FAULTS_BESIDE_ENV's bounds, its output printed when it
-    ends."""
-    nice = FAULTS_BESIDE_NICE if beside else 0
+    `beside` another stage: at `nice`, with FAULTS_BESIDE_ENV's bounds, its output printed when it ends."""
     say("\n== faults: make faults" + f" (nice {nice}, output at its end)" * beside)
     junit = run.workdir / "faults.xml"
     env = {**run.env, "PYTEST_ADDOPTS": f"{run.env.get('PYTEST_ADDOPTS', '')} --junitxml={junit}".strip()}
@@ -575,16 +587,22 @@ def start_faults(run: Run, beside: bool = False) -> Pending:
     return Pending("faults", process, junit, time.monotonic(), output, make=True)
 
 
+def faults_nice(run: Run) -> int:
+    """FAULTS_BESIDE_NICE on a warm machine. While backends are still to be built, 0: the Go builds keep both
+    cores busy for most of the run, and a niced fault stage got almost no CPU until its time bound ran out."""
+    return FAULTS_BESIDE_NICE if not run.backends_missing() else 0
+
+
 def everything(run: Run) -> None:
     """`make test`: every stage (docs/testing.md, "Parallelism"). The backend builds start in the background; lint
     (mypy: one core) runs beside the one collection of the backend and browser tests; the unit stage (two
-    sessions) with the fault stage (nice 10) and the browser stage beside it, in the CPU its sessions leave idle
-    (about a third); then the backend sessions in two lanes."""
+    sessions) with the fault stage (niced unless backends are still to build: faults_nice) and the browser stage
+    beside it, in the CPU its sessions leave idle (about a third); then the backend sessions in two lanes."""
     run.start_builds()
     collecting = run.start_stage_map()
     lint(run)
     run.finish_stage_map(collecting)
-    beside = [start_faults(run, beside=True), start_browser(run, quiet=True)]
+    beside = [start_faults(run, beside=True, nice=faults_nice(run)), start_browser(run, quiet=True)]
     unit(run)
     backends(run)
     for started in beside:

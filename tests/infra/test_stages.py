@@ -197,3 +197,29 @@ def test_a_session_whose_backends_cannot_be_installed_fails_with_their_log(
     assert (row.stage, row.failed, row.ok) == ("backend: vsphere", 1, False)
     assert "could not be installed" in row.note
     assert "go: module not found" in capsys.readouterr().err
+
+
+def test_a_make_stage_that_finished_no_test_fails(tmp_path: Path) -> None:
+    """`make faults` killed by its time bound (or finding no test) exits 2 with an empty report: a failure, where
+    it once read as "no tests collected" and passed (a cold run's fault stage, starved at nice 10 by the builds)."""
+    report = tmp_path / "faults.xml"
+    report.write_text(
+        '<testsuites><testsuite name="pytest" tests="0" failures="0" errors="0" skipped="0"/></testsuites>'
+    )
+    with stages.running([]) as run:
+        timed_out = stages.Pending(
+            "faults", subprocess.Popen(["sh", "-c", "exit 2"]), report, time.monotonic(), None, make=True
+        )
+        result = run.finish(timed_out)
+    assert (result.ok, result.failed) == (False, 1)
+    assert result.note == "make exit status 2: no test finished (timed out, or none collected)"
+
+
+def test_the_fault_stage_is_niced_only_when_nothing_is_left_to_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    with stages.running([]) as run:
+        assert stages.faults_nice(run) == stages.FAULTS_BESIDE_NICE  # warm: the builds found everything in place
+        states = [{"name": "kube-apiserver", "state": "missing", "used_by": ["kubernetes"]}]
+        monkeypatch.setattr(run, "building", lambda: states)
+        assert stages.faults_nice(run) == 0  # cold: niced, it would starve behind the Go builds
+        states[0]["state"] = "ok"
+        assert stages.faults_nice(run) == stages.FAULTS_BESIDE_NICE
