@@ -175,26 +175,30 @@ class Run:
 
     def start_builds(self, marker: str | None = None) -> None:
         """`scripts/backends.py install` in the background; its lines are relayed (progress every 10 s)."""
-        argv = [*BACKENDS_SCRIPT, "install", *(["--for", marker] if marker else [])]
+        args = ["install", *(["--for", marker] if marker else [])]
         self.builds_started = time.monotonic()
-        self.builds = builds = subprocess.Popen(
-            argv, cwd=REPO, env=self.env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        say(f"== backend builds started in the background: {' '.join(argv[1:])}")
+        self.builds = builds = self._backends_script(args)
+        say(f"== backend builds started in the background: {' '.join(BACKENDS_SCRIPT[1:] + args)}")
 
-        def relay() -> None:
-            assert builds.stdout is not None
+        def keep() -> None:
             with self.builds_log.open("w") as log:
-                for line in builds.stdout:
+
+                def write(line: str) -> None:
                     log.write(line)
                     log.flush()
-                    sys.stderr.write(line)
-                    sys.stderr.flush()
+
+                relay(builds, write)
             self.builds_finished = time.monotonic()
 
-        self.relay = threading.Thread(target=relay, daemon=True)
+        self.relay = threading.Thread(target=keep, daemon=True)
         self.relay.start()
+
+    def _backends_script(self, args: Sequence[str]) -> subprocess.Popen[str]:
+        """scripts/backends.py with `args`, its output (progress lines every 10 s) read through a pipe."""
+        return subprocess.Popen(
+            [*BACKENDS_SCRIPT, *args], cwd=REPO, env=self.env, text=True, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
 
     def wait_builds(self) -> Result:
         assert self.builds is not None
@@ -254,21 +258,15 @@ class Run:
         """`scripts/backends.py install --for MARKER` before the marker's session: on a fresh machine it waits for
         the background builds of those backends, or builds one they have not reached yet (each entry has its lock).
         If that fails, the session's row fails with the script's last lines and the session is not started."""
-        argv = [*BACKENDS_SCRIPT, "install", "--for", marker]
+        args = ["install", "--for", marker]
         started = time.monotonic()
-        installing = subprocess.Popen(
-            argv, cwd=REPO, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        assert installing.stdout is not None
+        installing = self._backends_script(args)
         last: collections.deque[str] = collections.deque(maxlen=40)
-        for line in installing.stdout:  # its progress lines, every 10 s while it waits or builds
-            last.append(line)
-            sys.stderr.write(line)
-            sys.stderr.flush()
+        relay(installing, last.append)
         if installing.wait() == 0:
             return True
-        note = f"its backends could not be installed: {' '.join(argv[1:])} exited {installing.returncode}"
+        script = " ".join(BACKENDS_SCRIPT[1:] + args)
+        note = f"its backends could not be installed: {script} exited {installing.returncode}"
         say(f"== backend: {marker}: {note}; last lines:\n" + "".join(last))
         self.record(Result(f"backend: {marker}", failed=1, ok=False, seconds=time.monotonic() - started, note=note))
         return False
@@ -381,6 +379,16 @@ class Run:
             if pending.make and finished_none:  # make's status is 2 for a timeout, a crash or an empty suite alike
                 result.note += ": no test finished (timed out, or none collected)"
         return self.record(result)
+
+
+def relay(process: subprocess.Popen[str], *sinks: Callable[[str], object]) -> None:
+    """Copy a child's output to stderr line by line as it comes, and hand each line to `sinks`."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        for sink in sinks:
+            sink(line)
+        sys.stderr.write(line)
+        sys.stderr.flush()
 
 
 @dataclass
