@@ -17,18 +17,7 @@ case "${1:-ensure}" in
     ;;
   ensure)
     if ! installed; then
-      if [[ "$(id -u)" != 0 ]]; then
-        echo "chromium/chromium-driver missing and not root: apt-get install -y chromium chromium-driver" >&2
-        exit 1
-      fi
-      # Several test runs may share the machine: one apt at a time (and wait for any other apt/dpkg).
-      exec 9>/tmp/netweave-apt.lock
-      flock 9
-      if ! installed; then
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get -o DPkg::Lock::Timeout=900 update -qq
-        apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
-      fi
+      bash "$(dirname "$0")/debian.sh" install chromium chromium-driver
     fi
     "$BROWSER" --version
     "$DRIVER" --version

@@ -19,7 +19,7 @@
 # keys, valid two days). `env` prints that URL as OS_AUTH_URL_TLS and the CA as OS_CACERT_TLS. The catalog
 # keeps the plain-HTTP service endpoints: only the authentication URL is HTTPS.
 #
-# The python3-* library packages come from Debian with --no-install-recommends (run as root). The service
+# The python3-* library packages come from Debian (scripts/debian.sh, as root). The service
 # .debs (paste ini files, console scripts) are fetched with `apt-get download` and unpacked with `dpkg -x`
 # into the cache, so no package asks dbconfig questions and no system service is enabled. The databases
 # after schema migration and keystone bootstrap are cached too (a MariaDB data directory snapshot keyed by
@@ -32,6 +32,7 @@
 # Every wait is bounded; a failure prints the log tail of the service concerned and exits non-zero.
 set -euo pipefail
 
+HERE="$(cd "$(dirname "$0")" && pwd)"
 RUN="${NETWEAVE_OPENSTACK_DIR:-/tmp/netweave-openstack}"
 BASE="${NETWEAVE_OPENSTACK_PORT_BASE:-16000}"
 CACHE="${NETWEAVE_CACHE_DIR:-${HOME:-/root}/.cache/netweave}/openstack"
@@ -56,24 +57,9 @@ die() { log "ERROR: $*"; exit 1; }
 
 # ------------------------------------------------------------------------------------------- installation
 
-missing_packages() {
-  local pkg
-  for pkg in $LIBRARY_PACKAGES; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
-  done
-}
-
 install_packages() {
-  local missing
-  missing="$(missing_packages | tr '\n' ' ')"
-  [ -z "${missing// /}" ] && return 0
-  [ "$(id -u)" = "0" ] || die "Debian packages missing ($missing) and not root: install them with apt-get"
-  log "installing Debian packages: $missing"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || die "apt-get update failed"
   # shellcheck disable=SC2086
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >&2 \
-    || die "apt-get install failed"
+  bash "$HERE/debian.sh" install $LIBRARY_PACKAGES || die "apt-get install of the OpenStack packages failed (above)"
 }
 
 package_version() { dpkg-query -W -f='${Version}' "$1"; }
@@ -88,7 +74,7 @@ service_root() {
     rm -rf "$root"
     mkdir -p "$root/debs" "$root/root"
     (cd "$root/debs" && apt-get download $SERVICE_DEBS >&2 2>/dev/null) || {
-      apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+      bash "$HERE/debian.sh" update
       (cd "$root/debs" && apt-get download $SERVICE_DEBS >&2)
     } || die "apt-get download of the service packages failed"
     local deb

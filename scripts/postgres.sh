@@ -12,7 +12,7 @@ PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || tr
 ensure_installed() {
   if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/postgres" ]; then
     echo "postgres.sh: installing Debian postgresql" >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql) >&2
+    bash "$(dirname "$0")/debian.sh" install postgresql
     PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
   fi
 }

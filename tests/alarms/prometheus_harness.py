@@ -4,14 +4,12 @@ Prometheus scrapes a tiny exporter served by the test (one gauge per resource, w
 and evaluates one alerting rule every second; Alertmanager groups nothing (group_wait 0) and posts its webhook
 to a relay the test reads, so that the test forwards each real webhook body, with the Authorization header
 Alertmanager sent, through netweave's HTTP endpoint in the test's own thread and transaction. If the binaries are
-missing they are installed with apt-get; if they cannot start, the tests fail, never skip (non-negotiable 2).
+missing they are installed by scripts/debian.sh; if they cannot start, the tests fail, never skip (non-negotiable 2).
 """
 
 from __future__ import annotations
 
-import os
 import queue
-import shutil
 import socket
 import subprocess
 import threading
@@ -22,6 +20,8 @@ from typing import Any
 
 import httpx
 import yaml
+
+from tests import debian
 
 PACKAGES = {"prometheus": "prometheus", "prometheus-alertmanager": "prometheus-alertmanager"}
 RULE = "NetweaveTestTemperature"
@@ -34,18 +34,7 @@ def free_port() -> int:
 
 
 def binary(name: str) -> str:
-    found = shutil.which(name)
-    if not found and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", PACKAGES[name]]
-        if subprocess.run(install, check=False, capture_output=True, env=env).returncode != 0:
-            # A fresh machine may not have package lists yet.
-            subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True, env=env)
-            subprocess.run(install, check=False, capture_output=True, env=env)
-        found = shutil.which(name)
-    if not found:
-        raise RuntimeError(f"{name} is not installed and could not be installed (apt-get install {PACKAGES[name]})")
-    return found
+    return debian.program(name, PACKAGES[name])
 
 
 class _Server(ThreadingHTTPServer):

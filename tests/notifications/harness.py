@@ -1,14 +1,13 @@
 """The fault-test harness: a real Redis broker and real Celery worker and beat processes on the test database.
 
 Redis is Debian's `redis-server`, started on a free loopback port with persistence off (a broker restart loses
-every queued message: the worst case the outbox must survive). If it is missing it is installed with apt-get;
+every queued message: the worst case the outbox must survive). If it is missing, scripts/debian.sh installs it;
 if it cannot start the tests fail, they never skip (non-negotiable 2).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +16,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from tests import debian
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -64,20 +65,7 @@ def _wait_port(port: int, timeout: float = 30.0) -> None:
 
 
 def redis_binary() -> str:
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    if os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server"]
-        if subprocess.run(install, check=False, capture_output=True, env=env).returncode != 0:
-            # A fresh machine has no package lists yet.
-            subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True, env=env)
-            subprocess.run(install, check=False, capture_output=True, env=env)
-        found = shutil.which("redis-server")
-    if not found:
-        raise RuntimeError("redis-server is not installed and could not be installed (apt-get install redis-server)")
-    return found
+    return debian.program("redis-server", "redis-server")
 
 
 class RedisServer:
