@@ -20,6 +20,7 @@ the drain (600), NETWEAVE_FAULTS_PATIENCE a factor on every bound of the test (1
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -139,20 +140,29 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     )
     assert started.returncode == 0, started.stderr.decode()
     database_url = started.stdout.decode().strip()
-    redis = harness.RedisServer(tmp_path).start()
-    env = harness.process_env(
-        database_url,
-        redis.url,
-        tmp_path / "data",
-        NETWEAVE_LOG_LEVEL="WARNING",
-        NETWEAVE_NOTIFICATION_TIMEOUT="5",
-        NETWEAVE_HEARTBEAT_INTERVAL="2",
-        NETWEAVE_HEARTBEAT_WINDOW="20",
-        DJANGO_DEBUG="false",
-    )
-    receivers = [ReceiverProcess(harness.free_port(), tmp_path / f"arrivals-{n}.jsonl", env) for n in range(RECEIVERS)]
-    running = Stack(tmp_path, env, database_url, pg_env, redis, receivers)
-    try:
+    # Each part is stopped, last started first, even when a later one fails to start (Redis missing, say).
+    with contextlib.ExitStack() as started_parts:
+        started_parts.callback(shutil.rmtree, pg_env["NETWEAVE_PG_DIR"], ignore_errors=True)
+        started_parts.callback(
+            subprocess.run, ["bash", "scripts/postgres.sh", "stop"], cwd=REPO, env=pg_env, check=False, timeout=120
+        )
+        redis = harness.RedisServer(tmp_path).start()
+        started_parts.callback(redis.stop)
+        env = harness.process_env(
+            database_url,
+            redis.url,
+            tmp_path / "data",
+            NETWEAVE_LOG_LEVEL="WARNING",
+            NETWEAVE_NOTIFICATION_TIMEOUT="5",
+            NETWEAVE_HEARTBEAT_INTERVAL="2",
+            NETWEAVE_HEARTBEAT_WINDOW="20",
+            DJANGO_DEBUG="false",
+        )
+        receivers = [
+            ReceiverProcess(harness.free_port(), tmp_path / f"arrivals-{n}.jsonl", env) for n in range(RECEIVERS)
+        ]
+        running = Stack(tmp_path, env, database_url, pg_env, redis, receivers)
+        started_parts.callback(stop_stack, running)
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
             cwd=REPO,
@@ -163,16 +173,16 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         for receiver in receivers:
             receiver.start()
         yield running
-    finally:
-        harness.stop_all([*running.workers, *([running.beat] if running.beat else [])])
-        for other in running.others:
-            other.terminate()
-            other.wait(15)
-        for receiver in receivers:
-            receiver.stop()
-        redis.stop()
-        subprocess.run(["bash", "scripts/postgres.sh", "stop"], cwd=REPO, env=pg_env, check=False, timeout=120)
-        shutil.rmtree(pg_env["NETWEAVE_PG_DIR"], ignore_errors=True)
+
+
+def stop_stack(running: Stack) -> None:
+    """The workers, beat and other processes the test started, then the receivers."""
+    harness.stop_all([*running.workers, *([running.beat] if running.beat else [])])
+    for other in running.others:
+        other.terminate()
+        other.wait(15)
+    for receiver in running.receivers:
+        receiver.stop()
 
 
 def ready_sampler(base: str, stop: threading.Event, samples: Counter[str]) -> None:
