@@ -28,8 +28,9 @@ what the worker-process fault tests need). The PostgreSQL server listens on a fr
 
 The backend stage first collects the backend and browser tests once (tests/stage_map.py) and gives each session
 only the files holding its tests, without the pytest plugins none of those files use; the OpenStack session
-(BESIDE: mostly waiting on Nova) runs beside the others, on a second PostgreSQL server, its output printed when
-it ends. Python may cache compiled modules (__pycache__) in every stage, even where PYTHONDONTWRITEBYTECODE is set.
+(mostly waiting on Nova) and then the Kafka one (BESIDE) run beside the others, on a second PostgreSQL server,
+each one's output printed when it ends. Python may cache compiled modules (__pycache__) in every stage, even
+where PYTHONDONTWRITEBYTECODE is set.
 
 Environment: PLUGIN (backends: one marker), CI (true: harnesses fail instead of skipping). One pytest process per
 stage: pytest-xdist was measured and left out (docs/benchmarks.md, "Test suite").
