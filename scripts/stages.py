@@ -182,13 +182,8 @@ class Run:
         say(f"== backend builds started in the background: {' '.join(BACKENDS_SCRIPT[1:] + args)}")
 
         def keep() -> None:
-            with self.builds_log.open("w") as log:
-
-                def write(line: str) -> None:
-                    log.write(line)
-                    log.flush()
-
-                relay(builds, write)
+            with self.builds_log.open("w", buffering=1) as log:  # line-buffered: each line is readable at once
+                relay(builds, log.write)
             self.builds_finished = time.monotonic()
 
         self.relay = threading.Thread(target=keep, daemon=True)
