@@ -11,8 +11,7 @@ PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || tr
 
 ensure_installed() {
   if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/postgres" ]; then
-    echo "postgres.sh: installing Debian postgresql" >&2
-    bash "$(dirname "$0")/debian.sh" install postgresql
+    bash "$(dirname "$0")/debian.sh" install postgresql   # it says what it installs
     PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
   fi
 }
